@@ -1,0 +1,357 @@
+//! The envelope the mini-program posts, and the exact bytes Alipay signed
+//! (`spec/PROTOCOL.md` section 0, steps 1 to 3).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::error::Error;
+use crate::json::describe;
+use crate::types::{Charset, EncryptType, SignType};
+
+/// The default limit on the posted text: a phone envelope is well under 1 KiB.
+pub const DEFAULT_MAX_ENVELOPE_BYTES: usize = 64 * 1024;
+
+/// How strictly to read an envelope.
+///
+/// ```
+/// use phone_core::ParseOptions;
+/// let opts = ParseOptions::default().max_envelope_bytes(8 * 1024).allow_unsigned(false);
+/// assert_eq!(opts.max_envelope_bytes, 8 * 1024);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ParseOptions {
+    /// Larger envelopes are `payload_too_large` (default 64 KiB).
+    pub max_envelope_bytes: usize,
+    /// Accept envelopes without `sign`. Off by default: an unsigned envelope proves nothing
+    /// about where the number came from. Only for consoles deliberately set up without signing.
+    pub allow_unsigned: bool,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        Self { max_envelope_bytes: DEFAULT_MAX_ENVELOPE_BYTES, allow_unsigned: false }
+    }
+}
+
+impl ParseOptions {
+    /// Sets the size limit in bytes.
+    pub fn max_envelope_bytes(mut self, limit: usize) -> Self {
+        self.max_envelope_bytes = limit;
+        self
+    }
+
+    /// Allows or forbids envelopes without a signature.
+    pub fn allow_unsigned(mut self, allow: bool) -> Self {
+        self.allow_unsigned = allow;
+        self
+    }
+}
+
+/// What `response` carries.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Content<'a> {
+    /// A base64 ciphertext (a string not starting with `{`).
+    Encrypted(Cow<'a, str>),
+    /// Plain JSON carried as a string (starting with `{`).
+    PlainString(Cow<'a, str>),
+    /// Plain JSON carried as an object: its raw text exactly as posted.
+    PlainObject(&'a str),
+}
+
+impl fmt::Debug for Content<'_> {
+    // The content is ciphertext or personal data: show its shape only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (what, len) = match self {
+            Self::Encrypted(s) => ("Encrypted", s.len()),
+            Self::PlainString(s) => ("PlainString", s.len()),
+            Self::PlainObject(s) => ("PlainObject", s.len()),
+        };
+        write!(f, "{what}({len} bytes)")
+    }
+}
+
+/// A parsed envelope, borrowing from the posted text where it can.
+///
+/// Parsing checks, in the contract's order: size, JSON shape, signature presence, sign type,
+/// encrypt type (and charset). Base64 is checked by [`Envelope::decode_signature`] and
+/// [`Envelope::decode_ciphertext`], so that the caller keeps the order of checks.
+///
+/// ```
+/// use phone_core::{Content, Envelope, ParseOptions};
+/// let body = r#"{"response":{"code":"10000","mobile":"13800138000"},"sign":"c2ln"}"#;
+/// let env = Envelope::parse(body, &ParseOptions::default())?;
+/// assert!(!env.is_encrypted());
+/// // A plain object is signed as its raw text, exactly as posted.
+/// assert_eq!(&*env.signed_content(), br#"{"code":"10000","mobile":"13800138000"}"#);
+/// # Ok::<(), phone_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Envelope<'a> {
+    content: Content<'a>,
+    sign: Option<Cow<'a, str>>,
+    sign_type: SignType,
+    encrypt_type: EncryptType,
+    charset: Charset,
+}
+
+impl fmt::Debug for Envelope<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Envelope")
+            .field("content", &self.content)
+            .field("signed", &self.sign.is_some())
+            .field("sign_type", &self.sign_type)
+            .field("encrypt_type", &self.encrypt_type)
+            .field("charset", &self.charset)
+            .finish()
+    }
+}
+
+#[derive(Deserialize)]
+struct RawEnvelope<'a> {
+    #[serde(borrow)]
+    response: Option<&'a RawValue>,
+    #[serde(borrow)]
+    sign: Option<&'a RawValue>,
+    #[serde(borrow)]
+    sign_type: Option<&'a RawValue>,
+    #[serde(borrow)]
+    encrypt_type: Option<&'a RawValue>,
+    #[serde(borrow)]
+    charset: Option<&'a RawValue>,
+}
+
+/// A string field; `null` and `""` count as absent.
+fn string_field<'a>(raw: Option<&'a RawValue>, field: &str) -> Result<Option<Cow<'a, str>>, Error> {
+    let Some(raw) = raw else { return Ok(None) };
+    let text = raw.get();
+    if text == "null" {
+        return Ok(None);
+    }
+    if !text.starts_with('"') {
+        return Err(Error::MalformedEnvelope(format!("`{field}` is not a string")));
+    }
+    let value: Cow<'a, str> =
+        serde_json::from_str(text).map_err(|e| Error::MalformedEnvelope(describe(&e, field)))?;
+    Ok(Some(value).filter(|v| !v.is_empty()))
+}
+
+impl<'a> Envelope<'a> {
+    /// Parses the posted text.
+    pub fn parse(body: &'a str, opts: &ParseOptions) -> Result<Self, Error> {
+        if body.len() > opts.max_envelope_bytes {
+            return Err(Error::PayloadTooLarge { size: body.len(), limit: opts.max_envelope_bytes });
+        }
+        let raw: RawEnvelope<'a> =
+            serde_json::from_str(body).map_err(|e| Error::MalformedEnvelope(describe(&e, "the envelope")))?;
+        let response = raw
+            .response
+            .ok_or_else(|| Error::MalformedEnvelope("`response` is missing".into()))?;
+        let content = match response.get().as_bytes().first() {
+            Some(b'{') => Content::PlainObject(response.get()),
+            Some(b'"') => {
+                let value = string_field(Some(response), "response")?
+                    .ok_or_else(|| Error::MalformedEnvelope("`response` is empty".into()))?;
+                if value.starts_with('{') {
+                    Content::PlainString(value)
+                } else {
+                    Content::Encrypted(value)
+                }
+            }
+            _ => {
+                return Err(Error::MalformedEnvelope(
+                    "`response` is neither a string nor an object".into(),
+                ));
+            }
+        };
+        let sign = string_field(raw.sign, "sign")?;
+        let sign_type = string_field(raw.sign_type, "sign_type")?;
+        let encrypt_type = string_field(raw.encrypt_type, "encrypt_type")?;
+        let charset = string_field(raw.charset, "charset")?;
+        if sign.is_none() && !opts.allow_unsigned {
+            return Err(Error::MissingSignature);
+        }
+        let sign_type = sign_type.map_or(Ok(SignType::default()), |t| SignType::parse(&t))?;
+        let encrypt_type = encrypt_type.map_or(Ok(EncryptType::default()), |t| EncryptType::parse(&t))?;
+        let charset = charset.map_or(Ok(Charset::default()), |c| Charset::parse(&c))?;
+        Ok(Self { content, sign, sign_type, encrypt_type, charset })
+    }
+
+    /// Parses posted bytes, which must be UTF-8.
+    pub fn parse_bytes(body: &'a [u8], opts: &ParseOptions) -> Result<Self, Error> {
+        if body.len() > opts.max_envelope_bytes {
+            return Err(Error::PayloadTooLarge { size: body.len(), limit: opts.max_envelope_bytes });
+        }
+        let text = std::str::from_utf8(body)
+            .map_err(|_| Error::MalformedEnvelope("the envelope is not UTF-8 text".into()))?;
+        Self::parse(text, opts)
+    }
+
+    /// What `response` carries.
+    pub fn content(&self) -> &Content<'a> {
+        &self.content
+    }
+
+    /// Whether the content is encrypted.
+    pub fn is_encrypted(&self) -> bool {
+        matches!(self.content, Content::Encrypted(_))
+    }
+
+    /// The declared (or default) sign type.
+    pub fn sign_type(&self) -> SignType {
+        self.sign_type
+    }
+
+    /// The declared (or default) encrypt type; it matters only for encrypted content.
+    pub fn encrypt_type(&self) -> EncryptType {
+        self.encrypt_type
+    }
+
+    /// The declared (or default) charset of the plaintext.
+    pub fn charset(&self) -> Charset {
+        self.charset
+    }
+
+    /// Whether the envelope carries a signature.
+    pub fn is_signed(&self) -> bool {
+        self.sign.is_some()
+    }
+
+    /// The exact bytes Alipay signed: encrypted content wrapped in double quotes, a plain
+    /// string as is, a plain object as its raw posted text. Never re-serialised.
+    pub fn signed_content(&self) -> Cow<'_, [u8]> {
+        match &self.content {
+            Content::Encrypted(value) => {
+                let mut quoted = Vec::with_capacity(value.len() + 2);
+                quoted.push(b'"');
+                quoted.extend_from_slice(value.as_bytes());
+                quoted.push(b'"');
+                Cow::Owned(quoted)
+            }
+            Content::PlainString(value) => Cow::Borrowed(value.as_bytes()),
+            Content::PlainObject(raw) => Cow::Borrowed(raw.as_bytes()),
+        }
+    }
+
+    /// The signature, strictly base64-decoded; `None` when the envelope is unsigned.
+    pub fn decode_signature(&self) -> Result<Option<Vec<u8>>, Error> {
+        self.sign
+            .as_deref()
+            .map(|s| STANDARD.decode(s).map_err(|_| Error::BadBase64 { field: "sign" }))
+            .transpose()
+    }
+
+    /// The ciphertext, strictly base64-decoded; `None` for plain content.
+    pub fn decode_ciphertext(&self) -> Result<Option<Vec<u8>>, Error> {
+        match &self.content {
+            Content::Encrypted(v) => {
+                STANDARD.decode(v.as_bytes()).map(Some).map_err(|_| Error::BadBase64 { field: "response" })
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The plain JSON text of unencrypted content; `None` when encrypted.
+    pub fn plain_text(&self) -> Option<&str> {
+        match &self.content {
+            Content::Encrypted(_) => None,
+            Content::PlainString(s) => Some(s),
+            Content::PlainObject(s) => Some(s),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(body: &str) -> Result<Envelope<'_>, Error> {
+        Envelope::parse(body, &ParseOptions::default())
+    }
+
+    #[test]
+    fn defaults_apply_to_absent_and_empty_fields() {
+        let env = parse(r#"{"response":"QUJD","sign":"c2ln","sign_type":"","charset":null}"#).unwrap();
+        assert_eq!(env.sign_type(), SignType::Rsa2);
+        assert_eq!(env.encrypt_type(), EncryptType::Aes);
+        assert_eq!(env.charset(), Charset::Utf8);
+    }
+
+    #[test]
+    fn escaped_slashes_are_signed_unescaped() {
+        let env = parse(r#"{"response":"ab\/cd==","sign":"c2ln"}"#).unwrap();
+        assert_eq!(&*env.signed_content(), b"\"ab/cd==\"");
+    }
+
+    #[test]
+    fn a_plain_string_is_signed_without_quotes() {
+        let env = parse(r#"{"response":"{\"code\":\"10000\"}","sign":"c2ln"}"#).unwrap();
+        assert_eq!(&*env.signed_content(), br#"{"code":"10000"}"#);
+        assert!(!env.is_encrypted());
+    }
+
+    #[test]
+    fn a_plain_object_is_signed_as_posted_with_its_spacing() {
+        let env = parse("{\"response\": { \"b\":1,  \"a\":2 } ,\"sign\":\"c2ln\"}").unwrap();
+        assert_eq!(&*env.signed_content(), br#"{ "b":1,  "a":2 }"#);
+    }
+
+    #[test]
+    fn shape_errors_are_malformed_envelope() {
+        for body in [
+            "",
+            "[]",
+            "{}",
+            "not json",
+            "{\"response\":\"QUJD\",\"sign\":\"c2ln\"} trailing",
+            "\u{feff}{\"response\":\"QUJD\",\"sign\":\"c2ln\"}",
+            r#"{"response":12345,"sign":"c2ln"}"#,
+            r#"{"response":"","sign":"c2ln"}"#,
+            r#"{"response":"QUJD","sign":5}"#,
+            r#"{"response":"QUJD","sign":"c2ln","sign_type":2}"#,
+            r#"{"response":"QUJD","response":"QUJD","sign":"c2ln"}"#,
+        ] {
+            assert_eq!(parse(body).unwrap_err().kind(), "malformed_envelope", "{body:?}");
+        }
+    }
+
+    #[test]
+    fn missing_sign_is_an_error_unless_allowed() {
+        let body = r#"{"response":"QUJD","sign":""}"#;
+        assert_eq!(parse(body).unwrap_err().kind(), "missing_signature");
+        let env = Envelope::parse(body, &ParseOptions::default().allow_unsigned(true)).unwrap();
+        assert!(!env.is_signed());
+        assert_eq!(env.decode_signature().unwrap(), None);
+    }
+
+    #[test]
+    fn size_limit_is_configurable() {
+        let body = r#"{"response":"QUJD","sign":"c2ln"}"#;
+        let err = Envelope::parse(body, &ParseOptions::default().max_envelope_bytes(10)).unwrap_err();
+        assert_eq!(err.kind(), "payload_too_large");
+        assert!(Envelope::parse(body, &ParseOptions::default().max_envelope_bytes(body.len())).is_ok());
+    }
+
+    #[test]
+    fn base64_is_strict() {
+        for sign in ["c2l n", "c2ln\\n", "c2l-", "c2ln="] {
+            let body = format!(r#"{{"response":"QUJD","sign":"{sign}"}}"#);
+            assert_eq!(parse(&body).unwrap().decode_signature().unwrap_err().kind(), "bad_base64", "{sign}");
+        }
+        let env = parse(r#"{"response":"QU JD","sign":"c2ln"}"#).unwrap();
+        assert_eq!(env.decode_ciphertext().unwrap_err().kind(), "bad_base64");
+    }
+
+    #[test]
+    fn debug_shows_no_content() {
+        let env = parse(r#"{"response":"U0VDUkVUU0VDUkVU","sign":"c2ln"}"#).unwrap();
+        let dbg = format!("{env:?}");
+        assert!(!dbg.contains("U0VDUkVU"), "{dbg}");
+        assert!(dbg.contains("Encrypted(16 bytes)"));
+    }
+}

@@ -1,0 +1,378 @@
+//! The error enum and its stable kinds (`spec/CONTRACT.md`).
+
+use std::fmt;
+
+use crate::codes;
+
+/// The stable, machine-readable class of an [`Error`]. [`ErrorKind::as_str`] returns exactly
+/// the strings of the project's contract; they never change.
+///
+/// ```
+/// use phone_core::{Error, ErrorKind};
+/// assert_eq!(Error::BadSignature.kind(), "bad_signature");
+/// assert_eq!(Error::BadSignature.error_kind(), ErrorKind::BadSignature);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// `malformed_envelope`
+    MalformedEnvelope,
+    /// `missing_signature`
+    MissingSignature,
+    /// `payload_too_large`
+    PayloadTooLarge,
+    /// `unsupported_sign_type`
+    UnsupportedSignType,
+    /// `unsupported_encrypt_type`
+    UnsupportedEncryptType,
+    /// `bad_base64`
+    BadBase64,
+    /// `key_error`
+    KeyError,
+    /// `bad_signature`
+    BadSignature,
+    /// `decrypt_failed`
+    DecryptFailed,
+    /// `malformed_plaintext`
+    MalformedPlaintext,
+    /// `alipay_error`
+    AlipayError,
+    /// `no_phone`
+    NoPhone,
+}
+
+impl ErrorKind {
+    /// Every kind, in the contract's order of checks.
+    pub const ALL: [ErrorKind; 12] = [
+        Self::KeyError,
+        Self::PayloadTooLarge,
+        Self::MalformedEnvelope,
+        Self::MissingSignature,
+        Self::UnsupportedSignType,
+        Self::UnsupportedEncryptType,
+        Self::BadBase64,
+        Self::BadSignature,
+        Self::DecryptFailed,
+        Self::MalformedPlaintext,
+        Self::AlipayError,
+        Self::NoPhone,
+    ];
+
+    /// The contract string, e.g. `"bad_signature"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MalformedEnvelope => "malformed_envelope",
+            Self::MissingSignature => "missing_signature",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedSignType => "unsupported_sign_type",
+            Self::UnsupportedEncryptType => "unsupported_encrypt_type",
+            Self::BadBase64 => "bad_base64",
+            Self::KeyError => "key_error",
+            Self::BadSignature => "bad_signature",
+            Self::DecryptFailed => "decrypt_failed",
+            Self::MalformedPlaintext => "malformed_plaintext",
+            Self::AlipayError => "alipay_error",
+            Self::NoPhone => "no_phone",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What is wrong with configured key material. Each variant has its own targeted hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyProblem {
+    /// A private key was given where the Alipay public key belongs.
+    PrivateKeyAsPublic,
+    /// The text is neither base64, PEM nor DER of a key of the expected kind.
+    Unparsable(String),
+    /// A key of another algorithm than the sign type needs (e.g. an EC key for RSA2).
+    WrongAlgorithm(String),
+    /// The RSA modulus is outside what the SDK or the backend accepts.
+    UnsupportedSize {
+        /// The key's modulus size in bits.
+        bits: usize,
+    },
+    /// An AES key that does not decode to 16, 24 or 32 bytes.
+    AesKeyLength {
+        /// The decoded length in bytes.
+        len: usize,
+    },
+    /// A public key was given where a private key belongs.
+    PublicKeyAsPrivate,
+    /// The backend refused the key although it parsed.
+    Rejected(String),
+}
+
+/// An Alipay business error found in the decrypted plaintext (`code` other than `10000`).
+///
+/// ```
+/// use phone_core::AlipayError;
+/// let e = AlipayError::new("40003", "Insufficient Conditions", Some("isv.invalid-auth-relations"), None);
+/// assert!(e.hint().unwrap().contains("getAuthorize"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlipayError {
+    /// Alipay's `code`, e.g. `40003`.
+    pub code: String,
+    /// Alipay's `msg`.
+    pub msg: String,
+    /// Alipay's `subCode`, e.g. `isv.invalid-auth-relations`.
+    pub sub_code: Option<String>,
+    /// Alipay's `subMsg` (often Chinese).
+    pub sub_msg: Option<String>,
+}
+
+impl AlipayError {
+    /// Builds an Alipay error from its fields.
+    pub fn new(code: &str, msg: &str, sub_code: Option<&str>, sub_msg: Option<&str>) -> Self {
+        Self {
+            code: code.to_owned(),
+            msg: msg.to_owned(),
+            sub_code: sub_code.map(str::to_owned),
+            sub_msg: sub_msg.map(str::to_owned),
+        }
+    }
+
+    /// The documented fix for this code and sub-code, where Alipay documents one.
+    pub fn hint(&self) -> Option<&'static str> {
+        codes::hint_for(&self.code, self.sub_code.as_deref())
+    }
+}
+
+impl fmt::Display for AlipayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Alipay returned {} {}", self.code, self.msg)?;
+        match (&self.sub_code, &self.sub_msg) {
+            (Some(c), Some(m)) => write!(f, " ({c}: {m})"),
+            (Some(c), None) => write!(f, " ({c})"),
+            (None, Some(m)) => write!(f, " ({m})"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+/// Everything that can go wrong between the posted text and a phone number.
+///
+/// Messages never contain key material, a phone number or ciphertext; values taken from the
+/// envelope are truncated before they are echoed. [`Error::hint`] says how to fix it.
+///
+/// ```
+/// use phone_core::Error;
+/// let e = Error::MissingSignature;
+/// assert_eq!(e.kind(), "missing_signature");
+/// assert!(e.hint().unwrap().contains("接口加签方式"));
+/// ```
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The posted text is not a well-formed envelope.
+    #[error("malformed envelope: {0}")]
+    MalformedEnvelope(String),
+    /// The envelope has no `sign` and unsigned envelopes are not allowed.
+    #[error("the envelope has no signature (`sign` is absent or empty)")]
+    MissingSignature,
+    /// The envelope is larger than the configured limit.
+    #[error("the envelope is {size} bytes, over the limit of {limit} bytes")]
+    PayloadTooLarge {
+        /// Size of the posted text in bytes.
+        size: usize,
+        /// The configured limit.
+        limit: usize,
+    },
+    /// The sign type is unknown or the backend cannot do it.
+    #[error("unsupported sign_type {name:?}: {reason}")]
+    UnsupportedSignType {
+        /// The declared type (truncated).
+        name: String,
+        /// Why it is unsupported.
+        reason: String,
+    },
+    /// The encrypt type is unknown or the backend cannot do it.
+    #[error("unsupported encrypt_type {name:?}: {reason}")]
+    UnsupportedEncryptType {
+        /// The declared type (truncated).
+        name: String,
+        /// Why it is unsupported.
+        reason: String,
+    },
+    /// `sign` or the encrypted `response` is not strict standard base64.
+    #[error("`{field}` is not valid base64")]
+    BadBase64 {
+        /// Which field: `sign` or `response`.
+        field: &'static str,
+    },
+    /// Configured key material cannot be used.
+    #[error("{role} key: {problem}")]
+    KeyError {
+        /// Which key: e.g. "Alipay public" or "AES".
+        role: &'static str,
+        /// What is wrong with it.
+        problem: KeyProblem,
+    },
+    /// The signature does not verify. Deliberately uniform: no detail that helps an attacker.
+    #[error("the signature does not verify with the configured Alipay public key")]
+    BadSignature,
+    /// The verified ciphertext does not decrypt.
+    #[error("the content does not decrypt: {0}")]
+    DecryptFailed(&'static str),
+    /// The decrypted bytes are not the expected JSON.
+    #[error("malformed plaintext: {0}")]
+    MalformedPlaintext(String),
+    /// Alipay answered with a business error.
+    #[error("{0}")]
+    AlipayError(AlipayError),
+    /// Success, but the account has no phone number bound.
+    #[error("Alipay returned success but no mobile number")]
+    NoPhone,
+}
+
+impl fmt::Display for KeyProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::PrivateKeyAsPublic => f.write_str("this is a private key, but a public key belongs here"),
+            Self::PublicKeyAsPrivate => f.write_str("this is a public key, but a private key belongs here"),
+            Self::Unparsable(why) => write!(f, "not a usable key ({why})"),
+            Self::WrongAlgorithm(what) => write!(f, "wrong key algorithm: {what}"),
+            Self::UnsupportedSize { bits } => {
+                write!(f, "a {bits}-bit RSA key is outside the supported 1024 to 8192 bits")
+            }
+            Self::AesKeyLength { len } => {
+                write!(f, "decodes to {len} bytes; an AES key is 16, 24 or 32 bytes")
+            }
+            Self::Rejected(why) => write!(f, "the crypto backend rejected it ({why})"),
+        }
+    }
+}
+
+impl Error {
+    /// The stable kind string of the contract, e.g. `"bad_signature"`.
+    pub fn kind(&self) -> &'static str {
+        self.error_kind().as_str()
+    }
+
+    /// The kind as an enum.
+    pub fn error_kind(&self) -> ErrorKind {
+        match self {
+            Self::MalformedEnvelope(_) => ErrorKind::MalformedEnvelope,
+            Self::MissingSignature => ErrorKind::MissingSignature,
+            Self::PayloadTooLarge { .. } => ErrorKind::PayloadTooLarge,
+            Self::UnsupportedSignType { .. } => ErrorKind::UnsupportedSignType,
+            Self::UnsupportedEncryptType { .. } => ErrorKind::UnsupportedEncryptType,
+            Self::BadBase64 { .. } => ErrorKind::BadBase64,
+            Self::KeyError { .. } => ErrorKind::KeyError,
+            Self::BadSignature => ErrorKind::BadSignature,
+            Self::DecryptFailed(_) => ErrorKind::DecryptFailed,
+            Self::MalformedPlaintext(_) => ErrorKind::MalformedPlaintext,
+            Self::AlipayError(_) => ErrorKind::AlipayError,
+            Self::NoPhone => ErrorKind::NoPhone,
+        }
+    }
+
+    /// The Alipay error carried by an `alipay_error`.
+    pub fn alipay(&self) -> Option<&AlipayError> {
+        match self {
+            Self::AlipayError(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// How to fix it: the documented fix where Alipay documents one, otherwise our advice.
+    pub fn hint(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::MalformedEnvelope(_) => {
+                "post the mini-program's res.response unchanged as the request body (JSON, not form-encoded)"
+            }
+            Self::MissingSignature => {
+                "Alipay signs the response only when the console has a signing method (接口加签方式) with the Alipay public key, a content-encryption key (接口内容加密方式) and an application gateway configured; fix the console, then the user must authorise again"
+            }
+            Self::PayloadTooLarge { .. } => {
+                "a phone-number envelope is well under 1 KiB; raise the limit only if you really expect larger bodies"
+            }
+            Self::UnsupportedSignType { .. } => {
+                "Alipay signs this flow with RSA2 (SHA256withRSA) or RSA (SHA1withRSA); SM2 needs a backend that supports it"
+            }
+            Self::UnsupportedEncryptType { .. } => {
+                "the phone flow is encrypted with AES (接口内容加密方式 = AES); check the console setting or pick a backend that supports the type"
+            }
+            Self::BadBase64 { .. } => {
+                "if the base64 has spaces where '+' belonged, the front end sent the payload form-encoded: post res.response as JSON instead"
+            }
+            Self::KeyError { problem, .. } => return Some(problem.hint()),
+            Self::BadSignature => {
+                "verify with the Alipay public key (支付宝公钥), not the app's own public key; check RSA vs RSA2; the signed bytes of encrypted content include a pair of double quotes"
+            }
+            Self::DecryptFailed(_) => {
+                "the AES key (接口内容加密方式) does not match the one in the Alipay console for this mini-program; after a key reset, configure the new key"
+            }
+            Self::MalformedPlaintext(_) => {
+                "the content decrypted to something that is not Alipay's JSON: usually the wrong AES key or charset"
+            }
+            Self::AlipayError(e) => return e.hint(),
+            Self::NoPhone => {
+                "the user has no phone number bound to the Alipay account; they must bind one in Alipay's account settings"
+            }
+        })
+    }
+}
+
+impl KeyProblem {
+    /// A targeted hint for this problem.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Self::PrivateKeyAsPublic => {
+                "configure the Alipay public key (支付宝公钥) from the console's key settings; never put a private key here"
+            }
+            Self::PublicKeyAsPrivate => "an Alipay-side signer needs the RSA private key, PKCS#8 or PKCS#1",
+            Self::Unparsable(_) => {
+                "paste the key as the console shows it (one line of base64), or as PEM (BEGIN PUBLIC KEY), PKCS#1 (BEGIN RSA PUBLIC KEY) or an X.509 certificate"
+            }
+            Self::WrongAlgorithm(_) => "the phone flow's RSA and RSA2 sign types need an RSA key",
+            Self::UnsupportedSize { .. } => "Alipay keys are RSA-2048 (RSA2) or, for legacy apps, RSA-1024",
+            Self::AesKeyLength { .. } => {
+                "the AES key (接口内容加密方式) is 24 characters of base64 in the console; a much longer value is usually an RSA key pasted by mistake"
+            }
+            Self::Rejected(_) => "check that the key is a valid RSA key; try another backend to compare",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_the_contract_strings() {
+        let all: Vec<&str> = ErrorKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(
+            all,
+            [
+                "key_error",
+                "payload_too_large",
+                "malformed_envelope",
+                "missing_signature",
+                "unsupported_sign_type",
+                "unsupported_encrypt_type",
+                "bad_base64",
+                "bad_signature",
+                "decrypt_failed",
+                "malformed_plaintext",
+                "alipay_error",
+                "no_phone"
+            ]
+        );
+    }
+
+    #[test]
+    fn aes_key_length_hint_mentions_pasted_rsa_key() {
+        let e = Error::KeyError { role: "AES", problem: KeyProblem::AesKeyLength { len: 1218 } };
+        assert_eq!(e.kind(), "key_error");
+        assert!(e.hint().unwrap().contains("RSA key"));
+        assert!(e.to_string().contains("1218 bytes"));
+    }
+}

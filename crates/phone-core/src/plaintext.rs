@@ -1,0 +1,162 @@
+//! The decrypted plaintext: Alipay's `{"code":"10000","msg":"Success","mobile":"..."}` or an
+//! error body with `subCode`/`subMsg` (snake_case accepted too).
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::error::{AlipayError, Error};
+use crate::json::describe;
+use crate::phone::PhoneNumber;
+use crate::types::Charset;
+use crate::SUCCESS_CODE;
+
+/// A successful answer: Alipay's code and message, and the phone number.
+///
+/// `Debug` and `Display` show the number masked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneResponse {
+    /// Always `10000`.
+    pub code: String,
+    /// Alipay's `msg`, normally `Success`.
+    pub msg: String,
+    /// The phone number.
+    pub phone: PhoneNumber,
+}
+
+impl std::fmt::Display for PhoneResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.phone, f)
+    }
+}
+
+#[derive(Deserialize)]
+struct Raw<'a> {
+    #[serde(borrow)]
+    code: Option<&'a RawValue>,
+    #[serde(borrow)]
+    msg: Option<&'a RawValue>,
+    #[serde(borrow)]
+    mobile: Option<&'a RawValue>,
+    #[serde(borrow, rename = "subCode")]
+    sub_code_camel: Option<&'a RawValue>,
+    #[serde(borrow, rename = "sub_code")]
+    sub_code_snake: Option<&'a RawValue>,
+    #[serde(borrow, rename = "subMsg")]
+    sub_msg_camel: Option<&'a RawValue>,
+    #[serde(borrow, rename = "sub_msg")]
+    sub_msg_snake: Option<&'a RawValue>,
+}
+
+/// A field as text: strings decoded, numbers as written, `null` as absent.
+fn text<'a>(raw: Option<&'a RawValue>, field: &str) -> Result<Option<Cow<'a, str>>, Error> {
+    let Some(raw) = raw else { return Ok(None) };
+    let s = raw.get();
+    match s.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<Cow<'a, str>>(s)
+            .map(Some)
+            .map_err(|e| Error::MalformedPlaintext(describe(&e, field))),
+        Some(b'n') => Ok(None),
+        Some(b'-' | b'0'..=b'9') => Ok(Some(Cow::Borrowed(s))),
+        _ => Err(Error::MalformedPlaintext(format!("`{field}` is not a string"))),
+    }
+}
+
+/// Parses the decrypted plaintext.
+///
+/// Returns the phone number for code `10000`, [`Error::NoPhone`] when it has no (or an
+/// empty) `mobile`, and [`Error::AlipayError`] with the documented fix for any other code.
+///
+/// ```
+/// use phone_core::{parse_plaintext, Charset};
+/// let ok = parse_plaintext(br#"{"code":"10000","msg":"Success","mobile":"13800138000"}"#, Charset::Utf8)?;
+/// assert_eq!(ok.phone.reveal(), "13800138000");
+///
+/// let err = parse_plaintext(
+///     r#"{"code":"40003","msg":"Insufficient Conditions","subCode":"isv.invalid-auth-relations","subMsg":"无效的授权关系"}"#.as_bytes(),
+///     Charset::Utf8,
+/// ).unwrap_err();
+/// assert_eq!(err.kind(), "alipay_error");
+/// assert_eq!(err.alipay().unwrap().sub_code.as_deref(), Some("isv.invalid-auth-relations"));
+/// # Ok::<(), phone_core::Error>(())
+/// ```
+pub fn parse_plaintext(bytes: &[u8], charset: Charset) -> Result<PhoneResponse, Error> {
+    let text_form = charset.decode(bytes)?;
+    let raw: Raw<'_> =
+        serde_json::from_str(&text_form).map_err(|e| Error::MalformedPlaintext(describe(&e, "the plaintext")))?;
+    let code = text(raw.code, "code")?
+        .ok_or_else(|| Error::MalformedPlaintext("the plaintext has no `code`".into()))?;
+    let msg = text(raw.msg, "msg")?.unwrap_or_default();
+    if code != SUCCESS_CODE {
+        let sub_code = match text(raw.sub_code_camel, "subCode")? {
+            Some(c) => Some(c),
+            None => text(raw.sub_code_snake, "sub_code")?,
+        };
+        let sub_msg = match text(raw.sub_msg_camel, "subMsg")? {
+            Some(m) => Some(m),
+            None => text(raw.sub_msg_snake, "sub_msg")?,
+        };
+        return Err(Error::AlipayError(AlipayError::new(&code, &msg, sub_code.as_deref(), sub_msg.as_deref())));
+    }
+    let mobile = text(raw.mobile, "mobile")?.filter(|m| !m.is_empty()).ok_or(Error::NoPhone)?;
+    let phone = PhoneNumber::parse(&mobile)
+        .ok_or_else(|| Error::MalformedPlaintext("`mobile` is not a phone number".into()))?;
+    Ok(PhoneResponse { code: code.into_owned(), msg: msg.into_owned(), phone })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<PhoneResponse, Error> {
+        parse_plaintext(s.as_bytes(), Charset::Utf8)
+    }
+
+    #[test]
+    fn snake_case_sub_fields_are_accepted() {
+        let e = parse(r#"{"code":"40006","msg":"Insufficient Permissions","sub_code":"isv.insufficient-isv-permissions","sub_msg":"ISV权限不足"}"#).unwrap_err();
+        let a = e.alipay().unwrap();
+        assert_eq!(a.sub_code.as_deref(), Some("isv.insufficient-isv-permissions"));
+        assert_eq!(a.sub_msg.as_deref(), Some("ISV权限不足"));
+        assert!(e.hint().unwrap().contains("获取会员手机号"));
+    }
+
+    #[test]
+    fn empty_missing_and_null_mobile_are_no_phone() {
+        for body in [
+            r#"{"code":"10000","msg":"Success","mobile":""}"#,
+            r#"{"code":"10000","msg":"Success"}"#,
+            r#"{"code":"10000","msg":"Success","mobile":null}"#,
+        ] {
+            assert_eq!(parse(body).unwrap_err().kind(), "no_phone", "{body}");
+        }
+    }
+
+    #[test]
+    fn errors_never_echo_the_number() {
+        for body in [
+            r#"{"code":"10000","mobile":13800138000x}"#,
+            r#"{"code":"10000","mobile":"1380013800a"}"#,
+            r#"{"code":"10000","mobile":["13800138000"]}"#,
+        ] {
+            let e = parse(body).unwrap_err();
+            assert_eq!(e.kind(), "malformed_plaintext", "{body}");
+            assert!(!e.to_string().contains("13800138000") && !e.to_string().contains("1380013800"), "{e}");
+        }
+    }
+
+    #[test]
+    fn garbage_is_malformed_plaintext() {
+        assert_eq!(parse("not json").unwrap_err().kind(), "malformed_plaintext");
+        assert_eq!(parse("[]").unwrap_err().kind(), "malformed_plaintext");
+        assert_eq!(parse(r#"{"msg":"x"}"#).unwrap_err().kind(), "malformed_plaintext");
+        assert_eq!(parse_plaintext(&[0xff, b'{'], Charset::Utf8).unwrap_err().kind(), "malformed_plaintext");
+    }
+
+    #[test]
+    fn numeric_code_is_read_as_written() {
+        let e = parse(r#"{"code":40003,"msg":"Insufficient Conditions"}"#).unwrap_err();
+        assert_eq!(e.alipay().unwrap().code, "40003");
+    }
+}
