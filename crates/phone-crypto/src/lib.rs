@@ -1,1 +1,46 @@
-//! placeholder
+//! Crypto backends for Alipay's `my.getPhoneNumber` envelope: keys prepared once into
+//! backend-native objects, RSA/RSA2 verification strictly before AES-CBC decryption.
+//!
+//! Backends are additive features; any combination compiles together:
+//!
+//! | feature | RSA (SHA1) / RSA2 (SHA256) verify | AES-CBC | signs (Alipay side) | notes |
+//! | --- | --- | --- | --- | --- |
+//! | `ring` (default) | ring | RustCrypto `aes` + `cbc` (ring has no CBC) | RSA2 only, keys of 2048 bits and up | small, audited, needs a C compiler for its asm |
+//! | `openssl` | OpenSSL | OpenSSL | RSA, RSA2 | links the system OpenSSL 3 |
+//! | `rustcrypto` | `rsa` | `aes` + `cbc` | RSA, RSA2 | pure Rust; RUSTSEC-2023-0071 affects private-key use only |
+//!
+//! Padding is checked by one shared strict PKCS#7 routine so every backend accepts exactly the
+//! same ciphertexts. Key sizes 1024 to 4096 bits are accepted on every backend.
+//!
+//! ```
+//! use phone_crypto::{AppKeys, Backend};
+//! let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data/");
+//! let keys = AppKeys::builder()
+//!     .alipay_public_key(&std::fs::read_to_string(format!("{data}alipay_public_key.txt"))?)?
+//!     .aes_key(&std::fs::read_to_string(format!("{data}aes_key.txt"))?)?
+//!     .build(Backend::default())?;
+//! let body = std::fs::read_to_string(format!("{data}envelope.json"))?;
+//! let phone = phone_crypto::decrypt_phone(&keys, &body)?;
+//! println!("{phone}"); // 138****8000: masked unless the caller asks
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#[cfg(not(any(feature = "ring", feature = "openssl", feature = "rustcrypto")))]
+compile_error!("phone-crypto needs at least one backend feature: `ring`, `openssl` or `rustcrypto`");
+
+mod app_keys;
+mod backend;
+pub mod backends;
+mod keys;
+mod open;
+mod padding;
+mod seal;
+mod selection;
+
+pub use app_keys::{AppKeys, AppKeysBuilder, decrypt_phone};
+pub use backend::{ContentCipher, CryptoBackend, EnvelopeSigner, SignatureVerifier};
+pub use keys::{AesKey, KeyFormat, RSA_BITS, RsaPrivateKeyDer, RsaPublicKeyDer};
+pub use open::{Opened, decrypt, open_envelope};
+pub use phone_core;
+pub use seal::{seal_envelope, success_plaintext};
+pub use selection::{Backend, UnknownBackend};

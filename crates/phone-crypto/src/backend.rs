@@ -1,0 +1,98 @@
+//! The backend trait and the prepared-key objects it produces.
+
+use std::fmt;
+
+use phone_core::{EncryptType, Error, SignType};
+use zeroize::Zeroizing;
+
+use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer};
+
+/// A crypto backend: turns key material into prepared, backend-native objects once.
+///
+/// Object safe, sync, `Send + Sync`: pick one with [`Backend`](crate::Backend) or bring your
+/// own. Nothing on the per-payload path parses key material again.
+pub trait CryptoBackend: Send + Sync + fmt::Debug {
+    /// A short stable name (`ring`, `openssl`, `rustcrypto`).
+    fn name(&self) -> &'static str;
+
+    /// Prepares an RSA public key for RSA and RSA2 verification.
+    fn prepare_verifier(&self, key: &RsaPublicKeyDer) -> Result<Box<dyn SignatureVerifier>, Error>;
+
+    /// Prepares an AES key for CBC decryption and encryption.
+    fn prepare_cipher(&self, key: &AesKey) -> Result<Box<dyn ContentCipher>, Error>;
+
+    /// Prepares an RSA private key to sign as Alipay does (tests and tools).
+    fn prepare_signer(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error>;
+
+    /// The sign types this backend verifies.
+    fn verify_sign_types(&self) -> &'static [SignType] {
+        &[SignType::Rsa, SignType::Rsa2]
+    }
+
+    /// The sign types this backend can sign with.
+    fn sign_sign_types(&self) -> &'static [SignType] {
+        &[SignType::Rsa, SignType::Rsa2]
+    }
+
+    /// The encrypt types this backend decrypts.
+    fn encrypt_types(&self) -> &'static [EncryptType] {
+        &[EncryptType::Aes, EncryptType::AesV2]
+    }
+}
+
+/// A prepared Alipay public key.
+pub trait SignatureVerifier: Send + Sync + fmt::Debug {
+    /// Verifies `signature` over `message` with the hash `sign_type` declares, and only that
+    /// one. Every failure is the same [`Error::BadSignature`].
+    fn verify(&self, sign_type: SignType, message: &[u8], signature: &[u8]) -> Result<(), Error>;
+
+    /// Whether this key can check `sign_type` at all.
+    fn supports(&self, sign_type: SignType) -> bool {
+        matches!(sign_type, SignType::Rsa | SignType::Rsa2)
+    }
+
+    /// The key size in bits.
+    fn bits(&self) -> usize;
+}
+
+/// A prepared AES key.
+pub trait ContentCipher: Send + Sync + fmt::Debug {
+    /// AES-CBC decryption without padding removal; `ciphertext` is a non-empty multiple of 16
+    /// bytes (checked by the caller). The result is zeroized on drop.
+    fn cbc_decrypt_raw(&self, iv: &[u8; 16], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error>;
+
+    /// AES-CBC encryption of already padded data.
+    fn cbc_encrypt_raw(&self, iv: &[u8; 16], padded: &[u8]) -> Result<Vec<u8>, Error>;
+
+    /// The key size in bytes.
+    fn key_len(&self) -> usize;
+}
+
+impl dyn ContentCipher + '_ {
+    /// AES-CBC with strict PKCS#7, the way Alipay encrypts content.
+    pub fn decrypt_cbc(&self, iv: &[u8; 16], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+        crate::padding::check_ciphertext_len(ciphertext)?;
+        crate::padding::unpad(self.cbc_decrypt_raw(iv, ciphertext)?)
+    }
+
+    /// AES-CBC with PKCS#7 padding.
+    pub fn encrypt_cbc(&self, iv: &[u8; 16], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
+        self.cbc_encrypt_raw(iv, &crate::padding::pad(plaintext))
+    }
+}
+
+/// A prepared RSA private key that signs like Alipay (SHA1withRSA / SHA256withRSA).
+pub trait EnvelopeSigner: Send + Sync + fmt::Debug {
+    /// Signs `message` with the hash of `sign_type`.
+    fn sign(&self, sign_type: SignType, message: &[u8]) -> Result<Vec<u8>, Error>;
+
+    /// The matching public key.
+    fn public_key(&self) -> &RsaPublicKeyDer;
+}
+
+pub(crate) fn unsupported_sign(backend: &str, sign_type: SignType) -> Error {
+    Error::UnsupportedSignType {
+        name: sign_type.as_str().to_owned(),
+        reason: format!("the {backend} backend cannot do it"),
+    }
+}

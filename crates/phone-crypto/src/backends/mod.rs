@@ -1,0 +1,13 @@
+//! One module per backend, each behind its own additive feature.
+
+#[cfg(any(feature = "ring", feature = "rustcrypto"))]
+pub(crate) mod rustcrypto_aes;
+
+#[cfg(feature = "ring")]
+pub mod ring;
+
+#[cfg(feature = "openssl")]
+pub mod openssl;
+
+#[cfg(feature = "rustcrypto")]
+pub mod rustcrypto;

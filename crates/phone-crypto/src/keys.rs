@@ -1,0 +1,451 @@
+//! Key material as users paste it, normalised once into DER that every backend prepares from.
+//!
+//! Accepted for the Alipay public key: the console's one-line base64 SPKI, PEM
+//! (`BEGIN PUBLIC KEY`), PKCS#1 (`BEGIN RSA PUBLIC KEY`, or its bare base64/DER) and X.509
+//! certificates (PEM or DER; the first certificate of a chain). Line breaks, stray spaces and
+//! literal `\n` escapes (from JSON or env files) are tolerated in key text; envelope base64 is
+//! checked strictly elsewhere.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::alphabet::STANDARD;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use der::{Decode, Encode};
+use phone_core::{Error, KeyProblem};
+use zeroize::Zeroizing;
+
+/// Key text is base64 with lenient padding; the key itself is validated by DER parsing.
+const KEY_B64: GeneralPurpose =
+    GeneralPurpose::new(&STANDARD, GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent));
+
+const OID_RSA: &str = "1.2.840.113549.1.1.1";
+const OID_EC: &str = "1.2.840.10045.2.1";
+
+/// The RSA modulus sizes this SDK accepts, on every backend alike.
+pub const RSA_BITS: std::ops::RangeInclusive<usize> = 1024..=4096;
+
+const ROLE_PUBLIC: &str = "Alipay public";
+const ROLE_PRIVATE: &str = "RSA private";
+const ROLE_AES: &str = "AES";
+
+fn key_error(role: &'static str, problem: KeyProblem) -> Error {
+    Error::KeyError { role, problem }
+}
+
+/// The format a public key arrived in (what `doctor` reports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyFormat {
+    /// X.509 SubjectPublicKeyInfo (the console's base64, or `BEGIN PUBLIC KEY`).
+    Spki,
+    /// PKCS#1 `RSAPublicKey` / `RSAPrivateKey`.
+    Pkcs1,
+    /// PKCS#8 `PrivateKeyInfo`.
+    Pkcs8,
+    /// An X.509 certificate (public-key certificate mode).
+    Certificate,
+}
+
+/// An RSA public key, parsed and checked once: its PKCS#1 DER plus modulus and exponent.
+///
+/// ```
+/// use phone_crypto::RsaPublicKeyDer;
+/// let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data/alipay_public_key.txt"))?;
+/// let key = RsaPublicKeyDer::parse(&text)?;
+/// assert_eq!(key.bits(), 2048);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct RsaPublicKeyDer {
+    pkcs1: Vec<u8>,
+    modulus: Vec<u8>,
+    exponent: Vec<u8>,
+    bits: usize,
+    format: KeyFormat,
+    pem: bool,
+}
+
+impl fmt::Debug for RsaPublicKeyDer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Public, but still configuration: show what it is, not its bytes.
+        write!(f, "RsaPublicKeyDer(RSA-{}, {:?})", self.bits, self.format)
+    }
+}
+
+fn bit_len(bytes: &[u8]) -> usize {
+    match bytes.iter().position(|&b| b != 0) {
+        Some(i) => (bytes.len() - i - 1) * 8 + (8 - bytes[i].leading_zeros() as usize),
+        None => 0,
+    }
+}
+
+fn strip_zeros(bytes: &[u8]) -> Vec<u8> {
+    let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    bytes[start..].to_vec()
+}
+
+/// A PEM block found in text: its label and decoded DER.
+struct Pem {
+    label: String,
+    der: Zeroizing<Vec<u8>>,
+}
+
+/// Decodes key text: PEM (first block, lenient about line lengths and spacing) or bare base64.
+/// Returns `None` as the label for bare base64.
+fn decode_text(text: &str, role: &'static str) -> Result<(Option<String>, Zeroizing<Vec<u8>>), Error> {
+    let text = text.trim().replace("\\n", "\n").replace("\\r", "");
+    if let Some(pem) = parse_pem(&text, role)? {
+        return Ok((Some(pem.label), pem.der));
+    }
+    let compact: Zeroizing<String> = Zeroizing::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
+    if compact.is_empty() {
+        return Err(key_error(role, KeyProblem::Unparsable("the key is empty".into())));
+    }
+    let der = KEY_B64
+        .decode(compact.as_bytes())
+        .map_err(|_| key_error(role, KeyProblem::Unparsable("not base64 or PEM".into())))?;
+    Ok((None, Zeroizing::new(der)))
+}
+
+fn parse_pem(text: &str, role: &'static str) -> Result<Option<Pem>, Error> {
+    let Some(begin) = text.find("-----BEGIN ") else { return Ok(None) };
+    let after = &text[begin + "-----BEGIN ".len()..];
+    let unparsable = |why: &str| key_error(role, KeyProblem::Unparsable(why.into()));
+    let label_end = after.find("-----").ok_or_else(|| unparsable("a PEM header without its closing dashes"))?;
+    let label = after[..label_end].trim().to_owned();
+    let body_start = &after[label_end + 5..];
+    let end_marker = format!("-----END {label}-----");
+    let body_end = body_start.find(&end_marker).ok_or_else(|| unparsable("a PEM block without its END line"))?;
+    // Skip RFC 1421 headers (Proc-Type, DEK-Info) of legacy encrypted keys.
+    let body: Zeroizing<String> = Zeroizing::new(
+        body_start[..body_end]
+            .lines()
+            .filter(|l| !l.contains(':'))
+            .flat_map(|l| l.chars())
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect(),
+    );
+    let der = KEY_B64.decode(body.as_bytes()).map_err(|_| unparsable("the PEM body is not base64"))?;
+    Ok(Some(Pem { label, der: Zeroizing::new(der) }))
+}
+
+fn is_private_label(label: &str) -> bool {
+    label.ends_with("PRIVATE KEY")
+}
+
+fn looks_like_private_der(der: &[u8]) -> bool {
+    pkcs8::PrivateKeyInfoRef::from_der(der).is_ok() || pkcs1::RsaPrivateKeyRef::from_der(der).is_ok()
+}
+
+impl RsaPublicKeyDer {
+    /// Parses public key text in any accepted format.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let (label, der) = decode_text(text, ROLE_PUBLIC)?;
+        let mut key = match label.as_deref() {
+            Some(l) if is_private_label(l) => return Err(key_error(ROLE_PUBLIC, KeyProblem::PrivateKeyAsPublic)),
+            Some("PUBLIC KEY") => Self::from_spki_der(&der)?,
+            Some("RSA PUBLIC KEY") => Self::from_pkcs1_der(&der)?,
+            Some("CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE") => Self::from_certificate_der(&der)?,
+            Some(other) => {
+                return Err(key_error(ROLE_PUBLIC, KeyProblem::Unparsable(format!("a PEM block of type {other:?}"))));
+            }
+            None => Self::from_der(&der)?,
+        };
+        key.pem = label.is_some();
+        Ok(key)
+    }
+
+    /// Parses DER of any accepted kind (SPKI, PKCS#1 or a certificate).
+    pub fn from_der(der: &[u8]) -> Result<Self, Error> {
+        if spki::SubjectPublicKeyInfoRef::from_der(der).is_ok() {
+            return Self::from_spki_der(der);
+        }
+        if pkcs1::RsaPublicKeyRef::from_der(der).is_ok() {
+            return Self::from_pkcs1_der(der);
+        }
+        if x509_cert::Certificate::from_der(der).is_ok() {
+            return Self::from_certificate_der(der);
+        }
+        if looks_like_private_der(der) {
+            return Err(key_error(ROLE_PUBLIC, KeyProblem::PrivateKeyAsPublic));
+        }
+        Err(key_error(
+            ROLE_PUBLIC,
+            KeyProblem::Unparsable("the DER is not a public key (SPKI or PKCS#1) nor a certificate".into()),
+        ))
+    }
+
+    /// Parses an X.509 SubjectPublicKeyInfo.
+    pub fn from_spki_der(der: &[u8]) -> Result<Self, Error> {
+        let spki = spki::SubjectPublicKeyInfoRef::from_der(der).map_err(|_| {
+            if looks_like_private_der(der) {
+                key_error(ROLE_PUBLIC, KeyProblem::PrivateKeyAsPublic)
+            } else {
+                key_error(ROLE_PUBLIC, KeyProblem::Unparsable("not a SubjectPublicKeyInfo".into()))
+            }
+        })?;
+        Self::from_spki(&spki, KeyFormat::Spki)
+    }
+
+    fn from_spki(spki: &spki::SubjectPublicKeyInfoRef<'_>, format: KeyFormat) -> Result<Self, Error> {
+        let oid = spki.algorithm.oid.to_string();
+        if oid != OID_RSA {
+            let what = if oid == OID_EC {
+                "an EC (or SM2) public key; the RSA and RSA2 sign types need an RSA key".to_owned()
+            } else {
+                format!("a public key of algorithm {oid}, not RSA")
+            };
+            return Err(key_error(ROLE_PUBLIC, KeyProblem::WrongAlgorithm(what)));
+        }
+        let bits = spki
+            .subject_public_key
+            .as_bytes()
+            .ok_or_else(|| key_error(ROLE_PUBLIC, KeyProblem::Unparsable("the key bit string is not byte-aligned".into())))?;
+        let mut key = Self::from_pkcs1_der(bits)?;
+        key.format = format;
+        Ok(key)
+    }
+
+    /// Parses a PKCS#1 `RSAPublicKey`.
+    pub fn from_pkcs1_der(der: &[u8]) -> Result<Self, Error> {
+        let rsa = pkcs1::RsaPublicKeyRef::from_der(der)
+            .map_err(|_| key_error(ROLE_PUBLIC, KeyProblem::Unparsable("not a PKCS#1 RSAPublicKey".into())))?;
+        let modulus = strip_zeros(rsa.modulus.as_bytes());
+        let exponent = strip_zeros(rsa.public_exponent.as_bytes());
+        let bits = bit_len(&modulus);
+        if !RSA_BITS.contains(&bits) {
+            return Err(key_error(ROLE_PUBLIC, KeyProblem::UnsupportedSize { bits }));
+        }
+        if exponent.is_empty() || exponent.len() > 8 || modulus.last().is_some_and(|b| b & 1 == 0) {
+            return Err(key_error(ROLE_PUBLIC, KeyProblem::Unparsable("the modulus or exponent is invalid".into())));
+        }
+        Ok(Self { pkcs1: der.to_vec(), modulus, exponent, bits, format: KeyFormat::Pkcs1, pem: false })
+    }
+
+    /// Takes the public key of an X.509 certificate (the first one of a chain).
+    pub fn from_certificate_der(der: &[u8]) -> Result<Self, Error> {
+        let cert = x509_cert::Certificate::from_der(der)
+            .map_err(|_| key_error(ROLE_PUBLIC, KeyProblem::Unparsable("not an X.509 certificate".into())))?;
+        let spki_der = cert
+            .tbs_certificate()
+            .subject_public_key_info()
+            .to_der()
+            .map_err(|_| key_error(ROLE_PUBLIC, KeyProblem::Unparsable("the certificate's key is unreadable".into())))?;
+        let spki = spki::SubjectPublicKeyInfoRef::from_der(&spki_der)
+            .map_err(|_| key_error(ROLE_PUBLIC, KeyProblem::Unparsable("the certificate's key is unreadable".into())))?;
+        Self::from_spki(&spki, KeyFormat::Certificate)
+    }
+
+    /// PKCS#1 `RSAPublicKey` DER.
+    pub fn pkcs1_der(&self) -> &[u8] {
+        &self.pkcs1
+    }
+
+    /// The modulus, big-endian without leading zeros.
+    pub fn modulus(&self) -> &[u8] {
+        &self.modulus
+    }
+
+    /// The public exponent, big-endian without leading zeros.
+    pub fn exponent(&self) -> &[u8] {
+        &self.exponent
+    }
+
+    /// The modulus size in bits.
+    pub fn bits(&self) -> usize {
+        self.bits
+    }
+
+    /// The format the key arrived in.
+    pub fn format(&self) -> KeyFormat {
+        self.format
+    }
+
+    /// Whether the key arrived as PEM.
+    pub fn was_pem(&self) -> bool {
+        self.pem
+    }
+
+    /// The console's one-line form: base64 of the SubjectPublicKeyInfo DER.
+    pub fn to_spki_base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.to_spki_der())
+    }
+
+    /// SubjectPublicKeyInfo DER (rsaEncryption with NULL parameters).
+    pub fn to_spki_der(&self) -> Vec<u8> {
+        // AlgorithmIdentifier rsaEncryption + NULL, then BIT STRING(0 unused bits || PKCS#1).
+        const ALG: [u8; 15] = [0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00];
+        let mut bit_string = vec![0u8];
+        bit_string.extend_from_slice(&self.pkcs1);
+        let mut inner = ALG.to_vec();
+        push_tlv(&mut inner, 0x03, &bit_string);
+        let mut out = Vec::with_capacity(inner.len() + 4);
+        push_tlv(&mut out, 0x30, &inner);
+        out
+    }
+}
+
+fn push_tlv(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
+    out.push(tag);
+    let len = value.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len() - 1);
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(value);
+}
+
+/// An RSA private key (Alipay's side: building envelopes for tests and tools), as PKCS#1 DER.
+/// Zeroized on drop; `Debug` shows only its size.
+#[derive(Clone)]
+pub struct RsaPrivateKeyDer {
+    pkcs1: Zeroizing<Vec<u8>>,
+    public: RsaPublicKeyDer,
+}
+
+impl fmt::Debug for RsaPrivateKeyDer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RsaPrivateKeyDer(RSA-{}, redacted)", self.public.bits)
+    }
+}
+
+impl RsaPrivateKeyDer {
+    /// Parses PKCS#8 or PKCS#1 private key text (PEM or base64).
+    ///
+    /// ```
+    /// use phone_crypto::RsaPrivateKeyDer;
+    /// let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data/alipay_private_key.pem"))?;
+    /// let key = RsaPrivateKeyDer::parse(&pem)?;
+    /// assert_eq!(key.public_key().bits(), 2048);
+    /// assert!(!format!("{key:?}").contains("MII"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let (label, der) = decode_text(text, ROLE_PRIVATE)?;
+        match label.as_deref() {
+            Some("PRIVATE KEY" | "RSA PRIVATE KEY") | None => Self::from_der(&der),
+            Some("ENCRYPTED PRIVATE KEY") => Err(key_error(
+                ROLE_PRIVATE,
+                KeyProblem::Unparsable("an encrypted private key; decrypt it first (openssl pkcs8)".into()),
+            )),
+            Some(l) if l.contains("PUBLIC KEY") || l.contains("CERTIFICATE") => {
+                Err(key_error(ROLE_PRIVATE, KeyProblem::PublicKeyAsPrivate))
+            }
+            Some(other) => Err(key_error(ROLE_PRIVATE, KeyProblem::Unparsable(format!("a PEM block of type {other:?}")))),
+        }
+    }
+
+    /// Parses PKCS#8 or PKCS#1 DER.
+    pub fn from_der(der: &[u8]) -> Result<Self, Error> {
+        if let Ok(info) = pkcs8::PrivateKeyInfoRef::from_der(der) {
+            if info.algorithm.oid.to_string() != OID_RSA {
+                return Err(key_error(ROLE_PRIVATE, KeyProblem::WrongAlgorithm("not an RSA private key".into())));
+            }
+            return Self::from_pkcs1_der(info.private_key.as_bytes());
+        }
+        if pkcs1::RsaPrivateKeyRef::from_der(der).is_ok() {
+            return Self::from_pkcs1_der(der);
+        }
+        if RsaPublicKeyDer::from_der(der).is_ok() {
+            return Err(key_error(ROLE_PRIVATE, KeyProblem::PublicKeyAsPrivate));
+        }
+        Err(key_error(ROLE_PRIVATE, KeyProblem::Unparsable("not a PKCS#8 or PKCS#1 private key".into())))
+    }
+
+    fn from_pkcs1_der(der: &[u8]) -> Result<Self, Error> {
+        let key = pkcs1::RsaPrivateKeyRef::from_der(der)
+            .map_err(|_| key_error(ROLE_PRIVATE, KeyProblem::Unparsable("not a PKCS#1 RSAPrivateKey".into())))?;
+        let public_der = pkcs1::RsaPublicKeyRef { modulus: key.modulus, public_exponent: key.public_exponent }
+            .to_der()
+            .map_err(|_| key_error(ROLE_PRIVATE, KeyProblem::Unparsable("the public part is unreadable".into())))?;
+        let public = RsaPublicKeyDer::from_pkcs1_der(&public_der).map_err(|e| match e {
+            Error::KeyError { problem, .. } => key_error(ROLE_PRIVATE, problem),
+            other => other,
+        })?;
+        Ok(Self { pkcs1: Zeroizing::new(der.to_vec()), public })
+    }
+
+    /// PKCS#1 `RSAPrivateKey` DER.
+    pub fn pkcs1_der(&self) -> &[u8] {
+        &self.pkcs1
+    }
+
+    /// The matching public key.
+    pub fn public_key(&self) -> &RsaPublicKeyDer {
+        &self.public
+    }
+}
+
+/// An AES content-encryption key (接口内容加密方式): 16, 24 or 32 bytes. Zeroized on drop;
+/// `Debug` shows only its length.
+///
+/// ```
+/// use phone_crypto::AesKey;
+/// let key = AesKey::parse("aa4BtZ4tspm2wnXLb1ThQA==")?;
+/// assert_eq!(key.len(), 16);
+/// assert_eq!(format!("{key:?}"), "AesKey(128 bits, redacted)");
+/// let err = AesKey::parse("MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA").unwrap_err();
+/// assert_eq!(err.kind(), "key_error");
+/// # Ok::<(), phone_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct AesKey(Zeroizing<Vec<u8>>);
+
+impl fmt::Debug for AesKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AesKey({} bits, redacted)", self.0.len() * 8)
+    }
+}
+
+impl AesKey {
+    /// Parses the console's base64 form.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        if text.contains("-----BEGIN") {
+            return Err(key_error(
+                ROLE_AES,
+                KeyProblem::Unparsable("this is a PEM key; the AES key is 24 characters of base64".into()),
+            ));
+        }
+        let compact: Zeroizing<String> = Zeroizing::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
+        if compact.is_empty() {
+            return Err(key_error(ROLE_AES, KeyProblem::Unparsable("the key is empty".into())));
+        }
+        let bytes = KEY_B64
+            .decode(compact.as_bytes())
+            .map_err(|_| key_error(ROLE_AES, KeyProblem::Unparsable("not base64".into())))?;
+        Self::from_bytes(&bytes)
+    }
+
+    /// Takes raw key bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        match bytes.len() {
+            16 | 24 | 32 => Ok(Self(Zeroizing::new(bytes.to_vec()))),
+            len => Err(key_error(ROLE_AES, KeyProblem::AesKeyLength { len })),
+        }
+    }
+
+    /// The raw key bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Length in bytes (16, 24 or 32).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Always false: an AES key is never empty. Present for API symmetry with `len`.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The console's base64 form.
+    pub fn to_base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(&*self.0)
+    }
+}
