@@ -1,0 +1,273 @@
+//! Round trips across backends, key formats and their targeted errors, rotation, and the
+//! verify-before-decrypt guarantee.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::*;
+use phone_core::{Error, KeyProblem, SignType};
+use phone_crypto::{
+    AesKey, AppKeys, Backend, ContentCipher, KeyFormat, RsaPrivateKeyDer, RsaPublicKeyDer, open_envelope,
+    seal_envelope, success_plaintext,
+};
+use zeroize::Zeroizing;
+
+fn key_file(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/tests/keys/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn private_keys() -> Vec<(&'static str, RsaPrivateKeyDer)> {
+    vec![
+        ("rsa1024", RsaPrivateKeyDer::parse(&key_file("rsa1024_pkcs1.pem")).unwrap()),
+        ("rsa2048", RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap()),
+        ("rsa4096", RsaPrivateKeyDer::parse(&key_file("rsa4096_pkcs8.pem")).unwrap()),
+    ]
+}
+
+const AES_KEYS: [&str; 3] = ["aa4BtZ4tspm2wnXLb1ThQA==", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="];
+
+/// Every signer backend x every opener backend x sign type x key size x AES key length x
+/// encrypted or plain: what one seals the other opens.
+#[test]
+fn every_backend_opens_what_every_other_backend_sealed() {
+    let mut opened = 0;
+    for (size, private) in private_keys() {
+        for sealer in Backend::ALL {
+            let Ok(signer) = sealer.provider().prepare_signer(&private) else {
+                // ring signs with 2048-bit keys and up only; the others cover 1024.
+                assert!(*sealer != Backend::default() || size == "rsa1024", "{sealer} {size}");
+                continue;
+            };
+            for sign_type in [SignType::Rsa, SignType::Rsa2] {
+                if !sealer.provider().sign_sign_types().contains(&sign_type) {
+                    continue;
+                }
+                for (i, aes) in AES_KEYS.iter().enumerate() {
+                    let cipher = sealer.provider().prepare_cipher(&AesKey::parse(aes).unwrap()).unwrap();
+                    let mobile = format!("1380013800{i}");
+                    for encrypted in [true, false] {
+                        let body = seal_envelope(
+                            &success_plaintext(&mobile),
+                            &*signer,
+                            encrypted.then_some(&*cipher),
+                            sign_type,
+                        )
+                        .unwrap();
+                        for opener in Backend::ALL {
+                            let keys = AppKeys::builder()
+                                .alipay_public_key_der(private.public_key().clone())
+                                .aes_key(aes)
+                                .unwrap()
+                                .build(*opener)
+                                .unwrap();
+                            let got = keys.open(&body).unwrap_or_else(|e| panic!("{sealer}->{opener} {size} {sign_type} {e}"));
+                            assert_eq!(got.response.phone.reveal(), mobile);
+                            assert_eq!(got.aes_key, encrypted.then_some(0));
+                            opened += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(opened >= 6 * Backend::ALL.len(), "{opened}");
+}
+
+/// A cipher that counts how often it is asked to decrypt.
+#[derive(Debug)]
+struct Counting<'a> {
+    inner: &'a dyn ContentCipher,
+    calls: AtomicUsize,
+}
+
+impl ContentCipher for Counting<'_> {
+    fn cbc_decrypt_raw(&self, iv: &[u8; 16], ct: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner.cbc_decrypt_raw(iv, ct)
+    }
+    fn cbc_encrypt_raw(&self, iv: &[u8; 16], padded: &[u8]) -> Result<Vec<u8>, Error> {
+        self.inner.cbc_encrypt_raw(iv, padded)
+    }
+    fn key_len(&self) -> usize {
+        self.inner.key_len()
+    }
+}
+
+for_each_backend! {
+    #[test]
+    fn nothing_is_decrypted_before_the_signature_verified() {
+        let p = BACKEND.provider();
+        let verifier = p.prepare_verifier(&RsaPublicKeyDer::parse(&demo("alipay_public_key.txt")).unwrap()).unwrap();
+        let real = p.prepare_cipher(&AesKey::parse(&demo("aes_key.txt")).unwrap()).unwrap();
+        let counting = Counting { inner: &*real, calls: AtomicUsize::new(0) };
+        let body = demo("envelope.json");
+        let opts = phone_core::ParseOptions::default();
+
+        let env = phone_core::Envelope::parse(&body, &opts).unwrap();
+        let ok = open_envelope(&env, &[&*verifier], &[&counting]).unwrap();
+        assert_eq!(ok.response.phone.reveal(), "13800138000");
+        assert_eq!(counting.calls.load(Ordering::SeqCst), 1);
+
+        // Flip one character of the ciphertext, then one of the signature.
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        for field in ["response", "sign"] {
+            let mut t = v.clone();
+            let s = t[field].as_str().unwrap().to_owned();
+            let flipped = if s.starts_with('A') { s.replacen('A', "B", 1) } else { format!("A{}", &s[1..]) };
+            t[field] = flipped.into();
+            let tampered = t.to_string();
+            let env = phone_core::Envelope::parse(&tampered, &opts).unwrap();
+            let err = open_envelope(&env, &[&*verifier], &[&counting]).unwrap_err();
+            assert_eq!(err.kind(), "bad_signature", "{field}");
+        }
+        assert_eq!(counting.calls.load(Ordering::SeqCst), 1, "a tampered envelope reached the decryptor");
+    }
+
+    #[test]
+    fn rotation_reports_which_keys_matched() {
+        let old = RsaPrivateKeyDer::parse(&key_file("rsa4096_pkcs8.pem")).unwrap();
+        let current = RsaPublicKeyDer::parse(&demo("alipay_public_key.txt")).unwrap();
+        let keys = AppKeys::builder()
+            .alipay_public_key_der(current)
+            .alipay_public_key_der(old.public_key().clone())
+            .aes_key(AES_KEYS[0]).unwrap()
+            .aes_key(&demo("aes_key.txt")).unwrap()
+            .build(BACKEND)
+            .unwrap();
+        let got = keys.open(&demo("envelope.json")).unwrap();
+        assert_eq!((got.verify_key, got.aes_key), (Some(0), Some(1)));
+
+        let p = BACKEND.provider();
+        let signer = p.prepare_signer(&old).unwrap();
+        let cipher = p.prepare_cipher(&AesKey::parse(AES_KEYS[0]).unwrap()).unwrap();
+        let body = seal_envelope(&success_plaintext("13900139000"), &*signer, Some(&*cipher), SignType::Rsa2).unwrap();
+        let got = keys.open(&body).unwrap();
+        assert_eq!((got.verify_key, got.aes_key), (Some(1), Some(0)));
+        assert_eq!(got.to_string(), "139****9000");
+    }
+
+    #[test]
+    fn sign_type_mismatch_is_a_bad_signature() {
+        let p = BACKEND.provider();
+        let private = RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap();
+        let Ok(signer) = p.prepare_signer(&private) else { return };
+        let keys = AppKeys::builder().alipay_public_key(&demo("alipay_public_key.txt")).unwrap().aes_key(AES_KEYS[0]).unwrap().build(BACKEND).unwrap();
+        let body = seal_envelope(&success_plaintext("13800138000"), &*signer, None, SignType::Rsa2).unwrap();
+        assert!(keys.open(&body).is_ok());
+        let downgraded = body.replace("\"RSA2\"", "\"RSA\"");
+        assert_eq!(keys.open(&downgraded).unwrap_err().kind(), "bad_signature");
+        let sm2 = body.replace("\"RSA2\"", "\"SM2\"");
+        assert_eq!(keys.open(&sm2).unwrap_err().kind(), "unsupported_sign_type");
+    }
+
+    #[test]
+    fn unsigned_envelopes_open_only_when_allowed() {
+        let body = r#"{"response":"{\"code\":\"10000\",\"msg\":\"Success\",\"mobile\":\"13800138000\"}"}"#;
+        let strict = AppKeys::builder().alipay_public_key(&demo("alipay_public_key.txt")).unwrap().build(BACKEND).unwrap();
+        assert_eq!(strict.open(body).unwrap_err().kind(), "missing_signature");
+        let lenient = AppKeys::builder().allow_unsigned(true).build(BACKEND).unwrap();
+        let got = lenient.open(body).unwrap();
+        assert_eq!((got.response.phone.reveal(), got.verify_key), ("13800138000", None));
+    }
+}
+
+#[test]
+fn public_keys_parse_in_every_format_users_paste() {
+    let raw = RsaPublicKeyDer::parse(&demo("alipay_public_key.txt")).unwrap();
+    assert_eq!((raw.bits(), raw.format(), raw.was_pem()), (2048, KeyFormat::Spki, false));
+    let pem = RsaPublicKeyDer::parse(&demo("alipay_public_key.pem")).unwrap();
+    assert_eq!((pem.format(), pem.was_pem()), (KeyFormat::Spki, true));
+    let pkcs1 = RsaPublicKeyDer::parse(&key_file("demo_public_pkcs1.pem")).unwrap();
+    assert_eq!(pkcs1.format(), KeyFormat::Pkcs1);
+    for k in [&pem, &pkcs1] {
+        assert_eq!(k.pkcs1_der(), raw.pkcs1_der());
+    }
+    assert_eq!(raw.to_spki_base64(), demo("alipay_public_key.txt").trim());
+
+    // Line breaks, spaces and JSON-style "\n" escapes in pasted text.
+    let text = demo("alipay_public_key.txt");
+    let wrapped: String = text.as_bytes().chunks(64).map(|c| format!("  {}\r\n", std::str::from_utf8(c).unwrap())).collect();
+    assert_eq!(RsaPublicKeyDer::parse(&wrapped).unwrap().pkcs1_der(), raw.pkcs1_der());
+    let escaped = demo("alipay_public_key.pem").replace('\n', "\\n");
+    assert_eq!(RsaPublicKeyDer::parse(&escaped).unwrap().pkcs1_der(), raw.pkcs1_der());
+
+    // The Node SDK's fixtures: PEM, no-wrapper base64, and the certificate-mode certificate.
+    let node_pem = RsaPublicKeyDer::parse(&read("fixtures/alipay-sdk-nodejs/alipay-public-key.pem")).unwrap();
+    let node_bare = RsaPublicKeyDer::parse(&read("fixtures/alipay-sdk-nodejs/alipay-public-key-no-wrapper.pem")).unwrap();
+    assert_eq!(node_pem.pkcs1_der(), node_bare.pkcs1_der());
+    let cert = RsaPublicKeyDer::parse(&read("fixtures/alipay-sdk-nodejs/alipayCertPublicKey_RSA2.crt")).unwrap();
+    assert_eq!((cert.format(), cert.bits()), (KeyFormat::Certificate, 2048));
+}
+
+fn problem(e: Error) -> KeyProblem {
+    match e {
+        Error::KeyError { problem, .. } => problem,
+        other => panic!("not a key error: {other}"),
+    }
+}
+
+#[test]
+fn wrong_key_material_gets_a_targeted_key_error() {
+    for private in [
+        demo("alipay_private_key.pem"),
+        key_file("rsa1024_pkcs1.pem"),
+        read("fixtures/alipay-sdk-nodejs/app-private-key.pem"),
+        read("fixtures/alipay-sdk-nodejs/app-private-key-pkcs8.pem"),
+        // A private key pasted without its PEM lines.
+        demo("alipay_private_key.pem").lines().filter(|l| !l.starts_with("-----")).collect(),
+    ] {
+        let e = RsaPublicKeyDer::parse(&private).unwrap_err();
+        assert_eq!(e.kind(), "key_error");
+        assert!(e.hint().unwrap().contains("支付宝公钥"));
+        assert_eq!(problem(e), KeyProblem::PrivateKeyAsPublic);
+    }
+    assert!(matches!(problem(RsaPublicKeyDer::parse(&key_file("ec_p256_public.pem")).unwrap_err()), KeyProblem::WrongAlgorithm(_)));
+    assert_eq!(problem(RsaPublicKeyDer::parse(&key_file("rsa512_public.pem")).unwrap_err()), KeyProblem::UnsupportedSize { bits: 512 });
+    for garbage in ["", "hello world", "MIIB", "-----BEGIN PUBLIC KEY-----\nAAAA\n", "AAAAAAAA"] {
+        let e = RsaPublicKeyDer::parse(garbage).unwrap_err();
+        assert!(matches!(problem(e), KeyProblem::Unparsable(_)), "{garbage:?}");
+    }
+    // The public key given where the private key belongs.
+    assert_eq!(problem(RsaPrivateKeyDer::parse(&demo("alipay_public_key.pem")).unwrap_err()), KeyProblem::PublicKeyAsPrivate);
+    assert_eq!(problem(RsaPrivateKeyDer::parse(&demo("alipay_public_key.txt")).unwrap_err()), KeyProblem::PublicKeyAsPrivate);
+}
+
+#[test]
+fn aes_keys_of_the_wrong_length_or_kind_are_refused() {
+    // 25 bytes, which the PHP SDK silently truncates.
+    let e = AesKey::parse("ZXdCNW9ta1FsRGlVbzQ0TVdXbzJKN001dA==").unwrap_err();
+    assert_eq!(problem(e), KeyProblem::AesKeyLength { len: 25 });
+    // The Alipay public key pasted as the AES key: the Java SDK's "1218 bytes" mistake.
+    let e = AesKey::parse(&demo("alipay_public_key.txt")).unwrap_err();
+    assert!(e.hint().unwrap().contains("RSA key"), "{:?}", e.hint());
+    assert_eq!(problem(e), KeyProblem::AesKeyLength { len: 294 });
+    assert!(matches!(problem(AesKey::parse(&demo("alipay_private_key.pem")).unwrap_err()), KeyProblem::Unparsable(_)));
+    assert!(matches!(problem(AesKey::parse("not base64!").unwrap_err()), KeyProblem::Unparsable(_)));
+    for ok in AES_KEYS {
+        assert!(AesKey::parse(&format!(" {ok}\n")).is_ok());
+    }
+}
+
+#[test]
+fn debug_output_never_shows_key_material() {
+    let aes_text = demo("aes_key.txt");
+    let private_text = demo("alipay_private_key.pem");
+    let keys = AppKeys::builder().alipay_public_key(&demo("alipay_public_key.txt")).unwrap().aes_key(&aes_text).unwrap().build(Backend::default()).unwrap();
+    let private = RsaPrivateKeyDer::parse(&private_text).unwrap();
+    let aes = AesKey::parse(&aes_text).unwrap();
+    let mut outputs = vec![format!("{keys:?}"), format!("{private:?}"), format!("{aes:?}")];
+    for b in Backend::ALL {
+        outputs.push(format!("{:?}", b.provider().prepare_cipher(&aes).unwrap()));
+        if let Ok(s) = b.provider().prepare_signer(&private) {
+            outputs.push(format!("{s:?}"));
+        }
+    }
+    let aes_hex: String = aes.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    let aes_dec = format!("{:?}", aes.as_bytes());
+    for out in &outputs {
+        assert!(!out.contains(aes_text.trim()) && !out.contains(&aes_hex) && !out.contains(&aes_dec[1..20]), "{out}");
+        assert!(!out.contains("MII"), "{out}");
+    }
+}
