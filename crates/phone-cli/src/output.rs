@@ -1,0 +1,57 @@
+//! The contract's output: one JSON object with `--json`, a short line otherwise.
+
+use std::io::IsTerminal;
+
+use phone_core::{Error, PhoneResponse};
+use serde_json::{Value, json};
+
+/// Whether to colour human output: a terminal, and no `NO_COLOR`.
+fn colour(stream_is_tty: bool) -> bool {
+    stream_is_tty && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn paint(code: &str, text: &str, on: bool) -> String {
+    if on { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+}
+
+/// The success object: `{"status":"ok","code","msg","mobile"}`, masked unless `reveal`.
+pub fn success_json(r: &PhoneResponse, reveal: bool) -> Value {
+    let mobile = if reveal { r.phone.reveal().to_owned() } else { r.phone.masked() };
+    json!({"status": "ok", "code": r.code, "msg": r.msg, "mobile": mobile})
+}
+
+/// The failure object: `{"status":"error","kind","message","hint"}` plus Alipay's fields.
+pub fn error_json(e: &Error) -> Value {
+    let mut v = json!({"status": "error", "kind": e.kind(), "message": e.to_string(), "hint": e.hint()});
+    if let Some(a) = e.alipay() {
+        v["code"] = json!(a.code);
+        v["msg"] = json!(a.msg);
+        v["sub_code"] = json!(a.sub_code);
+        v["sub_msg"] = json!(a.sub_msg);
+    }
+    v
+}
+
+/// Prints a success.
+pub fn print_success(r: &PhoneResponse, reveal: bool, as_json: bool) {
+    if as_json {
+        println!("{}", success_json(r, reveal));
+    } else {
+        let on = colour(std::io::stdout().is_terminal());
+        let mobile = if reveal { r.phone.reveal().to_owned() } else { r.phone.masked() };
+        println!("{} {mobile} ({} {})", paint("32", "ok", on), r.code, r.msg);
+    }
+}
+
+/// Prints a failure (stdout with `--json`, stderr otherwise).
+pub fn print_error(e: &Error, as_json: bool) {
+    if as_json {
+        println!("{}", error_json(e));
+        return;
+    }
+    let on = colour(std::io::stderr().is_terminal());
+    eprintln!("{}: {e}", paint("31", &format!("error[{}]", e.kind()), on));
+    if let Some(hint) = e.hint() {
+        eprintln!("  {}: {hint}", paint("33", "hint", on));
+    }
+}
