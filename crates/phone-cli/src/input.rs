@@ -23,7 +23,9 @@ pub fn body(file: Option<&str>) -> Result<Vec<u8>, UsageError> {
         Some(path) if path != "-" => std::fs::read(path).map_err(|e| UsageError(format!("cannot read {path}: {e}"))),
         _ => {
             let mut buf = Vec::new();
-            std::io::stdin().read_to_end(&mut buf).map_err(|e| UsageError(format!("cannot read stdin: {e}")))?;
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| UsageError(format!("cannot read stdin: {e}")))?;
             Ok(buf)
         }
     }

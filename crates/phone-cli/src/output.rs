@@ -11,12 +11,20 @@ fn colour(stream_is_tty: bool) -> bool {
 }
 
 fn paint(code: &str, text: &str, on: bool) -> String {
-    if on { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+    if on {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_owned()
+    }
 }
 
 /// The success object: `{"status":"ok","code","msg","mobile"}`, masked unless `reveal`.
 pub fn success_json(r: &PhoneResponse, reveal: bool) -> Value {
-    let mobile = if reveal { r.phone.reveal().to_owned() } else { r.phone.masked() };
+    let mobile = if reveal {
+        r.phone.reveal().to_owned()
+    } else {
+        r.phone.masked()
+    };
     json!({"status": "ok", "code": r.code, "msg": r.msg, "mobile": mobile})
 }
 
@@ -38,7 +46,11 @@ pub fn print_success(r: &PhoneResponse, reveal: bool, as_json: bool) {
         println!("{}", success_json(r, reveal));
     } else {
         let on = colour(std::io::stdout().is_terminal());
-        let mobile = if reveal { r.phone.reveal().to_owned() } else { r.phone.masked() };
+        let mobile = if reveal {
+            r.phone.reveal().to_owned()
+        } else {
+            r.phone.masked()
+        };
         println!("{} {mobile} ({} {})", paint("32", "ok", on), r.code, r.msg);
     }
 }

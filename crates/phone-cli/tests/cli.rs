@@ -42,7 +42,11 @@ fn backends() -> Vec<String> {
 #[test]
 fn help_names_every_compiled_backend() {
     let names = backends();
-    for (b, compiled) in [("ring", cfg!(feature = "ring")), ("openssl", cfg!(feature = "openssl")), ("rustcrypto", cfg!(feature = "rustcrypto"))] {
+    for (b, compiled) in [
+        ("ring", cfg!(feature = "ring")),
+        ("openssl", cfg!(feature = "openssl")),
+        ("rustcrypto", cfg!(feature = "rustcrypto")),
+    ] {
         assert_eq!(names.iter().any(|n| n == b), compiled, "{b}: {names:?}");
     }
     assert!(!names.is_empty());
@@ -53,23 +57,35 @@ fn help_names_every_compiled_backend() {
 #[test]
 fn every_shared_vector_gives_the_contract_json_on_every_backend() {
     let file: Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join("testdata/vectors/envelopes.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(root().join("testdata/vectors/envelopes.json")).unwrap())
+            .unwrap();
     let cases = file["cases"].as_array().unwrap();
     let mut checked = 0;
     for backend in backends() {
         for case in cases {
             let out = run(
                 &[
-                    "decrypt", "--json", "--reveal", "--backend", &backend,
-                    "--alipay-public-key", case["alipay_public_key"].as_str().unwrap(),
-                    "--aes-key", case["aes_key"].as_str().unwrap(),
+                    "decrypt",
+                    "--json",
+                    "--reveal",
+                    "--backend",
+                    &backend,
+                    "--alipay-public-key",
+                    case["alipay_public_key"].as_str().unwrap(),
+                    "--aes-key",
+                    case["aes_key"].as_str().unwrap(),
                 ],
                 case["envelope"].as_str().unwrap(),
             );
             let got = json_of(&out);
             let name = &case["name"];
             let mut wants = vec![case["expected"].clone()];
-            wants.extend(case.get("also_acceptable").and_then(Value::as_array).cloned().unwrap_or_default());
+            wants.extend(
+                case.get("also_acceptable")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default(),
+            );
             let hit = wants.iter().any(|w| match w.get("ok") {
                 Some(ok) => got["status"] == "ok" && ["code", "msg", "mobile"].iter().all(|k| got[k] == ok[k]),
                 None => got["status"] == "error" && got["kind"] == w["error"],
@@ -104,7 +120,14 @@ fn numbers_are_masked_unless_revealed_and_keys_come_from_files_and_env() {
     let env_file = data.join("envelope.json");
     let aes = std::fs::read_to_string(data.join("aes_key.txt")).unwrap();
     let out = Command::new(BIN)
-        .args(["decrypt", "--json", "--alipay-public-key", &pk, "--aes-key", "env:TEST_AES_KEY"])
+        .args([
+            "decrypt",
+            "--json",
+            "--alipay-public-key",
+            &pk,
+            "--aes-key",
+            "env:TEST_AES_KEY",
+        ])
         .arg(&env_file)
         .env("TEST_AES_KEY", aes.trim())
         .output()
@@ -118,7 +141,14 @@ fn numbers_are_masked_unless_revealed_and_keys_come_from_files_and_env() {
     let line = String::from_utf8(human.stdout).unwrap();
     assert!(line.contains("138****8000") && !line.contains("13800138000"), "{line}");
     let revealed = Command::new(BIN)
-        .args(["decrypt", "--reveal", "--alipay-public-key", &pk, "--aes-key", aes.trim()])
+        .args([
+            "decrypt",
+            "--reveal",
+            "--alipay-public-key",
+            &pk,
+            "--aes-key",
+            aes.trim(),
+        ])
         .arg(&env_file)
         .output()
         .unwrap();
@@ -127,13 +157,39 @@ fn numbers_are_masked_unless_revealed_and_keys_come_from_files_and_env() {
 
 #[test]
 fn usage_errors_exit_2_and_key_errors_exit_1() {
-    let out = run(&["decrypt", "--alipay-public-key", "@/nonexistent/key", "--aes-key", "x"], "");
+    let out = run(
+        &["decrypt", "--alipay-public-key", "@/nonexistent/key", "--aes-key", "x"],
+        "",
+    );
     assert_eq!(out.status.code(), Some(2));
-    let out = run(&["decrypt", "--alipay-public-key", "env:SURELY_NOT_SET_ANYWHERE", "--aes-key", "x"], "");
+    let out = run(
+        &[
+            "decrypt",
+            "--alipay-public-key",
+            "env:SURELY_NOT_SET_ANYWHERE",
+            "--aes-key",
+            "x",
+        ],
+        "",
+    );
     assert_eq!(out.status.code(), Some(2));
-    let out = run(&["decrypt", "--backend", "nope", "--alipay-public-key", "x", "--aes-key", "x"], "");
+    let out = run(
+        &[
+            "decrypt",
+            "--backend",
+            "nope",
+            "--alipay-public-key",
+            "x",
+            "--aes-key",
+            "x",
+        ],
+        "",
+    );
     assert_eq!(out.status.code(), Some(2));
-    let out = run(&["decrypt", "--json", "--alipay-public-key", "garbage", "--aes-key", "x"], "{}");
+    let out = run(
+        &["decrypt", "--json", "--alipay-public-key", "garbage", "--aes-key", "x"],
+        "{}",
+    );
     assert_eq!(out.status.code(), Some(1));
     let got = json_of(&out);
     assert_eq!(got["kind"], "key_error");

@@ -18,27 +18,107 @@ pub struct AlipayCode {
 
 const RETRY: &str = "a transient error on Alipay's side: retry later";
 const NO_SIGN_TYPE: &str = "the app has no default signing type: set the signing key (接口加签方式) and the application gateway in the console and save the keys again; in ISV mode pass protocols.isvAppId. The user must authorise again afterwards";
-const NO_ENCRYPT_KEY: &str = "no content-encryption key (接口内容加密方式) is configured in the console; in ISV mode isvAppId is missing";
+const NO_ENCRYPT_KEY: &str =
+    "no content-encryption key (接口内容加密方式) is configured in the console; in ISV mode isvAppId is missing";
 const BAD_ENCRYPT: &str = "the AES key is misconfigured: set it again in the console's development settings";
 const AUTH: &str = "the user has not authorised: call my.getPhoneNumber only after the <button open-type=\"getAuthorize\" scope=\"phoneNumber\"> tap, in onGetAuthorize; the authorisation may also have expired";
-const PERMISSIONS: &str = "the product 获取会员手机号 is not bound to the mini-program, or the user-information application was not approved";
+const PERMISSIONS: &str =
+    "the product 获取会员手机号 is not bound to the mini-program, or the user-information application was not approved";
 
 /// Every code and sub-code this SDK knows, most specific first. Code-level entries
 /// (`sub_code: None`) are the fallback for sub-codes Alipay adds later.
 pub const KNOWN_CODES: &[AlipayCode] = &[
-    AlipayCode { code: "20000", msg: "Service Currently Unavailable", sub_code: Some("aop.unknow-error"), sub_msg: Some("系统繁忙"), hint: RETRY },
-    AlipayCode { code: "20000", msg: "Service Currently Unavailable", sub_code: Some("isp.unknow-error"), sub_msg: Some("系统繁忙"), hint: RETRY },
-    AlipayCode { code: "20000", msg: "Service Currently Unavailable", sub_code: None, sub_msg: None, hint: RETRY },
-    AlipayCode { code: "40001", msg: "Missing Required Arguments", sub_code: Some("isv.missing-default-signature-type"), sub_msg: Some("缺少默认签名类型"), hint: NO_SIGN_TYPE },
-    AlipayCode { code: "40001", msg: "Missing Required Arguments", sub_code: Some("isv.missing-encrypt-key"), sub_msg: Some("缺少加密密钥"), hint: NO_ENCRYPT_KEY },
-    AlipayCode { code: "40001", msg: "Missing Required Arguments", sub_code: Some("isv.missing-signature"), sub_msg: Some("缺少签名参数"), hint: NO_SIGN_TYPE },
-    AlipayCode { code: "40001", msg: "Missing Required Arguments", sub_code: None, sub_msg: None, hint: "a console setting is missing: check the signing method (接口加签方式), the content-encryption key (接口内容加密方式) and the application gateway; in ISV mode pass protocols.isvAppId" },
-    AlipayCode { code: "40002", msg: "Invalid Arguments", sub_code: Some("isv.invalid-encrypt"), sub_msg: Some("加密异常"), hint: BAD_ENCRYPT },
-    AlipayCode { code: "40002", msg: "Invalid Arguments", sub_code: None, sub_msg: None, hint: "Alipay rejected an argument of the call: check the app id and the key configuration in the console" },
-    AlipayCode { code: "40003", msg: "Insufficient Conditions", sub_code: Some("isv.invalid-auth-relations"), sub_msg: Some("无效的授权关系"), hint: AUTH },
-    AlipayCode { code: "40003", msg: "Insufficient Conditions", sub_code: None, sub_msg: None, hint: AUTH },
-    AlipayCode { code: "40006", msg: "Insufficient Permissions", sub_code: Some("isv.insufficient-isv-permissions"), sub_msg: Some("ISV权限不足"), hint: PERMISSIONS },
-    AlipayCode { code: "40006", msg: "Insufficient Permissions", sub_code: None, sub_msg: None, hint: PERMISSIONS },
+    AlipayCode {
+        code: "20000",
+        msg: "Service Currently Unavailable",
+        sub_code: Some("aop.unknow-error"),
+        sub_msg: Some("系统繁忙"),
+        hint: RETRY,
+    },
+    AlipayCode {
+        code: "20000",
+        msg: "Service Currently Unavailable",
+        sub_code: Some("isp.unknow-error"),
+        sub_msg: Some("系统繁忙"),
+        hint: RETRY,
+    },
+    AlipayCode {
+        code: "20000",
+        msg: "Service Currently Unavailable",
+        sub_code: None,
+        sub_msg: None,
+        hint: RETRY,
+    },
+    AlipayCode {
+        code: "40001",
+        msg: "Missing Required Arguments",
+        sub_code: Some("isv.missing-default-signature-type"),
+        sub_msg: Some("缺少默认签名类型"),
+        hint: NO_SIGN_TYPE,
+    },
+    AlipayCode {
+        code: "40001",
+        msg: "Missing Required Arguments",
+        sub_code: Some("isv.missing-encrypt-key"),
+        sub_msg: Some("缺少加密密钥"),
+        hint: NO_ENCRYPT_KEY,
+    },
+    AlipayCode {
+        code: "40001",
+        msg: "Missing Required Arguments",
+        sub_code: Some("isv.missing-signature"),
+        sub_msg: Some("缺少签名参数"),
+        hint: NO_SIGN_TYPE,
+    },
+    AlipayCode {
+        code: "40001",
+        msg: "Missing Required Arguments",
+        sub_code: None,
+        sub_msg: None,
+        hint: "a console setting is missing: check the signing method (接口加签方式), the content-encryption key (接口内容加密方式) and the application gateway; in ISV mode pass protocols.isvAppId",
+    },
+    AlipayCode {
+        code: "40002",
+        msg: "Invalid Arguments",
+        sub_code: Some("isv.invalid-encrypt"),
+        sub_msg: Some("加密异常"),
+        hint: BAD_ENCRYPT,
+    },
+    AlipayCode {
+        code: "40002",
+        msg: "Invalid Arguments",
+        sub_code: None,
+        sub_msg: None,
+        hint: "Alipay rejected an argument of the call: check the app id and the key configuration in the console",
+    },
+    AlipayCode {
+        code: "40003",
+        msg: "Insufficient Conditions",
+        sub_code: Some("isv.invalid-auth-relations"),
+        sub_msg: Some("无效的授权关系"),
+        hint: AUTH,
+    },
+    AlipayCode {
+        code: "40003",
+        msg: "Insufficient Conditions",
+        sub_code: None,
+        sub_msg: None,
+        hint: AUTH,
+    },
+    AlipayCode {
+        code: "40006",
+        msg: "Insufficient Permissions",
+        sub_code: Some("isv.insufficient-isv-permissions"),
+        sub_msg: Some("ISV权限不足"),
+        hint: PERMISSIONS,
+    },
+    AlipayCode {
+        code: "40006",
+        msg: "Insufficient Permissions",
+        sub_code: None,
+        sub_msg: None,
+        hint: PERMISSIONS,
+    },
 ];
 
 /// The documented fix for `code` (and `sub_code` when known), if Alipay documents one.
@@ -72,8 +152,15 @@ mod tests {
     #[test]
     fn sub_code_beats_code_and_unknown_sub_code_falls_back() {
         assert_eq!(hint_for("40001", Some("isv.missing-encrypt-key")), Some(NO_ENCRYPT_KEY));
-        assert_eq!(hint_for("40001", Some("isv.missing-default-signature-type")), Some(NO_SIGN_TYPE));
-        assert!(hint_for("40001", Some("isv.something-new")).unwrap().contains("console setting"));
+        assert_eq!(
+            hint_for("40001", Some("isv.missing-default-signature-type")),
+            Some(NO_SIGN_TYPE)
+        );
+        assert!(
+            hint_for("40001", Some("isv.something-new"))
+                .unwrap()
+                .contains("console setting")
+        );
         assert_eq!(hint_for("40003", Some("isv.invalid-auth-relations")), Some(AUTH));
         assert_eq!(hint_for("10000", None), None);
     }

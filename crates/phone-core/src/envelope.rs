@@ -35,7 +35,10 @@ pub struct ParseOptions {
 
 impl Default for ParseOptions {
     fn default() -> Self {
-        Self { max_envelope_bytes: DEFAULT_MAX_ENVELOPE_BYTES, allow_unsigned: false }
+        Self {
+            max_envelope_bytes: DEFAULT_MAX_ENVELOPE_BYTES,
+            allow_unsigned: false,
+        }
     }
 }
 
@@ -136,8 +139,7 @@ fn string_field<'a>(raw: Option<&'a RawValue>, field: &str) -> Result<Option<Cow
     if !text.starts_with('"') {
         return Err(Error::MalformedEnvelope(format!("`{field}` is not a string")));
     }
-    let value: Cow<'a, str> =
-        serde_json::from_str(text).map_err(|e| Error::MalformedEnvelope(describe(&e, field)))?;
+    let value: Cow<'a, str> = serde_json::from_str(text).map_err(|e| Error::MalformedEnvelope(describe(&e, field)))?;
     Ok(Some(value).filter(|v| !v.is_empty()))
 }
 
@@ -145,7 +147,10 @@ impl<'a> Envelope<'a> {
     /// Parses the posted text.
     pub fn parse(body: &'a str, opts: &ParseOptions) -> Result<Self, Error> {
         if body.len() > opts.max_envelope_bytes {
-            return Err(Error::PayloadTooLarge { size: body.len(), limit: opts.max_envelope_bytes });
+            return Err(Error::PayloadTooLarge {
+                size: body.len(),
+                limit: opts.max_envelope_bytes,
+            });
         }
         let raw: RawEnvelope<'a> =
             serde_json::from_str(body).map_err(|e| Error::MalformedEnvelope(describe(&e, "the envelope")))?;
@@ -179,16 +184,25 @@ impl<'a> Envelope<'a> {
         let sign_type = sign_type.map_or(Ok(SignType::default()), |t| SignType::parse(&t))?;
         let encrypt_type = encrypt_type.map_or(Ok(EncryptType::default()), |t| EncryptType::parse(&t))?;
         let charset = charset.map_or(Ok(Charset::default()), |c| Charset::parse(&c))?;
-        Ok(Self { content, sign, sign_type, encrypt_type, charset })
+        Ok(Self {
+            content,
+            sign,
+            sign_type,
+            encrypt_type,
+            charset,
+        })
     }
 
     /// Parses posted bytes, which must be UTF-8.
     pub fn parse_bytes(body: &'a [u8], opts: &ParseOptions) -> Result<Self, Error> {
         if body.len() > opts.max_envelope_bytes {
-            return Err(Error::PayloadTooLarge { size: body.len(), limit: opts.max_envelope_bytes });
+            return Err(Error::PayloadTooLarge {
+                size: body.len(),
+                limit: opts.max_envelope_bytes,
+            });
         }
-        let text = std::str::from_utf8(body)
-            .map_err(|_| Error::MalformedEnvelope("the envelope is not UTF-8 text".into()))?;
+        let text =
+            std::str::from_utf8(body).map_err(|_| Error::MalformedEnvelope("the envelope is not UTF-8 text".into()))?;
         Self::parse(text, opts)
     }
 
@@ -249,9 +263,10 @@ impl<'a> Envelope<'a> {
     /// The ciphertext, strictly base64-decoded; `None` for plain content.
     pub fn decode_ciphertext(&self) -> Result<Option<Vec<u8>>, Error> {
         match &self.content {
-            Content::Encrypted(v) => {
-                STANDARD.decode(v.as_bytes()).map(Some).map_err(|_| Error::BadBase64 { field: "response" })
-            }
+            Content::Encrypted(v) => STANDARD
+                .decode(v.as_bytes())
+                .map(Some)
+                .map_err(|_| Error::BadBase64 { field: "response" }),
             _ => Ok(None),
         }
     }
@@ -341,7 +356,11 @@ mod tests {
     fn base64_is_strict() {
         for sign in ["c2l n", "c2ln\\n", "c2l-", "c2ln="] {
             let body = format!(r#"{{"response":"QUJD","sign":"{sign}"}}"#);
-            assert_eq!(parse(&body).unwrap().decode_signature().unwrap_err().kind(), "bad_base64", "{sign}");
+            assert_eq!(
+                parse(&body).unwrap().decode_signature().unwrap_err().kind(),
+                "bad_base64",
+                "{sign}"
+            );
         }
         let env = parse(r#"{"response":"QU JD","sign":"c2ln"}"#).unwrap();
         assert_eq!(env.decode_ciphertext().unwrap_err().kind(), "bad_base64");

@@ -370,7 +370,10 @@ mod tests {
 
     #[test]
     fn aes_key_length_hint_mentions_pasted_rsa_key() {
-        let e = Error::KeyError { role: "AES", problem: KeyProblem::AesKeyLength { len: 1218 } };
+        let e = Error::KeyError {
+            role: "AES",
+            problem: KeyProblem::AesKeyLength { len: 1218 },
+        };
         assert_eq!(e.kind(), "key_error");
         assert!(e.hint().unwrap().contains("RSA key"));
         assert!(e.to_string().contains("1218 bytes"));

@@ -39,10 +39,10 @@ impl PhoneNumber {
             None => (None, body),
         };
         let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        if let Some(cc) = cc {
-            if !digits(cc) || cc.len() > 4 {
-                return None;
-            }
+        if let Some(cc) = cc
+            && (!digits(cc) || cc.len() > 4)
+        {
+            return None;
         }
         if !digits(national) || !(3..=17).contains(&national.len()) {
             return None;
@@ -139,7 +139,16 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_number() {
-        for bad in ["", "-", "1-", "-123", "12a45678901", "12345-1-2", "99999-1234567", "1 3800138000"] {
+        for bad in [
+            "",
+            "-",
+            "1-",
+            "-123",
+            "12a45678901",
+            "12345-1-2",
+            "99999-1234567",
+            "1 3800138000",
+        ] {
             assert!(PhoneNumber::parse(bad).is_none(), "{bad:?}");
         }
     }

@@ -6,11 +6,11 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::SUCCESS_CODE;
 use crate::error::{AlipayError, Error};
 use crate::json::describe;
 use crate::phone::PhoneNumber;
 use crate::types::Charset;
-use crate::SUCCESS_CODE;
 
 /// A successful answer: Alipay's code and message, and the phone number.
 ///
@@ -85,8 +85,8 @@ pub fn parse_plaintext(bytes: &[u8], charset: Charset) -> Result<PhoneResponse, 
     let text_form = charset.decode(bytes)?;
     let raw: Raw<'_> =
         serde_json::from_str(&text_form).map_err(|e| Error::MalformedPlaintext(describe(&e, "the plaintext")))?;
-    let code = text(raw.code, "code")?
-        .ok_or_else(|| Error::MalformedPlaintext("the plaintext has no `code`".into()))?;
+    let code =
+        text(raw.code, "code")?.ok_or_else(|| Error::MalformedPlaintext("the plaintext has no `code`".into()))?;
     let msg = text(raw.msg, "msg")?.unwrap_or_default();
     if code != SUCCESS_CODE {
         let sub_code = match text(raw.sub_code_camel, "subCode")? {
@@ -97,12 +97,23 @@ pub fn parse_plaintext(bytes: &[u8], charset: Charset) -> Result<PhoneResponse, 
             Some(m) => Some(m),
             None => text(raw.sub_msg_snake, "sub_msg")?,
         };
-        return Err(Error::AlipayError(AlipayError::new(&code, &msg, sub_code.as_deref(), sub_msg.as_deref())));
+        return Err(Error::AlipayError(AlipayError::new(
+            &code,
+            &msg,
+            sub_code.as_deref(),
+            sub_msg.as_deref(),
+        )));
     }
-    let mobile = text(raw.mobile, "mobile")?.filter(|m| !m.is_empty()).ok_or(Error::NoPhone)?;
+    let mobile = text(raw.mobile, "mobile")?
+        .filter(|m| !m.is_empty())
+        .ok_or(Error::NoPhone)?;
     let phone = PhoneNumber::parse(&mobile)
         .ok_or_else(|| Error::MalformedPlaintext("`mobile` is not a phone number".into()))?;
-    Ok(PhoneResponse { code: code.into_owned(), msg: msg.into_owned(), phone })
+    Ok(PhoneResponse {
+        code: code.into_owned(),
+        msg: msg.into_owned(),
+        phone,
+    })
 }
 
 #[cfg(test)]
@@ -142,7 +153,10 @@ mod tests {
         ] {
             let e = parse(body).unwrap_err();
             assert_eq!(e.kind(), "malformed_plaintext", "{body}");
-            assert!(!e.to_string().contains("13800138000") && !e.to_string().contains("1380013800"), "{e}");
+            assert!(
+                !e.to_string().contains("13800138000") && !e.to_string().contains("1380013800"),
+                "{e}"
+            );
         }
     }
 
@@ -151,7 +165,10 @@ mod tests {
         assert_eq!(parse("not json").unwrap_err().kind(), "malformed_plaintext");
         assert_eq!(parse("[]").unwrap_err().kind(), "malformed_plaintext");
         assert_eq!(parse(r#"{"msg":"x"}"#).unwrap_err().kind(), "malformed_plaintext");
-        assert_eq!(parse_plaintext(&[0xff, b'{'], Charset::Utf8).unwrap_err().kind(), "malformed_plaintext");
+        assert_eq!(
+            parse_plaintext(&[0xff, b'{'], Charset::Utf8).unwrap_err().kind(),
+            "malformed_plaintext"
+        );
     }
 
     #[test]

@@ -19,12 +19,13 @@ pub(crate) fn echo(value: &str) -> String {
 /// assert_eq!(SignType::Rsa.as_str(), "RSA");
 /// # Ok::<(), phone_core::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum SignType {
     /// `RSA`: SHA1withRSA, PKCS#1 v1.5 (legacy apps).
     Rsa,
     /// `RSA2`: SHA256withRSA, PKCS#1 v1.5 (the default).
+    #[default]
     Rsa2,
     /// `SM2`: SM3withSM2 (Alipay's Java SDK only).
     Sm2,
@@ -54,12 +55,6 @@ impl SignType {
     }
 }
 
-impl Default for SignType {
-    fn default() -> Self {
-        Self::Rsa2
-    }
-}
-
 impl fmt::Display for SignType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -73,10 +68,11 @@ impl fmt::Display for SignType {
 /// assert_eq!(EncryptType::parse("aes")?, EncryptType::Aes);
 /// # Ok::<(), phone_core::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum EncryptType {
     /// `AES`: AES-CBC, all-zero IV, PKCS#7 (the type this flow documents).
+    #[default]
     Aes,
     /// `AES_V2`: AES-CBC with a random IV prepended (Alipay's Java SDK).
     AesV2,
@@ -105,12 +101,6 @@ impl EncryptType {
             Self::AesV2 => "AES_V2",
             Self::Sm4 => "SM4",
         }
-    }
-}
-
-impl Default for EncryptType {
-    fn default() -> Self {
-        Self::Aes
     }
 }
 
@@ -173,8 +163,13 @@ impl Charset {
         match self {
             Self::Utf8 => std::str::from_utf8(bytes).map(Into::into).map_err(|_| bad()),
             Self::Gbk | Self::Gb18030 => {
-                let enc = if self == Self::Gbk { encoding_rs::GBK } else { encoding_rs::GB18030 };
-                enc.decode_without_bom_handling_and_without_replacement(bytes).ok_or_else(bad)
+                let enc = if self == Self::Gbk {
+                    encoding_rs::GBK
+                } else {
+                    encoding_rs::GB18030
+                };
+                enc.decode_without_bom_handling_and_without_replacement(bytes)
+                    .ok_or_else(bad)
             }
         }
     }
@@ -190,7 +185,10 @@ mod tests {
         assert_eq!(SignType::parse("sm2").unwrap(), SignType::Sm2);
         assert_eq!(SignType::parse("DSA").unwrap_err().kind(), "unsupported_sign_type");
         assert_eq!(EncryptType::parse("aes_v2").unwrap(), EncryptType::AesV2);
-        assert_eq!(EncryptType::parse("DES").unwrap_err().kind(), "unsupported_encrypt_type");
+        assert_eq!(
+            EncryptType::parse("DES").unwrap_err().kind(),
+            "unsupported_encrypt_type"
+        );
         assert_eq!(Charset::parse("Utf8").unwrap(), Charset::Utf8);
     }
 

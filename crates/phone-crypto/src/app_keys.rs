@@ -104,9 +104,22 @@ impl AppKeysBuilder {
                 problem: phone_core::KeyProblem::Unparsable("no Alipay public key was given".into()),
             });
         }
-        let verifiers = self.public_keys.iter().map(|k| backend.prepare_verifier(k)).collect::<Result<_, _>>()?;
-        let ciphers = self.aes_keys.iter().map(|k| backend.prepare_cipher(k)).collect::<Result<_, _>>()?;
-        Ok(AppKeys { verifiers, ciphers, backend: backend.name(), options: self.options })
+        let verifiers = self
+            .public_keys
+            .iter()
+            .map(|k| backend.prepare_verifier(k))
+            .collect::<Result<_, _>>()?;
+        let ciphers = self
+            .aes_keys
+            .iter()
+            .map(|k| backend.prepare_cipher(k))
+            .collect::<Result<_, _>>()?;
+        Ok(AppKeys {
+            verifiers,
+            ciphers,
+            backend: backend.name(),
+            options: self.options,
+        })
     }
 }
 
@@ -123,7 +136,12 @@ impl AppKeys {
         backend: &'static str,
         options: ParseOptions,
     ) -> Self {
-        Self { verifiers, ciphers, backend, options }
+        Self {
+            verifiers,
+            ciphers,
+            backend,
+            options,
+        }
     }
 
     /// The name of the backend the keys were prepared on.

@@ -16,8 +16,10 @@ use phone_core::{Error, KeyProblem};
 use zeroize::Zeroizing;
 
 /// Key text is base64 with lenient padding; the key itself is validated by DER parsing.
-const KEY_B64: GeneralPurpose =
-    GeneralPurpose::new(&STANDARD, GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent));
+const KEY_B64: GeneralPurpose = GeneralPurpose::new(
+    &STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
 
 const OID_RSA: &str = "1.2.840.113549.1.1.1";
 const OID_EC: &str = "1.2.840.10045.2.1";
@@ -109,14 +111,20 @@ fn decode_text(text: &str, role: &'static str) -> Result<(Option<String>, Zeroiz
 }
 
 fn parse_pem(text: &str, role: &'static str) -> Result<Option<Pem>, Error> {
-    let Some(begin) = text.find("-----BEGIN ") else { return Ok(None) };
+    let Some(begin) = text.find("-----BEGIN ") else {
+        return Ok(None);
+    };
     let after = &text[begin + "-----BEGIN ".len()..];
     let unparsable = |why: &str| key_error(role, KeyProblem::Unparsable(why.into()));
-    let label_end = after.find("-----").ok_or_else(|| unparsable("a PEM header without its closing dashes"))?;
+    let label_end = after
+        .find("-----")
+        .ok_or_else(|| unparsable("a PEM header without its closing dashes"))?;
     let label = after[..label_end].trim().to_owned();
     let body_start = &after[label_end + 5..];
     let end_marker = format!("-----END {label}-----");
-    let body_end = body_start.find(&end_marker).ok_or_else(|| unparsable("a PEM block without its END line"))?;
+    let body_end = body_start
+        .find(&end_marker)
+        .ok_or_else(|| unparsable("a PEM block without its END line"))?;
     // Skip RFC 1421 headers (Proc-Type, DEK-Info) of legacy encrypted keys.
     let body: Zeroizing<String> = Zeroizing::new(
         body_start[..body_end]
@@ -126,8 +134,13 @@ fn parse_pem(text: &str, role: &'static str) -> Result<Option<Pem>, Error> {
             .filter(|c| !c.is_ascii_whitespace())
             .collect(),
     );
-    let der = KEY_B64.decode(body.as_bytes()).map_err(|_| unparsable("the PEM body is not base64"))?;
-    Ok(Some(Pem { label, der: Zeroizing::new(der) }))
+    let der = KEY_B64
+        .decode(body.as_bytes())
+        .map_err(|_| unparsable("the PEM body is not base64"))?;
+    Ok(Some(Pem {
+        label,
+        der: Zeroizing::new(der),
+    }))
 }
 
 fn is_private_label(label: &str) -> bool {
@@ -148,7 +161,10 @@ impl RsaPublicKeyDer {
             Some("RSA PUBLIC KEY") => Self::from_pkcs1_der(&der)?,
             Some("CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE") => Self::from_certificate_der(&der)?,
             Some(other) => {
-                return Err(key_error(ROLE_PUBLIC, KeyProblem::Unparsable(format!("a PEM block of type {other:?}"))));
+                return Err(key_error(
+                    ROLE_PUBLIC,
+                    KeyProblem::Unparsable(format!("a PEM block of type {other:?}")),
+                ));
             }
             None => Self::from_der(&der)?,
         };
@@ -198,10 +214,12 @@ impl RsaPublicKeyDer {
             };
             return Err(key_error(ROLE_PUBLIC, KeyProblem::WrongAlgorithm(what)));
         }
-        let bits = spki
-            .subject_public_key
-            .as_bytes()
-            .ok_or_else(|| key_error(ROLE_PUBLIC, KeyProblem::Unparsable("the key bit string is not byte-aligned".into())))?;
+        let bits = spki.subject_public_key.as_bytes().ok_or_else(|| {
+            key_error(
+                ROLE_PUBLIC,
+                KeyProblem::Unparsable("the key bit string is not byte-aligned".into()),
+            )
+        })?;
         let mut key = Self::from_pkcs1_der(bits)?;
         key.format = format;
         Ok(key)
@@ -218,22 +236,37 @@ impl RsaPublicKeyDer {
             return Err(key_error(ROLE_PUBLIC, KeyProblem::UnsupportedSize { bits }));
         }
         if exponent.is_empty() || exponent.len() > 8 || modulus.last().is_some_and(|b| b & 1 == 0) {
-            return Err(key_error(ROLE_PUBLIC, KeyProblem::Unparsable("the modulus or exponent is invalid".into())));
+            return Err(key_error(
+                ROLE_PUBLIC,
+                KeyProblem::Unparsable("the modulus or exponent is invalid".into()),
+            ));
         }
-        Ok(Self { pkcs1: der.to_vec(), modulus, exponent, bits, format: KeyFormat::Pkcs1, pem: false })
+        Ok(Self {
+            pkcs1: der.to_vec(),
+            modulus,
+            exponent,
+            bits,
+            format: KeyFormat::Pkcs1,
+            pem: false,
+        })
     }
 
     /// Takes the public key of an X.509 certificate (the first one of a chain).
     pub fn from_certificate_der(der: &[u8]) -> Result<Self, Error> {
         let cert = x509_cert::Certificate::from_der(der)
             .map_err(|_| key_error(ROLE_PUBLIC, KeyProblem::Unparsable("not an X.509 certificate".into())))?;
-        let spki_der = cert
-            .tbs_certificate()
-            .subject_public_key_info()
-            .to_der()
-            .map_err(|_| key_error(ROLE_PUBLIC, KeyProblem::Unparsable("the certificate's key is unreadable".into())))?;
-        let spki = spki::SubjectPublicKeyInfoRef::from_der(&spki_der)
-            .map_err(|_| key_error(ROLE_PUBLIC, KeyProblem::Unparsable("the certificate's key is unreadable".into())))?;
+        let spki_der = cert.tbs_certificate().subject_public_key_info().to_der().map_err(|_| {
+            key_error(
+                ROLE_PUBLIC,
+                KeyProblem::Unparsable("the certificate's key is unreadable".into()),
+            )
+        })?;
+        let spki = spki::SubjectPublicKeyInfoRef::from_der(&spki_der).map_err(|_| {
+            key_error(
+                ROLE_PUBLIC,
+                KeyProblem::Unparsable("the certificate's key is unreadable".into()),
+            )
+        })?;
         Self::from_spki(&spki, KeyFormat::Certificate)
     }
 
@@ -275,7 +308,9 @@ impl RsaPublicKeyDer {
     /// SubjectPublicKeyInfo DER (rsaEncryption with NULL parameters).
     pub fn to_spki_der(&self) -> Vec<u8> {
         // AlgorithmIdentifier rsaEncryption + NULL, then BIT STRING(0 unused bits || PKCS#1).
-        const ALG: [u8; 15] = [0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00];
+        const ALG: [u8; 15] = [
+            0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+        ];
         let mut bit_string = vec![0u8];
         bit_string.extend_from_slice(&self.pkcs1);
         let mut inner = ALG.to_vec();
@@ -336,7 +371,10 @@ impl RsaPrivateKeyDer {
             Some(l) if l.contains("PUBLIC KEY") || l.contains("CERTIFICATE") => {
                 Err(key_error(ROLE_PRIVATE, KeyProblem::PublicKeyAsPrivate))
             }
-            Some(other) => Err(key_error(ROLE_PRIVATE, KeyProblem::Unparsable(format!("a PEM block of type {other:?}")))),
+            Some(other) => Err(key_error(
+                ROLE_PRIVATE,
+                KeyProblem::Unparsable(format!("a PEM block of type {other:?}")),
+            )),
         }
     }
 
@@ -344,7 +382,10 @@ impl RsaPrivateKeyDer {
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
         if let Ok(info) = pkcs8::PrivateKeyInfoRef::from_der(der) {
             if info.algorithm.oid.to_string() != OID_RSA {
-                return Err(key_error(ROLE_PRIVATE, KeyProblem::WrongAlgorithm("not an RSA private key".into())));
+                return Err(key_error(
+                    ROLE_PRIVATE,
+                    KeyProblem::WrongAlgorithm("not an RSA private key".into()),
+                ));
             }
             return Self::from_pkcs1_der(info.private_key.as_bytes());
         }
@@ -354,20 +395,38 @@ impl RsaPrivateKeyDer {
         if RsaPublicKeyDer::from_der(der).is_ok() {
             return Err(key_error(ROLE_PRIVATE, KeyProblem::PublicKeyAsPrivate));
         }
-        Err(key_error(ROLE_PRIVATE, KeyProblem::Unparsable("not a PKCS#8 or PKCS#1 private key".into())))
+        Err(key_error(
+            ROLE_PRIVATE,
+            KeyProblem::Unparsable("not a PKCS#8 or PKCS#1 private key".into()),
+        ))
     }
 
     fn from_pkcs1_der(der: &[u8]) -> Result<Self, Error> {
-        let key = pkcs1::RsaPrivateKeyRef::from_der(der)
-            .map_err(|_| key_error(ROLE_PRIVATE, KeyProblem::Unparsable("not a PKCS#1 RSAPrivateKey".into())))?;
-        let public_der = pkcs1::RsaPublicKeyRef { modulus: key.modulus, public_exponent: key.public_exponent }
-            .to_der()
-            .map_err(|_| key_error(ROLE_PRIVATE, KeyProblem::Unparsable("the public part is unreadable".into())))?;
+        let key = pkcs1::RsaPrivateKeyRef::from_der(der).map_err(|_| {
+            key_error(
+                ROLE_PRIVATE,
+                KeyProblem::Unparsable("not a PKCS#1 RSAPrivateKey".into()),
+            )
+        })?;
+        let public_der = pkcs1::RsaPublicKeyRef {
+            modulus: key.modulus,
+            public_exponent: key.public_exponent,
+        }
+        .to_der()
+        .map_err(|_| {
+            key_error(
+                ROLE_PRIVATE,
+                KeyProblem::Unparsable("the public part is unreadable".into()),
+            )
+        })?;
         let public = RsaPublicKeyDer::from_pkcs1_der(&public_der).map_err(|e| match e {
             Error::KeyError { problem, .. } => key_error(ROLE_PRIVATE, problem),
             other => other,
         })?;
-        Ok(Self { pkcs1: Zeroizing::new(der.to_vec()), public })
+        Ok(Self {
+            pkcs1: Zeroizing::new(der.to_vec()),
+            public,
+        })
     }
 
     /// PKCS#1 `RSAPrivateKey` DER.

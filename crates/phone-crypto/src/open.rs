@@ -52,7 +52,9 @@ pub fn open_envelope(
     let verify_key = match signature {
         Some(sig) => {
             let signed = env.signed_content();
-            let hit = verifiers.iter().position(|v| v.supports(sign_type) && v.verify(sign_type, &signed, &sig).is_ok());
+            let hit = verifiers
+                .iter()
+                .position(|v| v.supports(sign_type) && v.verify(sign_type, &signed, &sig).is_ok());
             Some(hit.ok_or(Error::BadSignature)?)
         }
         None => None,
@@ -61,7 +63,11 @@ pub fn open_envelope(
     let Some(ciphertext) = ciphertext else {
         let text = env.plain_text().unwrap_or_default();
         let response = parse_plaintext(text.as_bytes(), env.charset())?;
-        return Ok(Opened { response, verify_key, aes_key: None });
+        return Ok(Opened {
+            response,
+            verify_key,
+            aes_key: None,
+        });
     };
     if ciphers.is_empty() {
         return Err(Error::DecryptFailed("no AES key is configured"));
@@ -69,7 +75,13 @@ pub fn open_envelope(
     let mut first_err = None;
     for (i, cipher) in ciphers.iter().enumerate() {
         match decrypt(env.encrypt_type(), *cipher, &ciphertext).and_then(|pt| parse_plaintext(&pt, env.charset())) {
-            Ok(response) => return Ok(Opened { response, verify_key, aes_key: Some(i) }),
+            Ok(response) => {
+                return Ok(Opened {
+                    response,
+                    verify_key,
+                    aes_key: Some(i),
+                });
+            }
             Err(e @ Error::AlipayError(_)) | Err(e @ Error::NoPhone) => return Err(e),
             Err(e) => {
                 first_err.get_or_insert(e);
@@ -80,12 +92,18 @@ pub fn open_envelope(
 }
 
 /// Decrypts verified content: `AES` with the all-zero IV, `AES_V2` with the IV prepended.
-pub fn decrypt(encrypt_type: EncryptType, cipher: &dyn ContentCipher, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+pub fn decrypt(
+    encrypt_type: EncryptType,
+    cipher: &dyn ContentCipher,
+    ciphertext: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, Error> {
     match encrypt_type {
         EncryptType::Aes => cipher.decrypt_cbc(&[0u8; 16], ciphertext),
         EncryptType::AesV2 => {
             if ciphertext.len() < 32 {
-                return Err(Error::DecryptFailed("AES_V2 content is shorter than an IV and one block"));
+                return Err(Error::DecryptFailed(
+                    "AES_V2 content is shorter than an IV and one block",
+                ));
             }
             let (iv, body) = ciphertext.split_at(16);
             let iv: &[u8; 16] = iv.try_into().map_err(|_| Error::DecryptFailed("bad IV"))?;

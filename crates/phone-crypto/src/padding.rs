@@ -18,8 +18,10 @@ pub(crate) fn pad(plaintext: &[u8]) -> Vec<u8> {
 
 /// Checks the ciphertext length before decryption.
 pub(crate) fn check_ciphertext_len(ciphertext: &[u8]) -> Result<(), Error> {
-    if ciphertext.is_empty() || ciphertext.len() % BLOCK != 0 {
-        return Err(Error::DecryptFailed("the ciphertext length is not a positive multiple of 16 bytes"));
+    if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(BLOCK) {
+        return Err(Error::DecryptFailed(
+            "the ciphertext length is not a positive multiple of 16 bytes",
+        ));
     }
     Ok(())
 }

@@ -38,7 +38,12 @@ pub fn seal_envelope(
     let sign = STANDARD.encode(signer.sign(sign_type, signed.as_bytes())?);
     // Alipay's field order; serde_json's map would sort the keys.
     let q = |s: &str| serde_json::Value::from(s).to_string();
-    let mut out = format!("{{\"response\":{},\"sign\":{},\"sign_type\":{}", q(&response), q(&sign), q(sign_type.as_str()));
+    let mut out = format!(
+        "{{\"response\":{},\"sign\":{},\"sign_type\":{}",
+        q(&response),
+        q(&sign),
+        q(sign_type.as_str())
+    );
     if cipher.is_some() {
         out.push_str(",\"encrypt_type\":\"AES\"");
     }
@@ -52,5 +57,8 @@ pub fn seal_envelope(
 /// assert_eq!(phone_crypto::success_plaintext("13800138000"), r#"{"code":"10000","msg":"Success","mobile":"13800138000"}"#);
 /// ```
 pub fn success_plaintext(mobile: &str) -> String {
-    format!(r#"{{"code":"10000","msg":"Success","mobile":{}}}"#, serde_json::Value::from(mobile))
+    format!(
+        r#"{{"code":"10000","msg":"Success","mobile":{}}}"#,
+        serde_json::Value::from(mobile)
+    )
 }

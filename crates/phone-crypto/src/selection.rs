@@ -71,7 +71,7 @@ impl Default for Backend {
 
 impl fmt::Display for Backend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.pad(self.name())
     }
 }
 
@@ -82,7 +82,12 @@ pub struct UnknownBackend(pub String);
 impl fmt::Display for UnknownBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<&str> = Backend::ALL.iter().map(|b| b.name()).collect();
-        write!(f, "no backend named {:?} in this build (compiled: {})", self.0, names.join(", "))
+        write!(
+            f,
+            "no backend named {:?} in this build (compiled: {})",
+            self.0,
+            names.join(", ")
+        )
     }
 }
 

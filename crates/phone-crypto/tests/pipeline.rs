@@ -20,13 +20,26 @@ fn key_file(name: &str) -> String {
 
 fn private_keys() -> Vec<(&'static str, RsaPrivateKeyDer)> {
     vec![
-        ("rsa1024", RsaPrivateKeyDer::parse(&key_file("rsa1024_pkcs1.pem")).unwrap()),
-        ("rsa2048", RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap()),
-        ("rsa4096", RsaPrivateKeyDer::parse(&key_file("rsa4096_pkcs8.pem")).unwrap()),
+        (
+            "rsa1024",
+            RsaPrivateKeyDer::parse(&key_file("rsa1024_pkcs1.pem")).unwrap(),
+        ),
+        (
+            "rsa2048",
+            RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap(),
+        ),
+        (
+            "rsa4096",
+            RsaPrivateKeyDer::parse(&key_file("rsa4096_pkcs8.pem")).unwrap(),
+        ),
     ]
 }
 
-const AES_KEYS: [&str; 3] = ["aa4BtZ4tspm2wnXLb1ThQA==", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="];
+const AES_KEYS: [&str; 3] = [
+    "aa4BtZ4tspm2wnXLb1ThQA==",
+    "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3",
+    "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+];
 
 /// Every signer backend x every opener backend x sign type x key size x AES key length x
 /// encrypted or plain: what one seals the other opens.
@@ -62,7 +75,9 @@ fn every_backend_opens_what_every_other_backend_sealed() {
                                 .unwrap()
                                 .build(*opener)
                                 .unwrap();
-                            let got = keys.open(&body).unwrap_or_else(|e| panic!("{sealer}->{opener} {size} {sign_type} {e}"));
+                            let got = keys
+                                .open(&body)
+                                .unwrap_or_else(|e| panic!("{sealer}->{opener} {size} {sign_type} {e}"));
                             assert_eq!(got.response.phone.reveal(), mobile);
                             assert_eq!(got.aes_key, encrypted.then_some(0));
                             opened += 1;
@@ -176,7 +191,10 @@ for_each_backend! {
 #[test]
 fn public_keys_parse_in_every_format_users_paste() {
     let raw = RsaPublicKeyDer::parse(&demo("alipay_public_key.txt")).unwrap();
-    assert_eq!((raw.bits(), raw.format(), raw.was_pem()), (2048, KeyFormat::Spki, false));
+    assert_eq!(
+        (raw.bits(), raw.format(), raw.was_pem()),
+        (2048, KeyFormat::Spki, false)
+    );
     let pem = RsaPublicKeyDer::parse(&demo("alipay_public_key.pem")).unwrap();
     assert_eq!((pem.format(), pem.was_pem()), (KeyFormat::Spki, true));
     let pkcs1 = RsaPublicKeyDer::parse(&key_file("demo_public_pkcs1.pem")).unwrap();
@@ -188,14 +206,19 @@ fn public_keys_parse_in_every_format_users_paste() {
 
     // Line breaks, spaces and JSON-style "\n" escapes in pasted text.
     let text = demo("alipay_public_key.txt");
-    let wrapped: String = text.as_bytes().chunks(64).map(|c| format!("  {}\r\n", std::str::from_utf8(c).unwrap())).collect();
+    let wrapped: String = text
+        .as_bytes()
+        .chunks(64)
+        .map(|c| format!("  {}\r\n", std::str::from_utf8(c).unwrap()))
+        .collect();
     assert_eq!(RsaPublicKeyDer::parse(&wrapped).unwrap().pkcs1_der(), raw.pkcs1_der());
     let escaped = demo("alipay_public_key.pem").replace('\n', "\\n");
     assert_eq!(RsaPublicKeyDer::parse(&escaped).unwrap().pkcs1_der(), raw.pkcs1_der());
 
     // The Node SDK's fixtures: PEM, no-wrapper base64, and the certificate-mode certificate.
     let node_pem = RsaPublicKeyDer::parse(&read("fixtures/alipay-sdk-nodejs/alipay-public-key.pem")).unwrap();
-    let node_bare = RsaPublicKeyDer::parse(&read("fixtures/alipay-sdk-nodejs/alipay-public-key-no-wrapper.pem")).unwrap();
+    let node_bare =
+        RsaPublicKeyDer::parse(&read("fixtures/alipay-sdk-nodejs/alipay-public-key-no-wrapper.pem")).unwrap();
     assert_eq!(node_pem.pkcs1_der(), node_bare.pkcs1_der());
     let cert = RsaPublicKeyDer::parse(&read("fixtures/alipay-sdk-nodejs/alipayCertPublicKey_RSA2.crt")).unwrap();
     assert_eq!((cert.format(), cert.bits()), (KeyFormat::Certificate, 2048));
@@ -216,22 +239,43 @@ fn wrong_key_material_gets_a_targeted_key_error() {
         read("fixtures/alipay-sdk-nodejs/app-private-key.pem"),
         read("fixtures/alipay-sdk-nodejs/app-private-key-pkcs8.pem"),
         // A private key pasted without its PEM lines.
-        demo("alipay_private_key.pem").lines().filter(|l| !l.starts_with("-----")).collect(),
+        demo("alipay_private_key.pem")
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect(),
     ] {
         let e = RsaPublicKeyDer::parse(&private).unwrap_err();
         assert_eq!(e.kind(), "key_error");
         assert!(e.hint().unwrap().contains("支付宝公钥"));
         assert_eq!(problem(e), KeyProblem::PrivateKeyAsPublic);
     }
-    assert!(matches!(problem(RsaPublicKeyDer::parse(&key_file("ec_p256_public.pem")).unwrap_err()), KeyProblem::WrongAlgorithm(_)));
-    assert_eq!(problem(RsaPublicKeyDer::parse(&key_file("rsa512_public.pem")).unwrap_err()), KeyProblem::UnsupportedSize { bits: 512 });
-    for garbage in ["", "hello world", "MIIB", "-----BEGIN PUBLIC KEY-----\nAAAA\n", "AAAAAAAA"] {
+    assert!(matches!(
+        problem(RsaPublicKeyDer::parse(&key_file("ec_p256_public.pem")).unwrap_err()),
+        KeyProblem::WrongAlgorithm(_)
+    ));
+    assert_eq!(
+        problem(RsaPublicKeyDer::parse(&key_file("rsa512_public.pem")).unwrap_err()),
+        KeyProblem::UnsupportedSize { bits: 512 }
+    );
+    for garbage in [
+        "",
+        "hello world",
+        "MIIB",
+        "-----BEGIN PUBLIC KEY-----\nAAAA\n",
+        "AAAAAAAA",
+    ] {
         let e = RsaPublicKeyDer::parse(garbage).unwrap_err();
         assert!(matches!(problem(e), KeyProblem::Unparsable(_)), "{garbage:?}");
     }
     // The public key given where the private key belongs.
-    assert_eq!(problem(RsaPrivateKeyDer::parse(&demo("alipay_public_key.pem")).unwrap_err()), KeyProblem::PublicKeyAsPrivate);
-    assert_eq!(problem(RsaPrivateKeyDer::parse(&demo("alipay_public_key.txt")).unwrap_err()), KeyProblem::PublicKeyAsPrivate);
+    assert_eq!(
+        problem(RsaPrivateKeyDer::parse(&demo("alipay_public_key.pem")).unwrap_err()),
+        KeyProblem::PublicKeyAsPrivate
+    );
+    assert_eq!(
+        problem(RsaPrivateKeyDer::parse(&demo("alipay_public_key.txt")).unwrap_err()),
+        KeyProblem::PublicKeyAsPrivate
+    );
 }
 
 #[test]
@@ -243,8 +287,14 @@ fn aes_keys_of_the_wrong_length_or_kind_are_refused() {
     let e = AesKey::parse(&demo("alipay_public_key.txt")).unwrap_err();
     assert!(e.hint().unwrap().contains("RSA key"), "{:?}", e.hint());
     assert_eq!(problem(e), KeyProblem::AesKeyLength { len: 294 });
-    assert!(matches!(problem(AesKey::parse(&demo("alipay_private_key.pem")).unwrap_err()), KeyProblem::Unparsable(_)));
-    assert!(matches!(problem(AesKey::parse("not base64!").unwrap_err()), KeyProblem::Unparsable(_)));
+    assert!(matches!(
+        problem(AesKey::parse(&demo("alipay_private_key.pem")).unwrap_err()),
+        KeyProblem::Unparsable(_)
+    ));
+    assert!(matches!(
+        problem(AesKey::parse("not base64!").unwrap_err()),
+        KeyProblem::Unparsable(_)
+    ));
     for ok in AES_KEYS {
         assert!(AesKey::parse(&format!(" {ok}\n")).is_ok());
     }
@@ -254,7 +304,13 @@ fn aes_keys_of_the_wrong_length_or_kind_are_refused() {
 fn debug_output_never_shows_key_material() {
     let aes_text = demo("aes_key.txt");
     let private_text = demo("alipay_private_key.pem");
-    let keys = AppKeys::builder().alipay_public_key(&demo("alipay_public_key.txt")).unwrap().aes_key(&aes_text).unwrap().build(Backend::default()).unwrap();
+    let keys = AppKeys::builder()
+        .alipay_public_key(&demo("alipay_public_key.txt"))
+        .unwrap()
+        .aes_key(&aes_text)
+        .unwrap()
+        .build(Backend::default())
+        .unwrap();
     let private = RsaPrivateKeyDer::parse(&private_text).unwrap();
     let aes = AesKey::parse(&aes_text).unwrap();
     let mut outputs = vec![format!("{keys:?}"), format!("{private:?}"), format!("{aes:?}")];
@@ -267,7 +323,10 @@ fn debug_output_never_shows_key_material() {
     let aes_hex: String = aes.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
     let aes_dec = format!("{:?}", aes.as_bytes());
     for out in &outputs {
-        assert!(!out.contains(aes_text.trim()) && !out.contains(&aes_hex) && !out.contains(&aes_dec[1..20]), "{out}");
+        assert!(
+            !out.contains(aes_text.trim()) && !out.contains(&aes_hex) && !out.contains(&aes_dec[1..20]),
+            "{out}"
+        );
         assert!(!out.contains("MII"), "{out}");
     }
 }

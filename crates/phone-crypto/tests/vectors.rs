@@ -3,11 +3,11 @@
 
 mod common;
 
-use common::*;
-use phone_crypto::{AesKey, decrypt};
-use phone_core::EncryptType;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use common::*;
+use phone_core::EncryptType;
+use phone_crypto::{AesKey, decrypt};
 
 for_each_backend! {
     #[test]

@@ -19,7 +19,11 @@ fn run_rsa(backend: phone_crypto::Backend, file: &str) -> (usize, usize, usize) 
         let verifier = backend.provider().prepare_verifier(&key).unwrap();
         for t in group["tests"].as_array().unwrap() {
             let ok = verifier
-                .verify(SignType::Rsa2, &hex(t["msg"].as_str().unwrap()), &hex(t["sig"].as_str().unwrap()))
+                .verify(
+                    SignType::Rsa2,
+                    &hex(t["msg"].as_str().unwrap()),
+                    &hex(t["sig"].as_str().unwrap()),
+                )
                 .is_ok();
             match t["result"].as_str().unwrap() {
                 "valid" if ok => valid += 1,
@@ -30,7 +34,10 @@ fn run_rsa(backend: phone_crypto::Backend, file: &str) -> (usize, usize, usize) 
         }
     }
     assert!(failures.is_empty(), "{backend} {file}:\n{}", failures.join("\n"));
-    assert_eq!(valid + invalid + acceptable, data["numberOfTests"].as_u64().unwrap() as usize);
+    assert_eq!(
+        valid + invalid + acceptable,
+        data["numberOfTests"].as_u64().unwrap() as usize
+    );
     (valid, invalid, acceptable)
 }
 

@@ -125,7 +125,10 @@ impl CryptoBackend for OpenSslBackend {
         };
         let rsa = Rsa::public_key_from_der_pkcs1(key.pkcs1_der()).map_err(rejected)?;
         let key_obj = PKey::from_rsa(rsa).map_err(rejected)?;
-        Ok(Box::new(OpenSslVerifier { key: key_obj, bits: key.bits() }))
+        Ok(Box::new(OpenSslVerifier {
+            key: key_obj,
+            bits: key.bits(),
+        }))
     }
 
     fn prepare_cipher(&self, key: &AesKey) -> Result<Box<dyn ContentCipher>, Error> {
@@ -133,9 +136,17 @@ impl CryptoBackend for OpenSslBackend {
             16 => Cipher::aes_128_cbc(),
             24 => Cipher::aes_192_cbc(),
             32 => Cipher::aes_256_cbc(),
-            len => return Err(Error::KeyError { role: "AES", problem: KeyProblem::AesKeyLength { len } }),
+            len => {
+                return Err(Error::KeyError {
+                    role: "AES",
+                    problem: KeyProblem::AesKeyLength { len },
+                });
+            }
         };
-        Ok(Box::new(OpenSslCipher { cipher, key: Zeroizing::new(key.as_bytes().to_vec()) }))
+        Ok(Box::new(OpenSslCipher {
+            cipher,
+            key: Zeroizing::new(key.as_bytes().to_vec()),
+        }))
     }
 
     fn prepare_signer(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error> {
@@ -145,6 +156,9 @@ impl CryptoBackend for OpenSslBackend {
         };
         let rsa = Rsa::private_key_from_der(key.pkcs1_der()).map_err(rejected)?;
         let pkey = PKey::from_rsa(rsa).map_err(rejected)?;
-        Ok(Box::new(OpenSslSigner { key: pkey, public: key.public_key().clone() }))
+        Ok(Box::new(OpenSslSigner {
+            key: pkey,
+            public: key.public_key().clone(),
+        }))
     }
 }

@@ -32,9 +32,12 @@ impl SignatureVerifier for RingVerifier {
             SignType::Rsa2 => &signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
             other => return Err(unsupported_sign("ring", other)),
         };
-        RsaPublicKeyComponents { n: &self.n[..], e: &self.e[..] }
-            .verify(params, message, sig)
-            .map_err(|_| Error::BadSignature)
+        RsaPublicKeyComponents {
+            n: &self.n[..],
+            e: &self.e[..],
+        }
+        .verify(params, message, sig)
+        .map_err(|_| Error::BadSignature)
     }
 
     fn bits(&self) -> usize {
@@ -61,8 +64,16 @@ impl EnvelopeSigner for RingSigner {
         }
         let mut sig = vec![0u8; self.pair.public().modulus_len()];
         self.pair
-            .sign(&signature::RSA_PKCS1_SHA256, &ring::rand::SystemRandom::new(), message, &mut sig)
-            .map_err(|_| Error::KeyError { role: "RSA private", problem: KeyProblem::Rejected("ring could not sign".into()) })?;
+            .sign(
+                &signature::RSA_PKCS1_SHA256,
+                &ring::rand::SystemRandom::new(),
+                message,
+                &mut sig,
+            )
+            .map_err(|_| Error::KeyError {
+                role: "RSA private",
+                problem: KeyProblem::Rejected("ring could not sign".into()),
+            })?;
         Ok(sig)
     }
 
@@ -77,7 +88,11 @@ impl CryptoBackend for RingBackend {
     }
 
     fn prepare_verifier(&self, key: &RsaPublicKeyDer) -> Result<Box<dyn SignatureVerifier>, Error> {
-        Ok(Box::new(RingVerifier { n: key.modulus().to_vec(), e: key.exponent().to_vec(), bits: key.bits() }))
+        Ok(Box::new(RingVerifier {
+            n: key.modulus().to_vec(),
+            e: key.exponent().to_vec(),
+            bits: key.bits(),
+        }))
     }
 
     fn prepare_cipher(&self, key: &AesKey) -> Result<Box<dyn ContentCipher>, Error> {
@@ -89,7 +104,10 @@ impl CryptoBackend for RingBackend {
             role: "RSA private",
             problem: KeyProblem::Rejected(format!("ring: {e} (ring signs with 2048-bit keys and up)")),
         })?;
-        Ok(Box::new(RingSigner { pair, public: key.public_key().clone() }))
+        Ok(Box::new(RingSigner {
+            pair,
+            public: key.public_key().clone(),
+        }))
     }
 
     fn sign_sign_types(&self) -> &'static [SignType] {

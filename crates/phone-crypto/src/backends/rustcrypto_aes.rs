@@ -26,7 +26,10 @@ impl std::fmt::Debug for RustCryptoCipher {
 impl RustCryptoCipher {
     pub(crate) fn new(key: &AesKey) -> Result<Self, Error> {
         let bytes = key.as_bytes();
-        let rejected = || Error::KeyError { role: "AES", problem: KeyProblem::AesKeyLength { len: bytes.len() } };
+        let rejected = || Error::KeyError {
+            role: "AES",
+            problem: KeyProblem::AesKeyLength { len: bytes.len() },
+        };
         Ok(match bytes.len() {
             16 => Self::Aes128(aes::Aes128::new_from_slice(bytes).map_err(|_| rejected())?),
             24 => Self::Aes192(aes::Aes192::new_from_slice(bytes).map_err(|_| rejected())?),
@@ -51,7 +54,9 @@ impl ContentCipher for RustCryptoCipher {
         let mut buf = Zeroizing::new(ciphertext.to_vec());
         let (blocks, rest) = Array::slice_as_chunks_mut(&mut buf[..]);
         if !rest.is_empty() {
-            return Err(Error::DecryptFailed("the ciphertext length is not a positive multiple of 16 bytes"));
+            return Err(Error::DecryptFailed(
+                "the ciphertext length is not a positive multiple of 16 bytes",
+            ));
         }
         let iv = Array::from(*iv);
         cbc_with!(self, c => cbc::Decryptor::inner_iv_init(c.clone(), &iv).decrypt_blocks(blocks));

@@ -7,7 +7,9 @@ use phone_crypto::{AppKeys, Backend};
 use serde_json::{Value, json};
 
 pub fn testdata(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(rel)
 }
 
 pub fn load_json(rel: &str) -> Value {
@@ -20,13 +22,18 @@ pub fn read(rel: &str) -> String {
 }
 
 pub fn demo(file: &str) -> String {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/data").join(file);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/data")
+        .join(file);
     std::fs::read_to_string(p).unwrap()
 }
 
 pub fn hex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0, "odd hex");
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    assert!(s.len().is_multiple_of(2), "odd hex");
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 /// What the SDK made of a case, in the vector files' vocabulary.
@@ -54,7 +61,9 @@ pub fn outcome(backend: Backend, case: &Value) -> Value {
 /// The vector files' rule: `ok` compares code, msg, mobile; `alipay_error` compares code.
 pub fn matches(got: &Value, want: &Value) -> bool {
     if let Some(ok) = want.get("ok") {
-        return got.get("ok").is_some_and(|g| ["code", "msg", "mobile"].iter().all(|k| g[k] == ok[k]));
+        return got
+            .get("ok")
+            .is_some_and(|g| ["code", "msg", "mobile"].iter().all(|k| g[k] == ok[k]));
     }
     if got.get("error") != want.get("error") {
         return false;
@@ -71,7 +80,12 @@ pub fn run_cases(backend: Backend, cases: &[Value]) -> (usize, Vec<String>) {
     for case in cases {
         let got = outcome(backend, case);
         let mut wants = vec![case["expected"].clone()];
-        wants.extend(case.get("also_acceptable").and_then(Value::as_array).cloned().unwrap_or_default());
+        wants.extend(
+            case.get("also_acceptable")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+        );
         if !wants.iter().any(|w| matches(&got, w)) {
             failures.push(format!("{}: got {got}, want {}", case["name"], case["expected"]));
         }
