@@ -107,6 +107,10 @@ pub enum KeyProblem {
     PublicKeyAsPrivate,
     /// The backend refused the key although it parsed.
     Rejected(String),
+    /// No key provider knows this app id.
+    UnknownApp(String),
+    /// A key provider failed or timed out (a server-side problem, not the payload's).
+    ProviderFailed(String),
 }
 
 /// An Alipay business error found in the decrypted plaintext (`code` other than `10000`).
@@ -246,11 +250,19 @@ impl fmt::Display for KeyProblem {
                 write!(f, "decodes to {len} bytes; an AES key is 16, 24 or 32 bytes")
             }
             Self::Rejected(why) => write!(f, "the crypto backend rejected it ({why})"),
+            Self::UnknownApp(app) => write!(f, "no keys are configured for app {app:?}"),
+            Self::ProviderFailed(why) => write!(f, "the key provider failed: {why}"),
         }
     }
 }
 
 impl Error {
+    /// Whether the failure is the server's own configuration (keys, key store) rather than
+    /// the posted payload: an HTTP service answers 5xx for these.
+    pub fn is_server_side(&self) -> bool {
+        matches!(self, Self::KeyError { .. })
+    }
+
     /// The stable kind string of the contract, e.g. `"bad_signature"`.
     pub fn kind(&self) -> &'static str {
         self.error_kind().as_str()
@@ -338,6 +350,10 @@ impl KeyProblem {
                 "the AES key (接口内容加密方式) is 24 characters of base64 in the console; a much longer value is usually an RSA key pasted by mistake"
             }
             Self::Rejected(_) => "check that the key is a valid RSA key; try another backend to compare",
+            Self::UnknownApp(_) => {
+                "add the app id to the key configuration (a keyring table, ALIPAY_PUBLIC_KEY_<APPID>/ALIPAY_AES_KEY_<APPID>, or your provider)"
+            }
+            Self::ProviderFailed(_) => "the key store is unreachable or slow; the request can be retried",
         }
     }
 }

@@ -1,0 +1,111 @@
+//! The key-provider trait and the providers that need no I/O: static maps and chains.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use phone_core::Error;
+
+use crate::material::AppKeyMaterial;
+
+/// A source of key material per app id. Object safe; a chain moves on when a provider answers
+/// `Ok(None)` ("not mine") and stops on a real error.
+///
+/// Return the same `Arc` while the material is unchanged: the client prepares backend keys
+/// only when it sees a new one, so a payload never triggers key parsing.
+#[async_trait]
+pub trait KeyProvider: Send + Sync + std::fmt::Debug {
+    /// The material for `app_id`, or `None` when this provider does not know the app.
+    async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error>;
+
+    /// Like [`KeyProvider::load`], bypassing any cache: called once when a signature fails
+    /// with cached keys, in case the keys were rotated.
+    async fn reload(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+        self.load(app_id).await
+    }
+}
+
+/// A cloneable handle to any provider.
+pub type SharedKeyProvider = Arc<dyn KeyProvider>;
+
+/// Fixed keys: one app, a map of apps, or one set for every app id.
+///
+/// ```
+/// use phone_client::{AppKeyMaterial, StaticKeys};
+/// let m = AppKeyMaterial::new().with_aes_key("aa4BtZ4tspm2wnXLb1ThQA==")?;
+/// let keys = StaticKeys::new().app("2021001234567890", m);
+/// # Ok::<(), phone_core::Error>(())
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct StaticKeys {
+    apps: HashMap<String, Arc<AppKeyMaterial>>,
+    any: Option<Arc<AppKeyMaterial>>,
+}
+
+impl StaticKeys {
+    /// No apps yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one app's material.
+    pub fn app(mut self, app_id: impl Into<String>, material: AppKeyMaterial) -> Self {
+        self.apps.insert(app_id.into(), Arc::new(material));
+        self
+    }
+
+    /// Serves this material for every app id not listed (a single-app service).
+    pub fn any_app(mut self, material: AppKeyMaterial) -> Self {
+        self.any = Some(Arc::new(material));
+        self
+    }
+}
+
+#[async_trait]
+impl KeyProvider for StaticKeys {
+    async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+        Ok(self.apps.get(app_id).or(self.any.as_ref()).cloned())
+    }
+}
+
+/// Tries providers in order: the first that knows the app wins; a real error stops the chain.
+#[derive(Debug, Default, Clone)]
+pub struct ChainKeys {
+    providers: Vec<SharedKeyProvider>,
+}
+
+impl ChainKeys {
+    /// Starts a chain with its first provider.
+    pub fn first_try(provider: impl KeyProvider + 'static) -> Self {
+        Self {
+            providers: vec![Arc::new(provider)],
+        }
+    }
+
+    /// Adds the next provider.
+    pub fn or_else(mut self, provider: impl KeyProvider + 'static) -> Self {
+        self.providers.push(Arc::new(provider));
+        self
+    }
+}
+
+#[async_trait]
+impl KeyProvider for ChainKeys {
+    async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+        for p in &self.providers {
+            if let Some(m) = p.load(app_id).await? {
+                return Ok(Some(m));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn reload(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+        for p in &self.providers {
+            if let Some(m) = p.reload(app_id).await? {
+                return Ok(Some(m));
+            }
+        }
+        Ok(None)
+    }
+}
