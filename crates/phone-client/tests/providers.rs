@@ -1,0 +1,241 @@
+//! Providers, caching, multi-app and ISV isolation, rotation and the reload-once rule.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use phone_client::*;
+use phone_core::{Error, SignType};
+use phone_crypto::{AesKey, RsaPrivateKeyDer, seal_envelope, success_plaintext};
+
+fn data(f: &str) -> String {
+    std::fs::read_to_string(format!("{}/../../examples/data/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn key(f: &str) -> String {
+    std::fs::read_to_string(format!("{}/../phone-crypto/tests/keys/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+const OTHER_AES: &str = "MDEyMzQ1Njc4OWFiY2RlZg==";
+
+fn demo_material() -> AppKeyMaterial {
+    AppKeyMaterial::new().with_alipay_public_key(&data("alipay_public_key.txt")).unwrap().with_aes_key(&data("aes_key.txt")).unwrap()
+}
+
+/// An envelope sealed with the 4096-bit test key and `aes`.
+fn sealed_by_other_key(aes: &str, mobile: &str) -> (String, String) {
+    let private = RsaPrivateKeyDer::parse(&key("rsa4096_pkcs8.pem")).unwrap();
+    let p = Backend::default().provider();
+    let body = seal_envelope(
+        &success_plaintext(mobile),
+        &*p.prepare_signer(&private).unwrap(),
+        Some(&*p.prepare_cipher(&AesKey::parse(aes).unwrap()).unwrap()),
+        SignType::Rsa2,
+    )
+    .unwrap();
+    (body, private.public_key().to_spki_base64())
+}
+
+#[tokio::test]
+async fn static_keys_isolate_apps() {
+    let (other_body, other_public) = sealed_by_other_key(OTHER_AES, "13900139000");
+    let client = PhoneClient::builder()
+        .keys(
+            StaticKeys::new()
+                .app("app-a", demo_material())
+                .app("app-b", AppKeyMaterial::new().with_alipay_public_key(&other_public).unwrap().with_aes_key(OTHER_AES).unwrap()),
+        )
+        .build()
+        .unwrap();
+    assert_eq!(client.decrypt_phone("app-a", &data("envelope.json")).await.unwrap().reveal(), "13800138000");
+    assert_eq!(client.decrypt_phone("app-b", &other_body).await.unwrap().reveal(), "13900139000");
+    // Each app's envelope fails under the other app's keys.
+    assert_eq!(client.decrypt_phone("app-b", &data("envelope.json")).await.unwrap_err().kind(), "bad_signature");
+    assert_eq!(client.decrypt_phone("app-a", &other_body).await.unwrap_err().kind(), "bad_signature");
+    let unknown = client.decrypt_phone("app-c", &other_body).await.unwrap_err();
+    assert_eq!(unknown.kind(), "key_error");
+    assert!(unknown.is_server_side());
+}
+
+#[tokio::test]
+async fn isv_mode_verifies_with_the_isv_key_and_decrypts_with_the_merchant_key() {
+    // The ISV's Alipay public key signs; the merchant app's AES key encrypts.
+    let (body, isv_public) = sealed_by_other_key(OTHER_AES, "13700137000");
+    let client = PhoneClient::builder()
+        .keys(
+            StaticKeys::new()
+                .app("isv", AppKeyMaterial::new().with_alipay_public_key(&isv_public).unwrap())
+                .app("merchant", AppKeyMaterial::new().with_aes_key(OTHER_AES).unwrap().verify_with("isv")),
+        )
+        .build()
+        .unwrap();
+    assert_eq!(client.decrypt_phone("merchant", &body).await.unwrap().reveal(), "13700137000");
+}
+
+#[tokio::test]
+async fn env_keys_single_app_and_per_app_forms() {
+    let (other_body, other_public) = sealed_by_other_key(OTHER_AES, "13900139000");
+    let (pk, aes) = (data("alipay_public_key.txt"), data("aes_key.txt"));
+    let env = EnvKeys::from_lookup(move |name| match name {
+        "ALIPAY_PUBLIC_KEY" => Some(pk.clone()),
+        "ALIPAY_AES_KEY" => Some(aes.clone()),
+        "ALIPAY_PUBLIC_KEY_2021B" => Some(other_public.clone()),
+        "ALIPAY_AES_KEY_2021B" => Some(format!("{OTHER_AES}|aa4BtZ4tspm2wnXLb1ThQA==")),
+        _ => None,
+    });
+    assert!(env.has_default_keys());
+    let client = PhoneClient::builder().keys(env).build().unwrap();
+    assert_eq!(client.decrypt_phone("any-app", &data("envelope.json")).await.unwrap().reveal(), "13800138000");
+    let opened = client.open("2021B", &other_body).await.unwrap();
+    assert_eq!((opened.verify_key, opened.aes_key), (Some(0), Some(0)));
+    assert_eq!(client.decrypt_phone("2021B", &data("envelope.json")).await.unwrap_err().kind(), "bad_signature");
+    let empty = PhoneClient::builder().keys(EnvKeys::from_lookup(|_| None)).build().unwrap();
+    assert_eq!(empty.decrypt_phone("x", &data("envelope.json")).await.unwrap_err().kind(), "key_error");
+}
+
+/// A provider that counts loads, answers after a delay, and can be switched to new keys.
+#[derive(Debug)]
+struct Counting {
+    loads: AtomicUsize,
+    delay: Duration,
+    material: std::sync::Mutex<Arc<AppKeyMaterial>>,
+}
+
+#[async_trait]
+impl KeyProvider for Counting {
+    async fn load(&self, _app: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+        self.loads.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(self.delay).await;
+        Ok(Some(self.material.lock().unwrap().clone()))
+    }
+}
+
+fn counting(delay: Duration) -> Arc<Counting> {
+    Arc::new(Counting { loads: AtomicUsize::new(0), delay, material: std::sync::Mutex::new(Arc::new(demo_material())) })
+}
+
+#[tokio::test(start_paused = true)]
+async fn caching_shares_one_load_refreshes_ahead_and_times_out() {
+    let source = counting(Duration::from_millis(100));
+    let cache = CachingKeys::from_shared(source.clone())
+        .ttl(Duration::from_secs(60))
+        .refresh_before(Duration::from_secs(10))
+        .load_timeout(Duration::from_secs(1));
+    // Twenty concurrent callers on a cold cache: one load.
+    let calls = (0..20).map(|_| {
+        let c = cache.clone();
+        async move { c.load("app").await }
+    });
+    let results = futures_join(calls).await;
+    assert!(results.iter().all(|r| r.as_ref().unwrap().is_some()));
+    assert_eq!(source.loads.load(Ordering::SeqCst), 1);
+
+    // Fresh: no load.
+    tokio::time::advance(Duration::from_secs(30)).await;
+    cache.load("app").await.unwrap();
+    assert_eq!(source.loads.load(Ordering::SeqCst), 1);
+
+    // Within the refresh window: the current keys come back at once, one refresh runs behind.
+    tokio::time::advance(Duration::from_secs(25)).await;
+    cache.load("app").await.unwrap();
+    cache.load("app").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(source.loads.load(Ordering::SeqCst), 2);
+
+    // A source slower than the timeout: a cold app gets key_error.
+    let slow = counting(Duration::from_secs(5));
+    let slow_cache = CachingKeys::from_shared(slow.clone()).load_timeout(Duration::from_secs(1));
+    let err = slow_cache.load("cold").await.unwrap_err();
+    assert_eq!(err.kind(), "key_error");
+    assert!(err.to_string().contains("no answer within"), "{err}");
+}
+
+async fn futures_join<F: std::future::Future + Send + 'static>(futs: impl Iterator<Item = F>) -> Vec<F::Output>
+where
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futs.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_signature_reloads_once_and_picks_up_rotated_keys() {
+    let source = counting(Duration::ZERO);
+    let cache = CachingKeys::from_shared(source.clone()).ttl(Duration::from_secs(3600));
+    let client = PhoneClient::builder().keys(cache).reload_cooldown(Duration::from_secs(30)).build().unwrap();
+    assert!(client.decrypt_phone("app", &data("envelope.json")).await.is_ok());
+    assert_eq!(source.loads.load(Ordering::SeqCst), 1);
+
+    // Alipay rotates to a new key; the cache still holds the old one.
+    let (rotated_body, new_public) = sealed_by_other_key(OTHER_AES, "13600136000");
+    *source.material.lock().unwrap() = Arc::new(
+        AppKeyMaterial::new()
+            .with_alipay_public_key(&new_public)
+            .unwrap()
+            .with_alipay_public_key(&data("alipay_public_key.txt"))
+            .unwrap()
+            .with_aes_key(OTHER_AES)
+            .unwrap(),
+    );
+    let opened = client.open("app", &rotated_body).await.unwrap();
+    assert_eq!(opened.response.phone.reveal(), "13600136000");
+    assert_eq!(opened.verify_key, Some(0));
+    assert_eq!(source.loads.load(Ordering::SeqCst), 2);
+
+    // Forged payloads within the cooldown do not reach the key store again.
+    let forged = data("envelope.json").replace("\"sign\":\"", "\"sign\":\"AAAA");
+    for _ in 0..5 {
+        assert_eq!(client.decrypt_phone("app", &forged).await.unwrap_err().kind(), "bad_signature");
+    }
+    assert!(source.loads.load(Ordering::SeqCst) <= 3, "{}", source.loads.load(Ordering::SeqCst));
+}
+
+#[tokio::test]
+async fn file_keys_pick_up_edits_and_keep_the_last_good_keyring() {
+    let dir = std::env::temp_dir().join(format!("phone-client-filekeys-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("keys.toml");
+    let write = |aes: &str| {
+        std::fs::write(&path, format!("[apps.app1]\nalipay_public_key = \"{}\"\naes_key = \"{aes}\"\n", data("alipay_public_key.txt").trim())).unwrap();
+    };
+    write(OTHER_AES);
+    let client = PhoneClient::builder().keys(FileKeys::watch(&path).check_interval(Duration::ZERO)).build().unwrap();
+    // The wrong AES key first.
+    assert_eq!(client.decrypt_phone("app1", &data("envelope.json")).await.unwrap_err().kind(), "decrypt_failed");
+    // Fix the file: no restart needed. (Sizes equal, so wait for a new mtime.)
+    std::thread::sleep(Duration::from_millis(20));
+    write(data("aes_key.txt").trim());
+    assert_eq!(client.decrypt_phone("app1", &data("envelope.json")).await.unwrap().reveal(), "13800138000");
+    // A broken edit keeps the last good keyring.
+    std::fs::write(&path, "not = [valid").unwrap();
+    assert_eq!(client.decrypt_phone("app1", &data("envelope.json")).await.unwrap().reveal(), "13800138000");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(is_shared(&path).unwrap());
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(!is_shared(&path).unwrap());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn chain_moves_on_only_for_not_mine() {
+    let chain = ChainKeys::first_try(EnvKeys::from_lookup(|_| None)).or_else(StaticKeys::new().app("app", demo_material()));
+    let client = PhoneClient::builder().keys(chain).build().unwrap();
+    assert!(client.decrypt_phone("app", &data("envelope.json")).await.is_ok());
+
+    // A broken provider stops the chain with its error rather than falling through.
+    let broken = FileKeys::watch("/nonexistent/keys.toml");
+    let chain = ChainKeys::first_try(broken).or_else(StaticKeys::new().app("app", demo_material()));
+    let client = PhoneClient::builder().keys(chain).build().unwrap();
+    let err = client.decrypt_phone("app", &data("envelope.json")).await.unwrap_err();
+    assert_eq!(err.kind(), "key_error");
+}
