@@ -10,6 +10,8 @@ use crate::material::AppKeyMaterial;
 use crate::provider::KeyProvider;
 
 type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+/// The variables' text as last read, and the material parsed from it.
+type Parsed = HashMap<String, (Vec<Option<String>>, Arc<AppKeyMaterial>)>;
 
 /// Keys from the environment.
 ///
@@ -29,7 +31,7 @@ type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 pub struct EnvKeys {
     lookup: Lookup,
     /// Parsed material per app, reused while the variables' text is unchanged.
-    parsed: Arc<Mutex<HashMap<String, (Vec<Option<String>>, Arc<AppKeyMaterial>)>>>,
+    parsed: Arc<Mutex<Parsed>>,
 }
 
 impl std::fmt::Debug for EnvKeys {

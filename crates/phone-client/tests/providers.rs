@@ -21,7 +21,11 @@ fn key(f: &str) -> String {
 const OTHER_AES: &str = "MDEyMzQ1Njc4OWFiY2RlZg==";
 
 fn demo_material() -> AppKeyMaterial {
-    AppKeyMaterial::new().with_alipay_public_key(&data("alipay_public_key.txt")).unwrap().with_aes_key(&data("aes_key.txt")).unwrap()
+    AppKeyMaterial::new()
+        .with_alipay_public_key(&data("alipay_public_key.txt"))
+        .unwrap()
+        .with_aes_key(&data("aes_key.txt"))
+        .unwrap()
 }
 
 /// An envelope sealed with the 4096-bit test key and `aes`.
@@ -43,17 +47,42 @@ async fn static_keys_isolate_apps() {
     let (other_body, other_public) = sealed_by_other_key(OTHER_AES, "13900139000");
     let client = PhoneClient::builder()
         .keys(
-            StaticKeys::new()
-                .app("app-a", demo_material())
-                .app("app-b", AppKeyMaterial::new().with_alipay_public_key(&other_public).unwrap().with_aes_key(OTHER_AES).unwrap()),
+            StaticKeys::new().app("app-a", demo_material()).app(
+                "app-b",
+                AppKeyMaterial::new()
+                    .with_alipay_public_key(&other_public)
+                    .unwrap()
+                    .with_aes_key(OTHER_AES)
+                    .unwrap(),
+            ),
         )
         .build()
         .unwrap();
-    assert_eq!(client.decrypt_phone("app-a", &data("envelope.json")).await.unwrap().reveal(), "13800138000");
-    assert_eq!(client.decrypt_phone("app-b", &other_body).await.unwrap().reveal(), "13900139000");
+    assert_eq!(
+        client
+            .decrypt_phone("app-a", &data("envelope.json"))
+            .await
+            .unwrap()
+            .reveal(),
+        "13800138000"
+    );
+    assert_eq!(
+        client.decrypt_phone("app-b", &other_body).await.unwrap().reveal(),
+        "13900139000"
+    );
     // Each app's envelope fails under the other app's keys.
-    assert_eq!(client.decrypt_phone("app-b", &data("envelope.json")).await.unwrap_err().kind(), "bad_signature");
-    assert_eq!(client.decrypt_phone("app-a", &other_body).await.unwrap_err().kind(), "bad_signature");
+    assert_eq!(
+        client
+            .decrypt_phone("app-b", &data("envelope.json"))
+            .await
+            .unwrap_err()
+            .kind(),
+        "bad_signature"
+    );
+    assert_eq!(
+        client.decrypt_phone("app-a", &other_body).await.unwrap_err().kind(),
+        "bad_signature"
+    );
     let unknown = client.decrypt_phone("app-c", &other_body).await.unwrap_err();
     assert_eq!(unknown.kind(), "key_error");
     assert!(unknown.is_server_side());
@@ -66,12 +95,24 @@ async fn isv_mode_verifies_with_the_isv_key_and_decrypts_with_the_merchant_key()
     let client = PhoneClient::builder()
         .keys(
             StaticKeys::new()
-                .app("isv", AppKeyMaterial::new().with_alipay_public_key(&isv_public).unwrap())
-                .app("merchant", AppKeyMaterial::new().with_aes_key(OTHER_AES).unwrap().verify_with("isv")),
+                .app(
+                    "isv",
+                    AppKeyMaterial::new().with_alipay_public_key(&isv_public).unwrap(),
+                )
+                .app(
+                    "merchant",
+                    AppKeyMaterial::new()
+                        .with_aes_key(OTHER_AES)
+                        .unwrap()
+                        .verify_with("isv"),
+                ),
         )
         .build()
         .unwrap();
-    assert_eq!(client.decrypt_phone("merchant", &body).await.unwrap().reveal(), "13700137000");
+    assert_eq!(
+        client.decrypt_phone("merchant", &body).await.unwrap().reveal(),
+        "13700137000"
+    );
 }
 
 #[tokio::test]
@@ -87,12 +128,36 @@ async fn env_keys_single_app_and_per_app_forms() {
     });
     assert!(env.has_default_keys());
     let client = PhoneClient::builder().keys(env).build().unwrap();
-    assert_eq!(client.decrypt_phone("any-app", &data("envelope.json")).await.unwrap().reveal(), "13800138000");
+    assert_eq!(
+        client
+            .decrypt_phone("any-app", &data("envelope.json"))
+            .await
+            .unwrap()
+            .reveal(),
+        "13800138000"
+    );
     let opened = client.open("2021B", &other_body).await.unwrap();
     assert_eq!((opened.verify_key, opened.aes_key), (Some(0), Some(0)));
-    assert_eq!(client.decrypt_phone("2021B", &data("envelope.json")).await.unwrap_err().kind(), "bad_signature");
-    let empty = PhoneClient::builder().keys(EnvKeys::from_lookup(|_| None)).build().unwrap();
-    assert_eq!(empty.decrypt_phone("x", &data("envelope.json")).await.unwrap_err().kind(), "key_error");
+    assert_eq!(
+        client
+            .decrypt_phone("2021B", &data("envelope.json"))
+            .await
+            .unwrap_err()
+            .kind(),
+        "bad_signature"
+    );
+    let empty = PhoneClient::builder()
+        .keys(EnvKeys::from_lookup(|_| None))
+        .build()
+        .unwrap();
+    assert_eq!(
+        empty
+            .decrypt_phone("x", &data("envelope.json"))
+            .await
+            .unwrap_err()
+            .kind(),
+        "key_error"
+    );
 }
 
 /// A provider that counts loads, answers after a delay, and can be switched to new keys.
@@ -113,7 +178,11 @@ impl KeyProvider for Counting {
 }
 
 fn counting(delay: Duration) -> Arc<Counting> {
-    Arc::new(Counting { loads: AtomicUsize::new(0), delay, material: std::sync::Mutex::new(Arc::new(demo_material())) })
+    Arc::new(Counting {
+        loads: AtomicUsize::new(0),
+        delay,
+        material: std::sync::Mutex::new(Arc::new(demo_material())),
+    })
 }
 
 #[tokio::test(start_paused = true)]
@@ -168,7 +237,11 @@ where
 async fn a_failed_signature_reloads_once_and_picks_up_rotated_keys() {
     let source = counting(Duration::ZERO);
     let cache = CachingKeys::from_shared(source.clone()).ttl(Duration::from_secs(3600));
-    let client = PhoneClient::builder().keys(cache).reload_cooldown(Duration::from_secs(30)).build().unwrap();
+    let client = PhoneClient::builder()
+        .keys(cache)
+        .reload_cooldown(Duration::from_secs(30))
+        .build()
+        .unwrap();
     assert!(client.decrypt_phone("app", &data("envelope.json")).await.is_ok());
     assert_eq!(source.loads.load(Ordering::SeqCst), 1);
 
@@ -191,9 +264,16 @@ async fn a_failed_signature_reloads_once_and_picks_up_rotated_keys() {
     // Forged payloads within the cooldown do not reach the key store again.
     let forged = data("envelope.json").replace("\"sign\":\"", "\"sign\":\"AAAA");
     for _ in 0..5 {
-        assert_eq!(client.decrypt_phone("app", &forged).await.unwrap_err().kind(), "bad_signature");
+        assert_eq!(
+            client.decrypt_phone("app", &forged).await.unwrap_err().kind(),
+            "bad_signature"
+        );
     }
-    assert!(source.loads.load(Ordering::SeqCst) <= 3, "{}", source.loads.load(Ordering::SeqCst));
+    assert!(
+        source.loads.load(Ordering::SeqCst) <= 3,
+        "{}",
+        source.loads.load(Ordering::SeqCst)
+    );
 }
 
 #[tokio::test]
@@ -202,19 +282,50 @@ async fn file_keys_pick_up_edits_and_keep_the_last_good_keyring() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("keys.toml");
     let write = |aes: &str| {
-        std::fs::write(&path, format!("[apps.app1]\nalipay_public_key = \"{}\"\naes_key = \"{aes}\"\n", data("alipay_public_key.txt").trim())).unwrap();
+        std::fs::write(
+            &path,
+            format!(
+                "[apps.app1]\nalipay_public_key = \"{}\"\naes_key = \"{aes}\"\n",
+                data("alipay_public_key.txt").trim()
+            ),
+        )
+        .unwrap();
     };
     write(OTHER_AES);
-    let client = PhoneClient::builder().keys(FileKeys::watch(&path).check_interval(Duration::ZERO)).build().unwrap();
+    let client = PhoneClient::builder()
+        .keys(FileKeys::watch(&path).check_interval(Duration::ZERO))
+        .build()
+        .unwrap();
     // The wrong AES key first.
-    assert_eq!(client.decrypt_phone("app1", &data("envelope.json")).await.unwrap_err().kind(), "decrypt_failed");
+    assert_eq!(
+        client
+            .decrypt_phone("app1", &data("envelope.json"))
+            .await
+            .unwrap_err()
+            .kind(),
+        "decrypt_failed"
+    );
     // Fix the file: no restart needed. (Sizes equal, so wait for a new mtime.)
     std::thread::sleep(Duration::from_millis(20));
     write(data("aes_key.txt").trim());
-    assert_eq!(client.decrypt_phone("app1", &data("envelope.json")).await.unwrap().reveal(), "13800138000");
+    assert_eq!(
+        client
+            .decrypt_phone("app1", &data("envelope.json"))
+            .await
+            .unwrap()
+            .reveal(),
+        "13800138000"
+    );
     // A broken edit keeps the last good keyring.
     std::fs::write(&path, "not = [valid").unwrap();
-    assert_eq!(client.decrypt_phone("app1", &data("envelope.json")).await.unwrap().reveal(), "13800138000");
+    assert_eq!(
+        client
+            .decrypt_phone("app1", &data("envelope.json"))
+            .await
+            .unwrap()
+            .reveal(),
+        "13800138000"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -228,7 +339,8 @@ async fn file_keys_pick_up_edits_and_keep_the_last_good_keyring() {
 
 #[tokio::test]
 async fn chain_moves_on_only_for_not_mine() {
-    let chain = ChainKeys::first_try(EnvKeys::from_lookup(|_| None)).or_else(StaticKeys::new().app("app", demo_material()));
+    let chain =
+        ChainKeys::first_try(EnvKeys::from_lookup(|_| None)).or_else(StaticKeys::new().app("app", demo_material()));
     let client = PhoneClient::builder().keys(chain).build().unwrap();
     assert!(client.decrypt_phone("app", &data("envelope.json")).await.is_ok());
 
