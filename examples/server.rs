@@ -52,17 +52,6 @@ pub fn status_for(e: &Error) -> StatusCode {
     }
 }
 
-fn error_body(e: &Error) -> serde_json::Value {
-    let mut v = json!({"status": "error", "kind": e.kind(), "message": e.to_string(), "hint": e.hint()});
-    if let Some(a) = e.alipay() {
-        v["code"] = json!(a.code);
-        v["msg"] = json!(a.msg);
-        v["sub_code"] = json!(a.sub_code);
-        v["sub_msg"] = json!(a.sub_msg);
-    }
-    v
-}
-
 async fn phone(State(client): State<PhoneClient>, Query(q): Query<HashMap<String, String>>, body: Bytes) -> Response {
     let start = std::time::Instant::now();
     let Some(app_id) = q.get("app_id").filter(|a| !a.is_empty()) else {
@@ -80,7 +69,7 @@ async fn phone(State(client): State<PhoneClient>, Query(q): Query<HashMap<String
             let body = json!({"status": "ok", "code": o.response.code, "mobile": o.response.phone.masked()});
             (StatusCode::OK, axum::Json(body)).into_response()
         }
-        Err(e) => (status_for(&e), axum::Json(error_body(&e))).into_response(),
+        Err(e) => (status_for(&e), axum::Json(e.to_contract_json())).into_response(),
     }
 }
 

@@ -28,18 +28,6 @@ pub fn success_json(r: &PhoneResponse, reveal: bool) -> Value {
     json!({"status": "ok", "code": r.code, "msg": r.msg, "mobile": mobile})
 }
 
-/// The failure object: `{"status":"error","kind","message","hint"}` plus Alipay's fields.
-pub fn error_json(e: &Error) -> Value {
-    let mut v = json!({"status": "error", "kind": e.kind(), "message": e.to_string(), "hint": e.hint()});
-    if let Some(a) = e.alipay() {
-        v["code"] = json!(a.code);
-        v["msg"] = json!(a.msg);
-        v["sub_code"] = json!(a.sub_code);
-        v["sub_msg"] = json!(a.sub_msg);
-    }
-    v
-}
-
 /// Prints a success.
 pub fn print_success(r: &PhoneResponse, reveal: bool, as_json: bool) {
     if as_json {
@@ -58,7 +46,7 @@ pub fn print_success(r: &PhoneResponse, reveal: bool, as_json: bool) {
 /// Prints a failure (stdout with `--json`, stderr otherwise).
 pub fn print_error(e: &Error, as_json: bool) {
     if as_json {
-        println!("{}", error_json(e));
+        println!("{}", e.to_contract_json());
         return;
     }
     let on = colour(std::io::stderr().is_terminal());

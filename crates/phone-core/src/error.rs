@@ -286,6 +286,26 @@ impl Error {
         }
     }
 
+    /// The contract's failure object: `{"status":"error","kind","message","hint"}`, plus
+    /// `code`, `msg`, `sub_code`, `sub_msg` for an `alipay_error`. The CLI prints it and HTTP
+    /// services can return it as is; it holds no key, number or ciphertext.
+    ///
+    /// ```
+    /// let v = phone_core::Error::NoPhone.to_contract_json();
+    /// assert_eq!(v["status"], "error");
+    /// assert_eq!(v["kind"], "no_phone");
+    /// ```
+    pub fn to_contract_json(&self) -> serde_json::Value {
+        let mut v = serde_json::json!({"status": "error", "kind": self.kind(), "message": self.to_string(), "hint": self.hint()});
+        if let Some(a) = self.alipay() {
+            v["code"] = a.code.clone().into();
+            v["msg"] = a.msg.clone().into();
+            v["sub_code"] = a.sub_code.clone().into();
+            v["sub_msg"] = a.sub_msg.clone().into();
+        }
+        v
+    }
+
     /// The Alipay error carried by an `alipay_error`.
     pub fn alipay(&self) -> Option<&AlipayError> {
         match self {
