@@ -3,15 +3,10 @@
 use std::process::ExitCode;
 
 use clap::Args;
-use clap::builder::PossibleValuesParser;
 use phone_crypto::{AppKeys, Backend};
 
-use crate::input::{UsageError, body, key_text};
+use crate::input::{UsageError, backend_names, body, key_text};
 use crate::output::{print_error, print_success};
-
-fn backend_names() -> PossibleValuesParser {
-    PossibleValuesParser::new(Backend::ALL.iter().map(|b| b.name()))
-}
 
 /// Arguments of `decrypt`.
 #[derive(Debug, Args)]

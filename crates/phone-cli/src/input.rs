@@ -2,6 +2,19 @@
 
 use std::io::Read;
 
+use clap::builder::PossibleValuesParser;
+use phone_crypto::Backend;
+
+/// The `--backend` values: every compiled backend.
+pub fn backend_names() -> PossibleValuesParser {
+    PossibleValuesParser::new(Backend::ALL.iter().map(|b| b.name()))
+}
+
+/// A backend picked by name (clap has already checked the name).
+pub fn backend(name: &str) -> Backend {
+    Backend::from_name(name).unwrap_or_default()
+}
+
 /// A problem with the command line itself (exit status 2).
 #[derive(Debug)]
 pub struct UsageError(pub String);

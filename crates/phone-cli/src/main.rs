@@ -3,8 +3,12 @@
 //! Exit status: 0 success, 1 an error kind of the contract, 2 a usage error.
 
 mod decrypt;
+mod doctor;
+mod forge;
 mod input;
+mod keygen;
 mod output;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -12,7 +16,14 @@ use clap::{Parser, Subcommand};
 
 /// Decrypt and check Alipay my.getPhoneNumber envelopes.
 #[derive(Debug, Parser)]
-#[command(name = "alipay-phone", version, about, long_about = None)]
+#[command(name = "alipay-phone", version, about, long_about = None, after_help = "Examples:
+  alipay-phone keygen --out dev-keys
+  alipay-phone forge --alipay-private-key @dev-keys/alipay_private_key.pem --aes-key @dev-keys/aes_key.txt --mobile 13800138000 > body.json
+  alipay-phone decrypt --alipay-public-key @dev-keys/alipay_public_key.txt --aes-key @dev-keys/aes_key.txt body.json
+  alipay-phone doctor --alipay-public-key env:ALIPAY_PUBLIC_KEY --aes-key env:ALIPAY_AES_KEY body.json
+
+KEY arguments take the literal text, @PATH for a file, or env:NAME for a variable.
+Phone numbers are masked unless --reveal.")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -22,11 +33,23 @@ struct Cli {
 enum Command {
     /// Verify and decrypt an envelope (the body the mini-program posted) into a phone number.
     Decrypt(decrypt::DecryptArgs),
+    /// Write a development key set: an RSA pair standing in for Alipay's, and an AES key.
+    Keygen(keygen::KeygenArgs),
+    /// Print an envelope built exactly as Alipay builds it (to test your backend end to end).
+    Forge(forge::ForgeArgs),
+    /// Check a signature over exactly the bytes of FILE, like the official SDKs' rsaCheck.
+    Verify(verify::VerifyArgs),
+    /// Check a key configuration and, optionally, a captured envelope; explain each problem.
+    Doctor(doctor::DoctorArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Decrypt(args) => decrypt::run(args),
+        Command::Keygen(args) => keygen::run(args),
+        Command::Forge(args) => forge::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Doctor(args) => doctor::run(args),
     }
 }

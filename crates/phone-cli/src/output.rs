@@ -6,11 +6,12 @@ use phone_core::{Error, PhoneResponse};
 use serde_json::{Value, json};
 
 /// Whether to colour human output: a terminal, and no `NO_COLOR`.
-fn colour(stream_is_tty: bool) -> bool {
+pub fn colour(stream_is_tty: bool) -> bool {
     stream_is_tty && std::env::var_os("NO_COLOR").is_none()
 }
 
-fn paint(code: &str, text: &str, on: bool) -> String {
+/// Wraps `text` in an ANSI colour when `on`.
+pub fn paint(code: &str, text: &str, on: bool) -> String {
     if on {
         format!("\x1b[{code}m{text}\x1b[0m")
     } else {

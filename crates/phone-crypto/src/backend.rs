@@ -24,6 +24,18 @@ pub trait CryptoBackend: Send + Sync + fmt::Debug {
     /// Prepares an RSA private key to sign as Alipay does (tests and tools).
     fn prepare_signer(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error>;
 
+    /// Generates an RSA key pair (for development key sets and tests). Backends that cannot
+    /// generate RSA keys (ring) say so with a `key_error`.
+    fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
+        Err(Error::KeyError {
+            role: "RSA private",
+            problem: phone_core::KeyProblem::Rejected(format!(
+                "the {} backend cannot generate {bits}-bit RSA keys",
+                self.name()
+            )),
+        })
+    }
+
     /// The sign types this backend verifies.
     fn verify_sign_types(&self) -> &'static [SignType] {
         &[SignType::Rsa, SignType::Rsa2]
@@ -95,4 +107,14 @@ pub(crate) fn unsupported_sign(backend: &str, sign_type: SignType) -> Error {
         name: sign_type.as_str().to_owned(),
         reason: format!("the {backend} backend cannot do it"),
     }
+}
+
+pub(crate) fn check_bits(bits: usize) -> Result<(), Error> {
+    if !crate::keys::RSA_BITS.contains(&bits) {
+        return Err(Error::KeyError {
+            role: "RSA private",
+            problem: phone_core::KeyProblem::UnsupportedSize { bits },
+        });
+    }
+    Ok(())
 }

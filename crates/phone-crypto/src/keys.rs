@@ -300,6 +300,11 @@ impl RsaPublicKeyDer {
         self.pem
     }
 
+    /// PEM (`BEGIN PUBLIC KEY`).
+    pub fn to_spki_pem(&self) -> String {
+        to_pem("PUBLIC KEY", &self.to_spki_der())
+    }
+
     /// The console's one-line form: base64 of the SubjectPublicKeyInfo DER.
     pub fn to_spki_base64(&self) -> String {
         base64::engine::general_purpose::STANDARD.encode(self.to_spki_der())
@@ -307,18 +312,32 @@ impl RsaPublicKeyDer {
 
     /// SubjectPublicKeyInfo DER (rsaEncryption with NULL parameters).
     pub fn to_spki_der(&self) -> Vec<u8> {
-        // AlgorithmIdentifier rsaEncryption + NULL, then BIT STRING(0 unused bits || PKCS#1).
-        const ALG: [u8; 15] = [
-            0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
-        ];
+        // BIT STRING(0 unused bits || PKCS#1) after the algorithm identifier.
         let mut bit_string = vec![0u8];
         bit_string.extend_from_slice(&self.pkcs1);
-        let mut inner = ALG.to_vec();
+        let mut inner = RSA_ALG_ID.to_vec();
         push_tlv(&mut inner, 0x03, &bit_string);
         let mut out = Vec::with_capacity(inner.len() + 4);
         push_tlv(&mut out, 0x30, &inner);
         out
     }
+}
+
+/// AlgorithmIdentifier { rsaEncryption, NULL }.
+const RSA_ALG_ID: [u8; 15] = [
+    0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+];
+
+/// PEM with 64-character lines.
+fn to_pem(label: &str, der: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
 }
 
 fn push_tlv(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
@@ -434,6 +453,21 @@ impl RsaPrivateKeyDer {
         &self.pkcs1
     }
 
+    /// PKCS#8 `PrivateKeyInfo` DER (what `BEGIN PRIVATE KEY` holds).
+    pub fn to_pkcs8_der(&self) -> Zeroizing<Vec<u8>> {
+        let mut inner = Zeroizing::new(vec![0x02, 0x01, 0x00]);
+        inner.extend_from_slice(&RSA_ALG_ID);
+        push_tlv(&mut inner, 0x04, &self.pkcs1);
+        let mut out = Zeroizing::new(Vec::with_capacity(inner.len() + 4));
+        push_tlv(&mut out, 0x30, &inner);
+        out
+    }
+
+    /// PKCS#8 PEM (`BEGIN PRIVATE KEY`), the format the Alipay key tool writes.
+    pub fn to_pkcs8_pem(&self) -> Zeroizing<String> {
+        Zeroizing::new(to_pem("PRIVATE KEY", &self.to_pkcs8_der()))
+    }
+
     /// The matching public key.
     pub fn public_key(&self) -> &RsaPublicKeyDer {
         &self.public
@@ -477,6 +511,14 @@ impl AesKey {
         let bytes = KEY_B64
             .decode(compact.as_bytes())
             .map_err(|_| key_error(ROLE_AES, KeyProblem::Unparsable("not base64".into())))?;
+        Self::from_bytes(&bytes)
+    }
+
+    /// A fresh random key of 16, 24 or 32 bytes from the operating system's generator.
+    pub fn generate(len: usize) -> Result<Self, Error> {
+        let mut bytes = Zeroizing::new(vec![0u8; len]);
+        getrandom::fill(&mut bytes)
+            .map_err(|e| key_error(ROLE_AES, KeyProblem::Rejected(format!("no randomness: {e}"))))?;
         Self::from_bytes(&bytes)
     }
 

@@ -11,7 +11,7 @@ use openssl::symm::{Cipher, Crypter, Mode};
 use phone_core::{Error, KeyProblem, SignType};
 use zeroize::Zeroizing;
 
-use crate::backend::{ContentCipher, CryptoBackend, EnvelopeSigner, SignatureVerifier, unsupported_sign};
+use crate::backend::{ContentCipher, CryptoBackend, EnvelopeSigner, SignatureVerifier, check_bits, unsupported_sign};
 use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer};
 
 /// The OpenSSL backend (feature `openssl`).
@@ -147,6 +147,21 @@ impl CryptoBackend for OpenSslBackend {
             cipher,
             key: Zeroizing::new(key.as_bytes().to_vec()),
         }))
+    }
+
+    fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
+        check_bits(bits)?;
+        let failed = |e: openssl::error::ErrorStack| Error::KeyError {
+            role: "RSA private",
+            problem: KeyProblem::Rejected(format!("openssl: {e}")),
+        };
+        let der = Zeroizing::new(
+            Rsa::generate(bits as u32)
+                .map_err(failed)?
+                .private_key_to_der()
+                .map_err(failed)?,
+        );
+        RsaPrivateKeyDer::from_der(&der)
     }
 
     fn prepare_signer(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error> {

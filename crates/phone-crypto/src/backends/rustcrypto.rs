@@ -9,7 +9,7 @@ use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
 use rsa::signature::{SignatureEncoding, Signer, Verifier};
 
 use super::rustcrypto_aes::RustCryptoCipher;
-use crate::backend::{ContentCipher, CryptoBackend, EnvelopeSigner, SignatureVerifier, unsupported_sign};
+use crate::backend::{ContentCipher, CryptoBackend, EnvelopeSigner, SignatureVerifier, check_bits, unsupported_sign};
 use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer};
 
 /// The RustCrypto backend (feature `rustcrypto`): no C toolchain needed.
@@ -88,6 +88,18 @@ impl CryptoBackend for RustCryptoBackend {
 
     fn prepare_cipher(&self, key: &AesKey) -> Result<Box<dyn ContentCipher>, Error> {
         Ok(Box::new(RustCryptoCipher::new(key)?))
+    }
+
+    fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
+        use rsa::pkcs1::EncodeRsaPrivateKey;
+        check_bits(bits)?;
+        let failed = |why: String| Error::KeyError {
+            role: "RSA private",
+            problem: KeyProblem::Rejected(why),
+        };
+        let key = rsa::PrivateKey::new(&mut getrandom::SysRng, bits).map_err(|e| failed(format!("rsa: {e}")))?;
+        let der = key.to_pkcs1_der().map_err(|e| failed(format!("rsa: {e}")))?;
+        RsaPrivateKeyDer::from_der(der.as_bytes())
     }
 
     fn prepare_signer(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error> {
