@@ -1,1 +1,2 @@
 //! Examples and benchmarks host.
+#![forbid(unsafe_code)]

@@ -2,6 +2,8 @@
 //!
 //! Exit status: 0 success, 1 an error kind of the contract, 2 a usage error.
 
+#![forbid(unsafe_code)]
+
 mod decrypt;
 mod doctor;
 mod forge;

@@ -119,6 +119,12 @@ impl PhoneClientBuilder {
         self
     }
 
+    /// Sets every envelope limit at once (sizes, nesting depth, unsigned envelopes).
+    pub fn options(mut self, options: ParseOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Accept unsigned envelopes (off by default).
     pub fn allow_unsigned(mut self, allow: bool) -> Self {
         self.options.allow_unsigned = allow;

@@ -12,6 +12,8 @@
 //! Key material is parsed by the providers and prepared on the backend once per change; a
 //! payload never triggers key parsing.
 
+#![forbid(unsafe_code)]
+
 mod cache;
 mod client;
 mod env_keys;

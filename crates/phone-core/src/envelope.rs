@@ -10,17 +10,21 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::error::Error;
-use crate::json::describe;
+use crate::json::{depth_exceeds, describe};
 use crate::types::{Charset, EncryptType, SignType};
 
 /// The default limit on the posted text: a phone envelope is well under 1 KiB.
 pub const DEFAULT_MAX_ENVELOPE_BYTES: usize = 64 * 1024;
+/// The default limit on the decoded ciphertext and on the plaintext.
+pub const DEFAULT_MAX_CONTENT_BYTES: usize = 32 * 1024;
+/// The default limit on JSON nesting (envelope and plaintext): Alipay's are 2 levels deep.
+pub const DEFAULT_MAX_JSON_DEPTH: usize = 16;
 
 /// How strictly to read an envelope.
 ///
 /// ```
 /// use phone_core::ParseOptions;
-/// let opts = ParseOptions::default().max_envelope_bytes(8 * 1024).allow_unsigned(false);
+/// let opts = ParseOptions::default().max_envelope_bytes(8 * 1024).max_json_depth(4).allow_unsigned(false);
 /// assert_eq!(opts.max_envelope_bytes, 8 * 1024);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +32,12 @@ pub const DEFAULT_MAX_ENVELOPE_BYTES: usize = 64 * 1024;
 pub struct ParseOptions {
     /// Larger envelopes are `payload_too_large` (default 64 KiB).
     pub max_envelope_bytes: usize,
+    /// A larger decoded ciphertext is `payload_too_large` (default 32 KiB).
+    pub max_ciphertext_bytes: usize,
+    /// A larger plaintext is `payload_too_large` (default 32 KiB).
+    pub max_plaintext_bytes: usize,
+    /// Deeper JSON nesting is `malformed_envelope` / `malformed_plaintext` (default 16).
+    pub max_json_depth: usize,
     /// Accept envelopes without `sign`. Off by default: an unsigned envelope proves nothing
     /// about where the number came from. Only for consoles deliberately set up without signing.
     pub allow_unsigned: bool,
@@ -37,6 +47,9 @@ impl Default for ParseOptions {
     fn default() -> Self {
         Self {
             max_envelope_bytes: DEFAULT_MAX_ENVELOPE_BYTES,
+            max_ciphertext_bytes: DEFAULT_MAX_CONTENT_BYTES,
+            max_plaintext_bytes: DEFAULT_MAX_CONTENT_BYTES,
+            max_json_depth: DEFAULT_MAX_JSON_DEPTH,
             allow_unsigned: false,
         }
     }
@@ -46,6 +59,24 @@ impl ParseOptions {
     /// Sets the size limit in bytes.
     pub fn max_envelope_bytes(mut self, limit: usize) -> Self {
         self.max_envelope_bytes = limit;
+        self
+    }
+
+    /// Sets the decoded-ciphertext limit in bytes.
+    pub fn max_ciphertext_bytes(mut self, limit: usize) -> Self {
+        self.max_ciphertext_bytes = limit;
+        self
+    }
+
+    /// Sets the plaintext limit in bytes.
+    pub fn max_plaintext_bytes(mut self, limit: usize) -> Self {
+        self.max_plaintext_bytes = limit;
+        self
+    }
+
+    /// Sets the JSON nesting limit.
+    pub fn max_json_depth(mut self, depth: usize) -> Self {
+        self.max_json_depth = depth;
         self
     }
 
@@ -101,6 +132,7 @@ pub struct Envelope<'a> {
     sign_type: SignType,
     encrypt_type: EncryptType,
     charset: Charset,
+    opts: ParseOptions,
 }
 
 impl fmt::Debug for Envelope<'_> {
@@ -152,6 +184,12 @@ impl<'a> Envelope<'a> {
                 limit: opts.max_envelope_bytes,
             });
         }
+        if depth_exceeds(body.as_bytes(), opts.max_json_depth) {
+            return Err(Error::MalformedEnvelope(format!(
+                "JSON nested deeper than {} levels",
+                opts.max_json_depth
+            )));
+        }
         let raw: RawEnvelope<'a> =
             serde_json::from_str(body).map_err(|e| Error::MalformedEnvelope(describe(&e, "the envelope")))?;
         let response = raw
@@ -190,6 +228,7 @@ impl<'a> Envelope<'a> {
             sign_type,
             encrypt_type,
             charset,
+            opts: opts.clone(),
         })
     }
 
@@ -231,6 +270,11 @@ impl<'a> Envelope<'a> {
         self.charset
     }
 
+    /// The limits it was parsed under (they also bound the plaintext).
+    pub fn options(&self) -> &ParseOptions {
+        &self.opts
+    }
+
     /// Whether the envelope carries a signature.
     pub fn is_signed(&self) -> bool {
         self.sign.is_some()
@@ -263,10 +307,19 @@ impl<'a> Envelope<'a> {
     /// The ciphertext, strictly base64-decoded; `None` for plain content.
     pub fn decode_ciphertext(&self) -> Result<Option<Vec<u8>>, Error> {
         match &self.content {
-            Content::Encrypted(v) => STANDARD
-                .decode(v.as_bytes())
-                .map(Some)
-                .map_err(|_| Error::BadBase64 { field: "response" }),
+            Content::Encrypted(v) => {
+                let decoded_len = v.len() / 4 * 3;
+                if decoded_len > self.opts.max_ciphertext_bytes + 2 {
+                    return Err(Error::PayloadTooLarge {
+                        size: decoded_len,
+                        limit: self.opts.max_ciphertext_bytes,
+                    });
+                }
+                STANDARD
+                    .decode(v.as_bytes())
+                    .map(Some)
+                    .map_err(|_| Error::BadBase64 { field: "response" })
+            }
             _ => Ok(None),
         }
     }

@@ -17,6 +17,8 @@
 //! # Ok::<(), phone_core::Error>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod codes;
 mod envelope;
 mod error;
@@ -26,10 +28,12 @@ mod plaintext;
 mod types;
 
 pub use codes::{AlipayCode, KNOWN_CODES, hint_for};
-pub use envelope::{Content, DEFAULT_MAX_ENVELOPE_BYTES, Envelope, ParseOptions};
+pub use envelope::{
+    Content, DEFAULT_MAX_CONTENT_BYTES, DEFAULT_MAX_ENVELOPE_BYTES, DEFAULT_MAX_JSON_DEPTH, Envelope, ParseOptions,
+};
 pub use error::{AlipayError, Error, ErrorKind, KeyProblem};
 pub use phone::{PhoneNumber, mask_phone};
-pub use plaintext::{PhoneResponse, parse_plaintext};
+pub use plaintext::{PhoneResponse, parse_plaintext, parse_plaintext_with};
 pub use types::{Charset, EncryptType, SignType};
 
 /// The `code` Alipay puts in a successful plaintext.

@@ -82,6 +82,35 @@ fn text<'a>(raw: Option<&'a RawValue>, field: &str) -> Result<Option<Cow<'a, str
 /// # Ok::<(), phone_core::Error>(())
 /// ```
 pub fn parse_plaintext(bytes: &[u8], charset: Charset) -> Result<PhoneResponse, Error> {
+    parse_plaintext_with(bytes, charset, &crate::ParseOptions::default())
+}
+
+/// [`parse_plaintext`] under explicit limits: a plaintext over `max_plaintext_bytes` is
+/// `payload_too_large`, nesting over `max_json_depth` is `malformed_plaintext`.
+///
+/// ```
+/// use phone_core::{parse_plaintext_with, Charset, ParseOptions};
+/// let deep = br#"{"code":"10000","x":[[[[1]]]],"mobile":"13800138000"}"#;
+/// let err = parse_plaintext_with(deep, Charset::Utf8, &ParseOptions::default().max_json_depth(3)).unwrap_err();
+/// assert_eq!(err.kind(), "malformed_plaintext");
+/// ```
+pub fn parse_plaintext_with(
+    bytes: &[u8],
+    charset: Charset,
+    opts: &crate::ParseOptions,
+) -> Result<PhoneResponse, Error> {
+    if bytes.len() > opts.max_plaintext_bytes {
+        return Err(Error::PayloadTooLarge {
+            size: bytes.len(),
+            limit: opts.max_plaintext_bytes,
+        });
+    }
+    if crate::json::depth_exceeds(bytes, opts.max_json_depth) {
+        return Err(Error::MalformedPlaintext(format!(
+            "JSON nested deeper than {} levels",
+            opts.max_json_depth
+        )));
+    }
     let text_form = charset.decode(bytes)?;
     let raw: Raw<'_> =
         serde_json::from_str(&text_form).map_err(|e| Error::MalformedPlaintext(describe(&e, "the plaintext")))?;

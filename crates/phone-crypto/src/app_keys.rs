@@ -85,6 +85,12 @@ impl AppKeysBuilder {
         self
     }
 
+    /// Sets every envelope limit at once (sizes, nesting depth, unsigned envelopes).
+    pub fn options(mut self, options: ParseOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// Accepts envelopes without a signature. Off by default; see [`ParseOptions::allow_unsigned`].
     pub fn allow_unsigned(mut self, allow: bool) -> Self {
         self.options.allow_unsigned = allow;

@@ -25,6 +25,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 #[cfg(not(any(feature = "ring", feature = "openssl", feature = "rustcrypto")))]
 compile_error!("phone-crypto needs at least one backend feature: `ring`, `openssl` or `rustcrypto`");
 

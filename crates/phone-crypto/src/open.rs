@@ -1,7 +1,7 @@
 //! The whole flow over prepared keys: checks in the contract's order, verify strictly before
 //! decrypt, then the plaintext.
 
-use phone_core::{EncryptType, Envelope, Error, PhoneResponse, parse_plaintext};
+use phone_core::{EncryptType, Envelope, Error, PhoneResponse, parse_plaintext_with};
 use zeroize::Zeroizing;
 
 use crate::backend::{ContentCipher, SignatureVerifier};
@@ -62,7 +62,7 @@ pub fn open_envelope(
 
     let Some(ciphertext) = ciphertext else {
         let text = env.plain_text().unwrap_or_default();
-        let response = parse_plaintext(text.as_bytes(), env.charset())?;
+        let response = parse_plaintext_with(text.as_bytes(), env.charset(), env.options())?;
         return Ok(Opened {
             response,
             verify_key,
@@ -74,7 +74,9 @@ pub fn open_envelope(
     }
     let mut first_err = None;
     for (i, cipher) in ciphers.iter().enumerate() {
-        match decrypt(env.encrypt_type(), *cipher, &ciphertext).and_then(|pt| parse_plaintext(&pt, env.charset())) {
+        match decrypt(env.encrypt_type(), *cipher, &ciphertext)
+            .and_then(|pt| parse_plaintext_with(&pt, env.charset(), env.options()))
+        {
             Ok(response) => {
                 return Ok(Opened {
                     response,
@@ -82,7 +84,7 @@ pub fn open_envelope(
                     aes_key: Some(i),
                 });
             }
-            Err(e @ Error::AlipayError(_)) | Err(e @ Error::NoPhone) => return Err(e),
+            Err(e @ (Error::AlipayError(_) | Error::NoPhone | Error::PayloadTooLarge { .. })) => return Err(e),
             Err(e) => {
                 first_err.get_or_insert(e);
             }
