@@ -46,6 +46,7 @@ fn help_names_every_compiled_backend() {
         ("ring", cfg!(feature = "ring")),
         ("openssl", cfg!(feature = "openssl")),
         ("rustcrypto", cfg!(feature = "rustcrypto")),
+        ("aws-lc-rs", cfg!(feature = "aws-lc-rs")),
     ] {
         assert_eq!(names.iter().any(|n| n == b), compiled, "{b}: {names:?}");
     }

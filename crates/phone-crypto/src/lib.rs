@@ -8,6 +8,7 @@
 //! | `ring` (default) | ring | RustCrypto `aes` + `cbc` (ring has no CBC) | RSA2 only, keys of 2048 bits and up | small, audited, needs a C compiler for its asm |
 //! | `openssl` | OpenSSL | OpenSSL | RSA, RSA2 | links the system OpenSSL 3 |
 //! | `rustcrypto` | `rsa` | `aes` + `cbc` | RSA, RSA2 | pure Rust; RUSTSEC-2023-0071 affects private-key use only |
+//! | `aws-lc-rs` | AWS-LC (prepared `ParsedPublicKey`) | AWS-LC | RSA2, keys of 2048 bits and up | FIPS-capable; builds AWS-LC with a C compiler |
 //!
 //! Padding is checked by one shared strict PKCS#7 routine so every backend accepts exactly the
 //! same ciphertexts. Key sizes 1024 to 4096 bits are accepted on every backend.
@@ -27,8 +28,8 @@
 
 #![forbid(unsafe_code)]
 
-#[cfg(not(any(feature = "ring", feature = "openssl", feature = "rustcrypto")))]
-compile_error!("phone-crypto needs at least one backend feature: `ring`, `openssl` or `rustcrypto`");
+#[cfg(not(any(feature = "ring", feature = "openssl", feature = "rustcrypto", feature = "aws-lc-rs")))]
+compile_error!("phone-crypto needs at least one backend feature: `ring`, `openssl`, `rustcrypto` or `aws-lc-rs`");
 
 mod app_keys;
 mod backend;

@@ -26,6 +26,9 @@ pub enum Backend {
     /// Pure Rust: `rsa`, `aes`, `cbc` (feature `rustcrypto`).
     #[cfg(feature = "rustcrypto")]
     RustCrypto,
+    /// AWS-LC through aws-lc-rs (feature `aws-lc-rs`).
+    #[cfg(feature = "aws-lc-rs")]
+    AwsLc,
 }
 
 impl Backend {
@@ -37,9 +40,11 @@ impl Backend {
         Backend::RustCrypto,
         #[cfg(feature = "openssl")]
         Backend::OpenSsl,
+        #[cfg(feature = "aws-lc-rs")]
+        Backend::AwsLc,
     ];
 
-    /// The backend's stable name: `ring`, `openssl` or `rustcrypto`.
+    /// The backend's stable name: `ring`, `openssl`, `rustcrypto` or `aws-lc-rs`.
     pub fn name(self) -> &'static str {
         self.provider().name()
     }
@@ -58,6 +63,8 @@ impl Backend {
             Backend::OpenSsl => &crate::backends::openssl::OpenSslBackend,
             #[cfg(feature = "rustcrypto")]
             Backend::RustCrypto => &crate::backends::rustcrypto::RustCryptoBackend,
+            #[cfg(feature = "aws-lc-rs")]
+            Backend::AwsLc => &crate::backends::aws_lc_rs::AwsLcBackend,
         }
     }
 }

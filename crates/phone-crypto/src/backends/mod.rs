@@ -11,3 +11,6 @@ pub mod openssl;
 
 #[cfg(feature = "rustcrypto")]
 pub mod rustcrypto;
+
+#[cfg(feature = "aws-lc-rs")]
+pub mod aws_lc_rs;

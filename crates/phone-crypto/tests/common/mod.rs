@@ -118,5 +118,12 @@ macro_rules! for_each_backend {
             const BACKEND: phone_crypto::Backend = phone_crypto::Backend::RustCrypto;
             $($body)*
         }
+        #[cfg(feature = "aws-lc-rs")]
+        mod aws_lc_rs {
+            #[allow(unused_imports)]
+            use super::*;
+            const BACKEND: phone_crypto::Backend = phone_crypto::Backend::AwsLc;
+            $($body)*
+        }
     };
 }
