@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+mod bench;
 mod decrypt;
 mod doctor;
 mod forge;
@@ -43,6 +44,8 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Check a key configuration and, optionally, a captured envelope; explain each problem.
     Doctor(doctor::DoctorArgs),
+    /// Measure each backend: whole-pipeline payloads per second against its raw RSA verify.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,5 +56,6 @@ fn main() -> ExitCode {
         Command::Forge(args) => forge::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Doctor(args) => doctor::run(args),
+        Command::Bench(args) => bench::run(args),
     }
 }

@@ -281,7 +281,5 @@ impl PhoneClient {
 }
 
 fn open_with(p: &Prepared, env: &Envelope<'_>) -> Result<Opened, Error> {
-    let verifiers: Vec<&dyn SignatureVerifier> = p.verifiers.iter().map(|v| &**v).collect();
-    let ciphers: Vec<&dyn ContentCipher> = p.ciphers.iter().map(|c| &**c).collect();
-    open_envelope(env, &verifiers, &ciphers)
+    open_envelope(env, &p.verifiers, &p.ciphers)
 }

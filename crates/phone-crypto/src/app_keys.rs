@@ -174,9 +174,7 @@ impl AppKeys {
 
     /// Opens an envelope parsed by the caller.
     pub fn open_parsed(&self, env: &Envelope<'_>) -> Result<Opened, Error> {
-        let verifiers: Vec<&dyn SignatureVerifier> = self.verifiers.iter().map(|v| &**v).collect();
-        let ciphers: Vec<&dyn ContentCipher> = self.ciphers.iter().map(|c| &**c).collect();
-        open_envelope(env, &verifiers, &ciphers)
+        open_envelope(env, &self.verifiers, &self.ciphers)
     }
 }
 

@@ -1,6 +1,8 @@
 //! The whole flow over prepared keys: checks in the contract's order, verify strictly before
 //! decrypt, then the plaintext.
 
+use std::borrow::Borrow;
+
 use phone_core::{EncryptType, Envelope, Error, PhoneResponse, parse_plaintext_with};
 use zeroize::Zeroizing;
 
@@ -28,13 +30,16 @@ impl std::fmt::Display for Opened {
 
 /// Opens a parsed envelope: any of `verifiers` may verify; `ciphers` are tried in order, only
 /// after the signature verified. An Alipay error body is reported with the key that decrypted it.
-pub fn open_envelope(
-    env: &Envelope<'_>,
-    verifiers: &[&dyn SignatureVerifier],
-    ciphers: &[&dyn ContentCipher],
-) -> Result<Opened, Error> {
+///
+/// Takes slices of `&dyn` or `Box<dyn>` alike, so callers holding boxed keys pay no per-call
+/// allocation to pass them.
+pub fn open_envelope<'k, V, C>(env: &Envelope<'_>, verifiers: &[V], ciphers: &[C]) -> Result<Opened, Error>
+where
+    V: Borrow<dyn SignatureVerifier + 'k>,
+    C: Borrow<dyn ContentCipher + 'k>,
+{
     let sign_type = env.sign_type();
-    if env.is_signed() && !verifiers.iter().any(|v| v.supports(sign_type)) {
+    if env.is_signed() && !verifiers.iter().any(|v| v.borrow().supports(sign_type)) {
         return Err(Error::UnsupportedSignType {
             name: sign_type.as_str().into(),
             reason: "no configured key can verify it".into(),
@@ -54,7 +59,7 @@ pub fn open_envelope(
             let signed = env.signed_content();
             let hit = verifiers
                 .iter()
-                .position(|v| v.supports(sign_type) && v.verify(sign_type, &signed, &sig).is_ok());
+                .position(|v| v.borrow().supports(sign_type) && v.borrow().verify(sign_type, &signed, &sig).is_ok());
             Some(hit.ok_or(Error::BadSignature)?)
         }
         None => None,
@@ -74,7 +79,7 @@ pub fn open_envelope(
     }
     let mut first_err = None;
     for (i, cipher) in ciphers.iter().enumerate() {
-        match decrypt(env.encrypt_type(), *cipher, &ciphertext)
+        match decrypt(env.encrypt_type(), cipher.borrow(), &ciphertext)
             .and_then(|pt| parse_plaintext_with(&pt, env.charset(), env.options()))
         {
             Ok(response) => {

@@ -121,7 +121,7 @@ for_each_backend! {
         let opts = phone_core::ParseOptions::default();
 
         let env = phone_core::Envelope::parse(&body, &opts).unwrap();
-        let ok = open_envelope(&env, &[&*verifier], &[&counting]).unwrap();
+        let ok = open_envelope(&env, &[&*verifier], &[&counting as &dyn ContentCipher]).unwrap();
         assert_eq!(ok.response.phone.reveal(), "13800138000");
         assert_eq!(counting.calls.load(Ordering::SeqCst), 1);
 
@@ -134,7 +134,7 @@ for_each_backend! {
             t[field] = flipped.into();
             let tampered = t.to_string();
             let env = phone_core::Envelope::parse(&tampered, &opts).unwrap();
-            let err = open_envelope(&env, &[&*verifier], &[&counting]).unwrap_err();
+            let err = open_envelope(&env, &[&*verifier], &[&counting as &dyn ContentCipher]).unwrap_err();
             assert_eq!(err.kind(), "bad_signature", "{field}");
         }
         assert_eq!(counting.calls.load(Ordering::SeqCst), 1, "a tampered envelope reached the decryptor");
