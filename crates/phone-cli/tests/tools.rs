@@ -467,3 +467,42 @@ fn doctor_catches_each_misconfiguration_with_its_own_message() {
         }
     }
 }
+
+/// `bench --json` prints one object per compiled backend with the contract's fields (values
+/// are measurements: only their presence and sign are checked, never their speed).
+#[test]
+fn bench_json_has_one_object_per_backend() {
+    let out = run(&["bench", "--seconds", "0.05", "--threads", "2", "--json"], b"");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let names: Vec<&str> = lines.iter().map(|v| v["backend"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), compiled_backends().len());
+    for b in compiled_backends() {
+        assert!(names.contains(&b), "{b}: {names:?}");
+    }
+    for v in &lines {
+        assert_eq!(v["bits"], 2048);
+        for field in [
+            "pipeline_per_s",
+            "raw_verify_per_s",
+            "overhead",
+            "client_per_s",
+            "scaling",
+        ] {
+            assert!(v[field].as_f64().is_some_and(|x| x > 0.0), "{field} in {v}");
+        }
+    }
+    let one = run(
+        &[
+            "bench",
+            "--backend",
+            compiled_backends()[0],
+            "--seconds",
+            "0.05",
+            "--json",
+        ],
+        b"",
+    );
+    assert_eq!(stdout(&one).lines().count(), 1);
+    assert_eq!(run(&["bench", "--backend", "nope"], b"").status.code(), Some(2));
+}

@@ -171,7 +171,13 @@ fn string_field<'a>(raw: Option<&'a RawValue>, field: &str) -> Result<Option<Cow
     if !text.starts_with('"') {
         return Err(Error::MalformedEnvelope(format!("`{field}` is not a string")));
     }
-    let value: Cow<'a, str> = serde_json::from_str(text).map_err(|e| Error::MalformedEnvelope(describe(&e, field)))?;
+    // RawValue has already validated the string; without escapes its value is the slice itself.
+    let inner = &text[1..text.len() - 1];
+    let value: Cow<'a, str> = if inner.contains('\\') {
+        serde_json::from_str(text).map_err(|e| Error::MalformedEnvelope(describe(&e, field)))?
+    } else {
+        Cow::Borrowed(inner)
+    };
     Ok(Some(value).filter(|v| !v.is_empty()))
 }
 

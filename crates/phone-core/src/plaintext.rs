@@ -54,6 +54,8 @@ fn text<'a>(raw: Option<&'a RawValue>, field: &str) -> Result<Option<Cow<'a, str
     let Some(raw) = raw else { return Ok(None) };
     let s = raw.get();
     match s.as_bytes().first() {
+        // Already validated by the parse; without escapes the value is the slice itself.
+        Some(b'"') if !s.contains('\\') => Ok(Some(Cow::Borrowed(&s[1..s.len() - 1]))),
         Some(b'"') => serde_json::from_str::<Cow<'a, str>>(s)
             .map(Some)
             .map_err(|e| Error::MalformedPlaintext(describe(&e, field))),

@@ -34,10 +34,12 @@ pub enum SignType {
 impl SignType {
     /// Parses a declared type, case-insensitively.
     pub fn parse(name: &str) -> Result<Self, Error> {
-        match name.to_ascii_uppercase().as_str() {
-            "RSA" => Ok(Self::Rsa),
-            "RSA2" => Ok(Self::Rsa2),
-            "SM2" => Ok(Self::Sm2),
+        // Compared without allocating: this runs for every payload.
+        let is = |known: &str| name.eq_ignore_ascii_case(known);
+        match () {
+            _ if is("RSA2") => Ok(Self::Rsa2),
+            _ if is("RSA") => Ok(Self::Rsa),
+            _ if is("SM2") => Ok(Self::Sm2),
             _ => Err(Error::UnsupportedSignType {
                 name: echo(name),
                 reason: "not a sign type Alipay defines (RSA, RSA2, SM2)".into(),
@@ -83,10 +85,11 @@ pub enum EncryptType {
 impl EncryptType {
     /// Parses a declared type, case-insensitively.
     pub fn parse(name: &str) -> Result<Self, Error> {
-        match name.to_ascii_uppercase().as_str() {
-            "AES" => Ok(Self::Aes),
-            "AES_V2" => Ok(Self::AesV2),
-            "SM4" => Ok(Self::Sm4),
+        let is = |known: &str| name.eq_ignore_ascii_case(known);
+        match () {
+            _ if is("AES") => Ok(Self::Aes),
+            _ if is("AES_V2") => Ok(Self::AesV2),
+            _ if is("SM4") => Ok(Self::Sm4),
             _ => Err(Error::UnsupportedEncryptType {
                 name: echo(name),
                 reason: "not an encrypt type Alipay defines (AES, AES_V2, SM4)".into(),
@@ -137,10 +140,11 @@ pub enum Charset {
 impl Charset {
     /// Parses a declared charset, case-insensitively.
     pub fn parse(name: &str) -> Result<Self, Error> {
-        match name.to_ascii_uppercase().as_str() {
-            "UTF-8" | "UTF8" => Ok(Self::Utf8),
-            "GBK" | "GB2312" => Ok(Self::Gbk),
-            "GB18030" => Ok(Self::Gb18030),
+        let is = |known: &str| name.eq_ignore_ascii_case(known);
+        match () {
+            _ if is("UTF-8") || is("UTF8") => Ok(Self::Utf8),
+            _ if is("GBK") || is("GB2312") => Ok(Self::Gbk),
+            _ if is("GB18030") => Ok(Self::Gb18030),
             _ => Err(Error::MalformedEnvelope(format!(
                 "charset {:?} is not supported (UTF-8, GBK, GB2312, GB18030)",
                 echo(name)

@@ -49,7 +49,12 @@ impl SignatureVerifier for OpenSslVerifier {
 
 struct OpenSslCipher {
     cipher: Cipher,
+    evp: &'static openssl::cipher::CipherRef,
     key: Zeroizing<Vec<u8>>,
+    /// Decryption contexts with the key schedule already set up: creating one per payload
+    /// (EVP_CIPHER_CTX_new + key expansion) costs more than decrypting the payload itself.
+    /// OpenSSL frees (and cleanses) them on drop.
+    pool: std::sync::Mutex<Vec<openssl::cipher_ctx::CipherCtx>>,
 }
 
 impl std::fmt::Debug for OpenSslCipher {
@@ -72,9 +77,36 @@ impl OpenSslCipher {
     }
 }
 
+impl OpenSslCipher {
+    fn decrypt_pooled(&self, iv: &[u8; 16], input: &[u8]) -> Result<Zeroizing<Vec<u8>>, openssl::error::ErrorStack> {
+        let pooled = self.pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut ctx = match pooled {
+            Some(ctx) => ctx,
+            None => {
+                let mut ctx = openssl::cipher_ctx::CipherCtx::new()?;
+                ctx.decrypt_init(Some(self.evp), Some(&self.key), None)?;
+                ctx.set_padding(false);
+                ctx
+            }
+        };
+        // Only the IV changes: the key schedule is reused.
+        ctx.decrypt_init(None, None, Some(iv))?;
+        let mut out = Zeroizing::new(vec![0u8; input.len() + 16]);
+        let n = ctx.cipher_update(input, Some(&mut out))?;
+        let m = ctx.cipher_final(&mut out[n..])?;
+        out.truncate(n + m);
+        let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() < 64 {
+            pool.push(ctx);
+        }
+        Ok(out)
+    }
+}
+
 impl ContentCipher for OpenSslCipher {
     fn cbc_decrypt_raw(&self, iv: &[u8; 16], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
-        self.run(Mode::Decrypt, iv, ciphertext)
+        self.decrypt_pooled(iv, ciphertext)
+            .map_err(|_| Error::DecryptFailed("OpenSSL could not run AES-CBC"))
     }
 
     fn cbc_encrypt_raw(&self, iv: &[u8; 16], padded: &[u8]) -> Result<Vec<u8>, Error> {
@@ -132,10 +164,11 @@ impl CryptoBackend for OpenSslBackend {
     }
 
     fn prepare_cipher(&self, key: &AesKey) -> Result<Box<dyn ContentCipher>, Error> {
-        let cipher = match key.len() {
-            16 => Cipher::aes_128_cbc(),
-            24 => Cipher::aes_192_cbc(),
-            32 => Cipher::aes_256_cbc(),
+        use openssl::cipher::Cipher as Evp;
+        let (cipher, evp) = match key.len() {
+            16 => (Cipher::aes_128_cbc(), Evp::aes_128_cbc()),
+            24 => (Cipher::aes_192_cbc(), Evp::aes_192_cbc()),
+            32 => (Cipher::aes_256_cbc(), Evp::aes_256_cbc()),
             len => {
                 return Err(Error::KeyError {
                     role: "AES",
@@ -145,7 +178,9 @@ impl CryptoBackend for OpenSslBackend {
         };
         Ok(Box::new(OpenSslCipher {
             cipher,
+            evp,
             key: Zeroizing::new(key.as_bytes().to_vec()),
+            pool: Default::default(),
         }))
     }
 
