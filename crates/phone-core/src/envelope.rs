@@ -548,7 +548,7 @@ mod tests {
         ];
         let opts = ParseOptions::default();
         for body in bodies {
-            let general = Envelope::from_serde(body).and_then(|_| Ok(()));
+            let general = Envelope::from_serde(body).map(|_| ());
             let via_parse = Envelope::parse(body, &opts)
                 .map(|e| format!("{e:?}"))
                 .map_err(|e| e.to_string());
