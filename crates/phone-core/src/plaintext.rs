@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 
 use crate::SUCCESS_CODE;
 use crate::error::{AlipayError, Error};
-use crate::json::describe;
+use crate::json::{describe, flat_string_object};
 use crate::phone::PhoneNumber;
 use crate::types::Charset;
 
@@ -114,20 +114,49 @@ pub fn parse_plaintext_with(
         )));
     }
     let text_form = charset.decode(bytes)?;
+    if let Some(f) = flat_string_object(&text_form, &PLAINTEXT_FIELDS) {
+        let at = |i: usize| f[i].map(Cow::Borrowed);
+        return finish(at(0), at(1), || Ok(at(2)), || Ok((at(3).or(at(4)), at(5).or(at(6)))));
+    }
     let raw: Raw<'_> =
         serde_json::from_str(&text_form).map_err(|e| Error::MalformedPlaintext(describe(&e, "the plaintext")))?;
-    let code =
-        text(raw.code, "code")?.ok_or_else(|| Error::MalformedPlaintext("the plaintext has no `code`".into()))?;
-    let msg = text(raw.msg, "msg")?.unwrap_or_default();
+    let code = text(raw.code, "code")?;
+    let msg = text(raw.msg, "msg")?;
+    finish(
+        code,
+        msg,
+        || text(raw.mobile, "mobile"),
+        || {
+            let sub_code = match text(raw.sub_code_camel, "subCode")? {
+                Some(c) => Some(c),
+                None => text(raw.sub_code_snake, "sub_code")?,
+            };
+            let sub_msg = match text(raw.sub_msg_camel, "subMsg")? {
+                Some(m) => Some(m),
+                None => text(raw.sub_msg_snake, "sub_msg")?,
+            };
+            Ok((sub_code, sub_msg))
+        },
+    )
+}
+
+/// The plaintext fields the fast path reads, by position.
+const PLAINTEXT_FIELDS: [&str; 7] = ["code", "msg", "mobile", "subCode", "sub_code", "subMsg", "sub_msg"];
+
+type Text<'a> = Option<Cow<'a, str>>;
+
+/// Turns the fields into the answer; `mobile` and the sub-fields are read only when needed, so
+/// both parse paths report the same first problem.
+fn finish<'a>(
+    code: Text<'a>,
+    msg: Text<'a>,
+    mobile: impl FnOnce() -> Result<Text<'a>, Error>,
+    subs: impl FnOnce() -> Result<(Text<'a>, Text<'a>), Error>,
+) -> Result<PhoneResponse, Error> {
+    let code = code.ok_or_else(|| Error::MalformedPlaintext("the plaintext has no `code`".into()))?;
+    let msg = msg.unwrap_or_default();
     if code != SUCCESS_CODE {
-        let sub_code = match text(raw.sub_code_camel, "subCode")? {
-            Some(c) => Some(c),
-            None => text(raw.sub_code_snake, "sub_code")?,
-        };
-        let sub_msg = match text(raw.sub_msg_camel, "subMsg")? {
-            Some(m) => Some(m),
-            None => text(raw.sub_msg_snake, "sub_msg")?,
-        };
+        let (sub_code, sub_msg) = subs()?;
         return Err(Error::AlipayError(AlipayError::new(
             &code,
             &msg,
@@ -135,9 +164,7 @@ pub fn parse_plaintext_with(
             sub_msg.as_deref(),
         )));
     }
-    let mobile = text(raw.mobile, "mobile")?
-        .filter(|m| !m.is_empty())
-        .ok_or(Error::NoPhone)?;
+    let mobile = mobile()?.filter(|m| !m.is_empty()).ok_or(Error::NoPhone)?;
     let phone = PhoneNumber::parse(&mobile)
         .ok_or_else(|| Error::MalformedPlaintext("`mobile` is not a phone number".into()))?;
     Ok(PhoneResponse {
@@ -200,6 +227,32 @@ mod tests {
             parse_plaintext(&[0xff, b'{'], Charset::Utf8).unwrap_err().kind(),
             "malformed_plaintext"
         );
+    }
+
+    #[test]
+    fn fast_and_general_paths_agree_on_plaintexts() {
+        // The same documents with an escape added force the general path; answers must match.
+        for body in [
+            r#"{"code":"10000","msg":"Success","mobile":"13800138000"}"#,
+            r#"{"code":"10000","msg":"Success","mobile":""}"#,
+            r#"{"code":"10000","msg":"Success"}"#,
+            r#"{"code":"","msg":"Success","mobile":"13800138000"}"#,
+            r#"{"msg":"Success","mobile":"13800138000"}"#,
+            r#"{"code":"40003","msg":"Insufficient Conditions","subCode":"isv.invalid-auth-relations","subMsg":"x"}"#,
+            r#"{"code":"40006","msg":"m","sub_code":"isv.insufficient-isv-permissions","sub_msg":"y"}"#,
+            r#"{"code":"40006","msg":"m","subCode":"a","sub_code":"b"}"#,
+            r#"{"code":"10000","msg":"Success","mobile":"1380013800x"}"#,
+        ] {
+            assert!(flat_string_object(body, &PLAINTEXT_FIELDS).is_some(), "{body}");
+            let general = body.replacen(r#""code""#, r#""\u0063ode""#, 1);
+            assert!(
+                flat_string_object(&general, &PLAINTEXT_FIELDS).is_none() || !body.contains("code"),
+                "{general}"
+            );
+            let fast = parse(body).map_err(|e| e.to_string());
+            let slow = parse(&general).map_err(|e| e.to_string());
+            assert_eq!(fast, slow, "{body}");
+        }
     }
 
     #[test]
