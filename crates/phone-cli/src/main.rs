@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod cert_sn;
 mod decrypt;
 mod doctor;
 mod forge;
@@ -44,6 +45,8 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Check a key configuration and, optionally, a captured envelope; explain each problem.
     Doctor(doctor::DoctorArgs),
+    /// Print the cert SN of a certificate file (for a root bundle, the root cert SN).
+    CertSn(cert_sn::CertSnArgs),
     /// Measure each backend: whole-pipeline payloads per second against its raw RSA verify.
     Bench(bench::BenchArgs),
 }
@@ -57,5 +60,6 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Doctor(args) => doctor::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::CertSn(args) => cert_sn::run(args),
     }
 }

@@ -506,3 +506,32 @@ fn bench_json_has_one_object_per_backend() {
     assert_eq!(stdout(&one).lines().count(), 1);
     assert_eq!(run(&["bench", "--backend", "nope"], b"").status.code(), Some(2));
 }
+
+#[test]
+fn cert_sn_prints_the_official_values() {
+    let dir = root().join("testdata/fixtures/alipay-sdk-nodejs");
+    for (file, want) in [
+        (
+            "appCertPublicKey_2021001161683774.crt",
+            "866efef280dec9137a87d047ac446315",
+        ),
+        ("alipayCertPublicKey_RSA2.crt", "7513daaaa48aa3ba2e4018d84402479c"),
+        (
+            "alipayRootCert.crt",
+            "687b59193f3f462dd5336e5abf83c5d8_02941eef3187dddf3d3b83462e1dfcf6",
+        ),
+    ] {
+        let out = run(&["cert-sn", dir.join(file).to_str().unwrap()], b"");
+        assert_eq!(stdout(&out).trim(), want, "{file}");
+        let json: Value =
+            serde_json::from_str(stdout(&run(&["cert-sn", "--json", dir.join(file).to_str().unwrap()], b"")).trim())
+                .unwrap();
+        assert_eq!(json["sn"], want);
+    }
+    assert_eq!(run(&["cert-sn", "/nonexistent.crt"], b"").status.code(), Some(2));
+    // The certificate works as the public key in decrypt and doctor too.
+    let cert = format!("@{}", dir.join("alipayCertPublicKey_RSA2.crt").display());
+    let (code, v) = doctor(&["--alipay-public-key", &cert, "--aes-key", "aa4BtZ4tspm2wnXLb1ThQA=="]);
+    assert_eq!(code, 0, "{v}");
+    assert!(v.to_string().contains("certificate"), "{v}");
+}

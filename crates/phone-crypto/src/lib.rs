@@ -34,6 +34,7 @@ compile_error!("phone-crypto needs at least one backend feature: `ring`, `openss
 mod app_keys;
 mod backend;
 pub mod backends;
+pub mod certs;
 mod keys;
 mod open;
 mod padding;
@@ -42,6 +43,7 @@ mod selection;
 
 pub use app_keys::{AppKeys, AppKeysBuilder, decrypt_phone};
 pub use backend::{ContentCipher, CryptoBackend, EnvelopeSigner, SignatureVerifier};
+pub use certs::{CertInfo, cert_sn, public_key_from_certificate, root_cert_sn};
 pub use keys::{AesKey, KeyFormat, RSA_BITS, RsaPrivateKeyDer, RsaPublicKeyDer};
 pub use open::{Opened, decrypt, open_envelope};
 pub use phone_core;

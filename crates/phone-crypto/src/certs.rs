@@ -1,0 +1,197 @@
+//! Public-key certificate mode (公钥证书模式): certificate SNs computed exactly as the official
+//! SDKs do, and the Alipay public key taken from `alipayCertPublicKey_RSA2.crt`.
+//!
+//! Cert SN = lowercase hex MD5 of the issuer DN in RFC 2253 form (RDNs reversed, joined with
+//! `,` and no spaces) followed by the serial number in decimal. The root cert SN joins with `_`
+//! the SNs of only the certificates in `alipayRootCert.crt` whose signature algorithm is RSA
+//! (OID `1.2.840.113549.1.1.*`); the bundle's other roots (SM2, and an ECDSA root with a
+//! non-standard encoding) are tolerated and skipped, even when they do not parse.
+
+use std::time::{Duration, SystemTime};
+
+use der::Decode;
+use md5::Digest as _;
+use phone_core::{Error, KeyProblem};
+
+use crate::keys::RsaPublicKeyDer;
+
+const RSA_SIGNATURE_PREFIX: &str = "1.2.840.113549.1.1";
+
+/// What one certificate says, for SNs and operator warnings.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CertInfo {
+    /// The cert SN as Alipay computes it.
+    pub sn: String,
+    /// The issuer DN in RFC 2253 form.
+    pub issuer: String,
+    /// The subject DN in RFC 2253 form.
+    pub subject: String,
+    /// The serial number in decimal.
+    pub serial: String,
+    /// The signature algorithm OID.
+    pub signature_algorithm: String,
+    /// End of validity.
+    pub not_after: SystemTime,
+    /// Whether `not_after` has passed (a warning, not an error: Alipay keeps old certs valid
+    /// for verification).
+    pub expired: bool,
+}
+
+impl CertInfo {
+    /// Whether the certificate is signed with RSA.
+    pub fn is_rsa_signed(&self) -> bool {
+        self.signature_algorithm.starts_with(RSA_SIGNATURE_PREFIX)
+    }
+
+    /// Whether issuer and subject are the same (a root).
+    pub fn is_self_issued(&self) -> bool {
+        self.issuer == self.subject
+    }
+}
+
+fn cert_error(why: impl Into<String>) -> Error {
+    Error::KeyError {
+        role: "certificate",
+        problem: KeyProblem::Unparsable(why.into()),
+    }
+}
+
+/// Splits PEM text into the DER of each `CERTIFICATE` block; DER input is one certificate.
+pub fn certificate_ders(input: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
+    let Ok(text) = std::str::from_utf8(input) else {
+        return Ok(vec![input.to_vec()]);
+    };
+    if !text.contains("-----BEGIN") {
+        return Ok(vec![input.to_vec()]);
+    }
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN CERTIFICATE-----") {
+        let body = &rest[start + "-----BEGIN CERTIFICATE-----".len()..];
+        let end = body
+            .find("-----END CERTIFICATE-----")
+            .ok_or_else(|| cert_error("a certificate without its END line"))?;
+        let b64: String = body[..end].chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        use base64::Engine as _;
+        out.push(
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .map_err(|_| cert_error("a certificate whose body is not base64"))?,
+        );
+        rest = &body[end..];
+    }
+    if out.is_empty() {
+        return Err(cert_error("no CERTIFICATE block"));
+    }
+    Ok(out)
+}
+
+/// Decimal digits of a big-endian unsigned integer.
+fn decimal(bytes: &[u8]) -> String {
+    let mut digits: Vec<u8> = vec![0];
+    for &byte in bytes {
+        // digits = digits * 256 + byte, in base 10, least significant first.
+        let mut carry = u32::from(byte);
+        for d in digits.iter_mut() {
+            let v = u32::from(*d) * 256 + carry;
+            *d = (v % 10) as u8;
+            carry = v / 10;
+        }
+        while carry > 0 {
+            digits.push((carry % 10) as u8);
+            carry /= 10;
+        }
+    }
+    while digits.len() > 1 && digits.last() == Some(&0) {
+        digits.pop();
+    }
+    digits.iter().rev().map(|d| char::from(b'0' + d)).collect()
+}
+
+/// Reads one certificate (DER).
+pub fn cert_info(der: &[u8]) -> Result<CertInfo, Error> {
+    let cert = x509_cert::Certificate::from_der(der)
+        .map_err(|_| cert_error("not an X.509 certificate this parser accepts"))?;
+    let tbs = cert.tbs_certificate();
+    let issuer = tbs.issuer().to_string();
+    let subject = tbs.subject().to_string();
+    let serial = decimal(tbs.serial_number().as_bytes());
+    let sn: String = md5::Md5::digest(format!("{issuer}{serial}").as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let not_after = SystemTime::UNIX_EPOCH + tbs.validity().not_after.to_date_time().unix_duration();
+    let expired = SystemTime::now()
+        .duration_since(not_after)
+        .is_ok_and(|d| d > Duration::ZERO);
+    Ok(CertInfo {
+        sn,
+        issuer,
+        subject,
+        serial,
+        signature_algorithm: cert.signature_algorithm().oid.to_string(),
+        not_after,
+        expired,
+    })
+}
+
+/// The cert SN of the first certificate in `input` (PEM or DER): `app_cert_sn` or
+/// `alipay_cert_sn`.
+///
+/// ```
+/// let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/fixtures/alipay-sdk-nodejs/alipayCertPublicKey_RSA2.crt"))?;
+/// assert_eq!(phone_crypto::cert_sn(&pem)?, "7513daaaa48aa3ba2e4018d84402479c");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn cert_sn(input: &[u8]) -> Result<String, Error> {
+    let ders = certificate_ders(input)?;
+    Ok(cert_info(&ders[0])?.sn)
+}
+
+/// The root cert SN of `alipayRootCert.crt`: the SNs of its RSA-signed certificates, joined
+/// with `_`. Certificates that do not parse (the bundle's non-RSA roots use encodings strict
+/// parsers reject) are skipped.
+///
+/// ```
+/// let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/fixtures/alipay-sdk-nodejs/alipayRootCert.crt"))?;
+/// assert_eq!(phone_crypto::root_cert_sn(&pem)?, "687b59193f3f462dd5336e5abf83c5d8_02941eef3187dddf3d3b83462e1dfcf6");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn root_cert_sn(input: &[u8]) -> Result<String, Error> {
+    let sns: Vec<String> = certificate_ders(input)?
+        .iter()
+        .filter_map(|der| cert_info(der).ok())
+        .filter(CertInfo::is_rsa_signed)
+        .map(|c| c.sn)
+        .collect();
+    if sns.is_empty() {
+        return Err(cert_error("no RSA-signed certificate in the root bundle"));
+    }
+    Ok(sns.join("_"))
+}
+
+/// Every certificate in `input`, each parsed or with its error.
+pub fn all_cert_infos(input: &[u8]) -> Result<Vec<Result<CertInfo, Error>>, Error> {
+    Ok(certificate_ders(input)?.iter().map(|der| cert_info(der)).collect())
+}
+
+/// The Alipay public key from `alipayCertPublicKey_RSA2.crt` (the first certificate).
+pub fn public_key_from_certificate(input: &[u8]) -> Result<RsaPublicKeyDer, Error> {
+    let ders = certificate_ders(input)?;
+    RsaPublicKeyDer::from_certificate_der(&ders[0])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decimal;
+
+    #[test]
+    fn decimal_of_big_integers() {
+        assert_eq!(decimal(&[]), "0");
+        assert_eq!(decimal(&[0]), "0");
+        assert_eq!(decimal(&[1, 0]), "256");
+        assert_eq!(decimal(&u64::MAX.to_be_bytes()), u64::MAX.to_string());
+        assert_eq!(decimal(&u128::MAX.to_be_bytes()), u128::MAX.to_string());
+    }
+}
