@@ -78,6 +78,36 @@ pub trait ContentCipher: Send + Sync + fmt::Debug {
 
     /// The key size in bytes.
     fn key_len(&self) -> usize;
+
+    /// Whether this key can decrypt `encrypt_type` content.
+    fn supports(&self, encrypt_type: EncryptType) -> bool {
+        matches!(encrypt_type, EncryptType::Aes | EncryptType::AesV2)
+    }
+
+    /// SM4-GCM decryption of `ciphertext || tag` (the Java SDK's `SM4` type; the caller splits
+    /// off the 16-byte IV). Backends without SM4 refuse with `unsupported_encrypt_type`.
+    fn sm4_gcm_decrypt(&self, iv: &[u8; 16], ciphertext_and_tag: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let _ = (iv, ciphertext_and_tag);
+        Err(unsupported_encrypt(EncryptType::Sm4))
+    }
+
+    /// SM4-GCM encryption, returning `ciphertext || tag`.
+    fn sm4_gcm_encrypt(&self, iv: &[u8; 16], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
+        let _ = (iv, plaintext);
+        Err(unsupported_encrypt(EncryptType::Sm4))
+    }
+}
+
+/// The typed refusal for an encrypt type a backend lacks, naming the backends that have it.
+pub(crate) fn unsupported_encrypt(encrypt_type: EncryptType) -> Error {
+    let reason = match encrypt_type {
+        EncryptType::Sm4 => "this backend has no SM4; the rustcrypto backend decrypts SM4",
+        _ => "this backend cannot decrypt it",
+    };
+    Error::UnsupportedEncryptType {
+        name: encrypt_type.as_str().into(),
+        reason: reason.into(),
+    }
 }
 
 impl dyn ContentCipher + '_ {

@@ -45,11 +45,8 @@ where
             reason: "no configured key can verify it".into(),
         });
     }
-    if env.is_encrypted() && !matches!(env.encrypt_type(), EncryptType::Aes | EncryptType::AesV2) {
-        return Err(Error::UnsupportedEncryptType {
-            name: env.encrypt_type().as_str().into(),
-            reason: "this build decrypts AES and AES_V2".into(),
-        });
+    if env.is_encrypted() && !ciphers.iter().any(|c| c.borrow().supports(env.encrypt_type())) {
+        return Err(crate::backend::unsupported_encrypt(env.encrypt_type()));
     }
     let signature = env.decode_signature()?;
     let ciphertext = env.decode_ciphertext()?;
@@ -116,9 +113,15 @@ pub fn decrypt(
             let iv: &[u8; 16] = iv.try_into().map_err(|_| Error::DecryptFailed("bad IV"))?;
             cipher.decrypt_cbc(iv, body)
         }
-        other => Err(Error::UnsupportedEncryptType {
-            name: other.as_str().into(),
-            reason: "this build decrypts AES and AES_V2".into(),
-        }),
+        EncryptType::Sm4 => {
+            // The Java SDK's layout: 16-byte IV, then the ciphertext, then the 16-byte tag.
+            if ciphertext.len() < 32 {
+                return Err(Error::DecryptFailed("SM4 content is shorter than an IV and a tag"));
+            }
+            let (iv, body) = ciphertext.split_at(16);
+            let iv: &[u8; 16] = iv.try_into().map_err(|_| Error::DecryptFailed("bad IV"))?;
+            cipher.sm4_gcm_decrypt(iv, body)
+        }
+        other => Err(crate::backend::unsupported_encrypt(other)),
     }
 }

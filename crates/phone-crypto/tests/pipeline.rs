@@ -330,3 +330,68 @@ fn debug_output_never_shows_key_material() {
         assert!(!out.contains("MII"), "{out}");
     }
 }
+
+/// An SM4 envelope (IV || SM4-GCM ciphertext || tag, signed like AES content) opens on the
+/// backends that list SM4 and is a typed refusal naming one that can on the others.
+#[test]
+fn sm4_envelopes_open_where_supported_and_are_refused_by_name_elsewhere() {
+    use base64::Engine as _;
+    let Some(sm4_backend) = Backend::ALL
+        .iter()
+        .find(|b| b.provider().encrypt_types().contains(&phone_core::EncryptType::Sm4))
+    else {
+        return;
+    };
+    let private = RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap();
+    let aes = AesKey::parse(AES_KEYS[0]).unwrap();
+    let cipher = sm4_backend.provider().prepare_cipher(&aes).unwrap();
+    let iv = [7u8; 16];
+    let mut content = iv.to_vec();
+    content.extend(
+        cipher
+            .sm4_gcm_encrypt(&iv, success_plaintext("13500135000").as_bytes())
+            .unwrap(),
+    );
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&content);
+    let signer = Backend::default().provider().prepare_signer(&private).unwrap();
+    let sign = base64::engine::general_purpose::STANDARD
+        .encode(signer.sign(SignType::Rsa2, format!("\"{b64}\"").as_bytes()).unwrap());
+    let body =
+        format!(r#"{{"response":"{b64}","sign":"{sign}","sign_type":"RSA2","encrypt_type":"SM4","charset":"UTF-8"}}"#);
+    for b in Backend::ALL {
+        let keys = AppKeys::builder()
+            .alipay_public_key_der(private.public_key().clone())
+            .aes_key_raw(aes.clone())
+            .build(*b)
+            .unwrap();
+        match keys.open(&body) {
+            Ok(o) => {
+                assert!(
+                    b.provider().encrypt_types().contains(&phone_core::EncryptType::Sm4),
+                    "{b}"
+                );
+                assert_eq!(o.response.phone.reveal(), "13500135000");
+            }
+            Err(e) => {
+                assert_eq!(e.kind(), "unsupported_encrypt_type", "{b}: {e}");
+                assert!(e.to_string().contains("rustcrypto"), "{e}");
+            }
+        }
+    }
+    // A flipped tag byte after a valid signature is decrypt_failed, not a panic.
+    let keys = AppKeys::builder()
+        .alipay_public_key_der(private.public_key().clone())
+        .aes_key_raw(aes.clone())
+        .build(*sm4_backend)
+        .unwrap();
+    let mut bad = content.clone();
+    *bad.last_mut().unwrap() ^= 1;
+    let bad_b64 = base64::engine::general_purpose::STANDARD.encode(&bad);
+    let bad_sign = base64::engine::general_purpose::STANDARD.encode(
+        signer
+            .sign(SignType::Rsa2, format!("\"{bad_b64}\"").as_bytes())
+            .unwrap(),
+    );
+    let bad_body = format!(r#"{{"response":"{bad_b64}","sign":"{bad_sign}","encrypt_type":"SM4"}}"#);
+    assert_eq!(keys.open(&bad_body).unwrap_err().kind(), "decrypt_failed");
+}

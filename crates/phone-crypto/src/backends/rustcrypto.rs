@@ -3,14 +3,71 @@
 //! RustSec RUSTSEC-2023-0071 (Marvin) concerns `rsa` private-key operations; this backend's
 //! production path only verifies. Signing is there for tests and tools.
 
-use phone_core::{Error, KeyProblem, SignType};
+use phone_core::{EncryptType, Error, KeyProblem, SignType};
 use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
 use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
 use rsa::signature::{SignatureEncoding, Signer, Verifier};
+use zeroize::Zeroizing;
 
 use super::rustcrypto_aes::RustCryptoCipher;
-use crate::backend::{ContentCipher, CryptoBackend, EnvelopeSigner, SignatureVerifier, check_bits, unsupported_sign};
+use crate::backend::{
+    ContentCipher, CryptoBackend, EnvelopeSigner, SignatureVerifier, check_bits, unsupported_encrypt, unsupported_sign,
+};
 use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer};
+
+/// SM4-GCM with the Java SDK's 16-byte IV.
+type Sm4Gcm = aes_gcm::AesGcm<sm4::Sm4, aes_gcm::aead::consts::U16>;
+
+/// AES-CBC plus, for 16-byte keys, SM4-GCM.
+struct RustCryptoContent {
+    aes: RustCryptoCipher,
+    sm4: Option<Sm4Gcm>,
+}
+
+impl std::fmt::Debug for RustCryptoContent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "RustCryptoContent(AES-{}, sm4: {}, redacted)",
+            self.aes.key_len() * 8,
+            self.sm4.is_some()
+        )
+    }
+}
+
+impl ContentCipher for RustCryptoContent {
+    fn cbc_decrypt_raw(&self, iv: &[u8; 16], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+        self.aes.cbc_decrypt_raw(iv, ciphertext)
+    }
+
+    fn cbc_encrypt_raw(&self, iv: &[u8; 16], padded: &[u8]) -> Result<Vec<u8>, Error> {
+        self.aes.cbc_encrypt_raw(iv, padded)
+    }
+
+    fn key_len(&self) -> usize {
+        self.aes.key_len()
+    }
+
+    fn supports(&self, encrypt_type: EncryptType) -> bool {
+        matches!(encrypt_type, EncryptType::Aes | EncryptType::AesV2)
+            || (encrypt_type == EncryptType::Sm4 && self.sm4.is_some())
+    }
+
+    fn sm4_gcm_decrypt(&self, iv: &[u8; 16], ciphertext_and_tag: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+        use aes_gcm::aead::Aead;
+        let sm4 = self.sm4.as_ref().ok_or_else(|| unsupported_encrypt(EncryptType::Sm4))?;
+        sm4.decrypt(iv.into(), ciphertext_and_tag)
+            .map(Zeroizing::new)
+            .map_err(|_| Error::DecryptFailed("SM4-GCM authentication failed (usually a wrong key)"))
+    }
+
+    fn sm4_gcm_encrypt(&self, iv: &[u8; 16], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
+        use aes_gcm::aead::Aead;
+        let sm4 = self.sm4.as_ref().ok_or_else(|| unsupported_encrypt(EncryptType::Sm4))?;
+        sm4.encrypt(iv.into(), plaintext)
+            .map_err(|_| Error::DecryptFailed("SM4-GCM could not encrypt"))
+    }
+}
 
 /// The RustCrypto backend (feature `rustcrypto`): no C toolchain needed.
 #[derive(Debug, Clone, Copy, Default)]
@@ -87,7 +144,23 @@ impl CryptoBackend for RustCryptoBackend {
     }
 
     fn prepare_cipher(&self, key: &AesKey) -> Result<Box<dyn ContentCipher>, Error> {
-        Ok(Box::new(RustCryptoCipher::new(key)?))
+        use aes_gcm::KeyInit;
+        // SM4 keys are 16 bytes; the same console key serves SM4 when the app chose it.
+        let sm4 = (key.len() == 16)
+            .then(|| Sm4Gcm::new_from_slice(key.as_bytes()))
+            .transpose()
+            .map_err(|_| Error::KeyError {
+                role: "AES",
+                problem: KeyProblem::AesKeyLength { len: key.len() },
+            })?;
+        Ok(Box::new(RustCryptoContent {
+            aes: RustCryptoCipher::new(key)?,
+            sm4,
+        }))
+    }
+
+    fn encrypt_types(&self) -> &'static [EncryptType] {
+        &[EncryptType::Aes, EncryptType::AesV2, EncryptType::Sm4]
     }
 
     fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
