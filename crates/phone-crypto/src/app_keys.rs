@@ -3,7 +3,7 @@
 use phone_core::{Envelope, Error, ParseOptions, PhoneNumber};
 
 use crate::backend::{ContentCipher, CryptoBackend, SignatureVerifier};
-use crate::keys::{AesKey, RsaPublicKeyDer};
+use crate::keys::{AesKey, RsaPublicKeyDer, Sm2PublicKeyDer};
 use crate::open::{Opened, open_envelope};
 use crate::selection::Backend;
 
@@ -48,6 +48,7 @@ impl std::fmt::Debug for AppKeys {
 #[derive(Debug, Default, Clone)]
 pub struct AppKeysBuilder {
     public_keys: Vec<RsaPublicKeyDer>,
+    sm2_keys: Vec<Sm2PublicKeyDer>,
     aes_keys: Vec<AesKey>,
     options: ParseOptions,
 }
@@ -56,7 +57,19 @@ impl AppKeysBuilder {
     /// Adds an Alipay public key (支付宝公钥): the console's base64, PEM, PKCS#1 or a
     /// certificate. Call again to accept several during a rotation.
     pub fn alipay_public_key(mut self, text: &str) -> Result<Self, Error> {
-        self.public_keys.push(RsaPublicKeyDer::parse(text)?);
+        match RsaPublicKeyDer::parse(text) {
+            Ok(k) => self.public_keys.push(k),
+            // Not RSA: an SM2 key (for the SM2 sign type) is the other kind Alipay issues.
+            Err(
+                e @ Error::KeyError {
+                    problem: phone_core::KeyProblem::WrongAlgorithm(_),
+                    ..
+                },
+            ) => {
+                self.sm2_keys.push(Sm2PublicKeyDer::parse(text).map_err(|_| e)?);
+            }
+            Err(e) => return Err(e),
+        }
         Ok(self)
     }
 
@@ -104,17 +117,20 @@ impl AppKeysBuilder {
 
     /// Prepares the keys on any backend implementation.
     pub fn build_with(self, backend: &dyn CryptoBackend) -> Result<AppKeys, Error> {
-        if self.public_keys.is_empty() && !self.options.allow_unsigned {
+        if self.public_keys.is_empty() && self.sm2_keys.is_empty() && !self.options.allow_unsigned {
             return Err(Error::KeyError {
                 role: "Alipay public",
                 problem: phone_core::KeyProblem::Unparsable("no Alipay public key was given".into()),
             });
         }
-        let verifiers = self
+        let mut verifiers: Vec<_> = self
             .public_keys
             .iter()
             .map(|k| backend.prepare_verifier(k))
             .collect::<Result<_, _>>()?;
+        for k in &self.sm2_keys {
+            verifiers.push(backend.prepare_sm2_verifier(k)?);
+        }
         let ciphers = self
             .aes_keys
             .iter()

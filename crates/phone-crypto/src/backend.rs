@@ -5,7 +5,7 @@ use std::fmt;
 use phone_core::{EncryptType, Error, SignType};
 use zeroize::Zeroizing;
 
-use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer};
+use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer, Sm2PublicKeyDer};
 
 /// A crypto backend: turns key material into prepared, backend-native objects once.
 ///
@@ -17,6 +17,14 @@ pub trait CryptoBackend: Send + Sync + fmt::Debug {
 
     /// Prepares an RSA public key for RSA and RSA2 verification.
     fn prepare_verifier(&self, key: &RsaPublicKeyDer) -> Result<Box<dyn SignatureVerifier>, Error>;
+
+    /// Prepares an SM2 public key for the `SM2` sign type (SM3withSM2, user id
+    /// `1234567812345678`). Backends without SM2 return a verifier that refuses SM2 envelopes
+    /// with `unsupported_sign_type` naming a backend that can.
+    fn prepare_sm2_verifier(&self, key: &Sm2PublicKeyDer) -> Result<Box<dyn SignatureVerifier>, Error> {
+        let _ = key;
+        Ok(Box::new(NoSm2 { backend: self.name() }))
+    }
 
     /// Prepares an AES key for CBC decryption and encryption.
     fn prepare_cipher(&self, key: &AesKey) -> Result<Box<dyn ContentCipher>, Error>;
@@ -130,6 +138,32 @@ pub trait EnvelopeSigner: Send + Sync + fmt::Debug {
 
     /// The matching public key.
     fn public_key(&self) -> &RsaPublicKeyDer;
+}
+
+/// Stands in for an SM2 key on a backend without SM2.
+#[derive(Debug)]
+struct NoSm2 {
+    backend: &'static str,
+}
+
+impl SignatureVerifier for NoSm2 {
+    fn verify(&self, sign_type: SignType, _message: &[u8], _signature: &[u8]) -> Result<(), Error> {
+        Err(Error::UnsupportedSignType {
+            name: sign_type.as_str().into(),
+            reason: format!(
+                "the {} backend has no SM2; the rustcrypto backend verifies SM2",
+                self.backend
+            ),
+        })
+    }
+
+    fn supports(&self, sign_type: SignType) -> bool {
+        sign_type == SignType::Sm2
+    }
+
+    fn bits(&self) -> usize {
+        256
+    }
 }
 
 pub(crate) fn unsupported_sign(backend: &str, sign_type: SignType) -> Error {

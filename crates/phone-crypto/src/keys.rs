@@ -23,6 +23,8 @@ const KEY_B64: GeneralPurpose = GeneralPurpose::new(
 
 const OID_RSA: &str = "1.2.840.113549.1.1.1";
 const OID_EC: &str = "1.2.840.10045.2.1";
+/// The SM2 curve (sm2p256v1), as EC parameters or as the key algorithm itself.
+const OID_SM2: &str = "1.2.156.10197.1.301";
 
 /// The RSA modulus sizes this SDK accepts, on every backend alike.
 pub const RSA_BITS: std::ops::RangeInclusive<usize> = 1024..=4096;
@@ -352,6 +354,80 @@ fn push_tlv(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
         out.extend_from_slice(&bytes[skip..]);
     }
     out.extend_from_slice(value);
+}
+
+/// An SM2 public key (for the `SM2` sign type): the SEC1 point from an SPKI whose algorithm is
+/// id-ecPublicKey on sm2p256v1 (or the SM2 OID itself), as PEM, base64 or DER, or from a
+/// certificate.
+///
+/// ```
+/// let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/sm2_public.pem"))?;
+/// let key = phone_crypto::Sm2PublicKeyDer::parse(&pem)?;
+/// assert_eq!(key.point().len(), 65);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Sm2PublicKeyDer {
+    point: Vec<u8>,
+}
+
+impl fmt::Debug for Sm2PublicKeyDer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Sm2PublicKeyDer(sm2p256v1)")
+    }
+}
+
+impl Sm2PublicKeyDer {
+    /// Parses SM2 public key text (PEM, base64 SPKI, or a certificate).
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let (label, der) = decode_text(text, ROLE_PUBLIC)?;
+        match label.as_deref() {
+            Some(l) if is_private_label(l) => Err(key_error(ROLE_PUBLIC, KeyProblem::PrivateKeyAsPublic)),
+            Some("CERTIFICATE") => {
+                let cert = x509_cert::Certificate::from_der(&der)
+                    .map_err(|_| key_error(ROLE_PUBLIC, KeyProblem::Unparsable("not an X.509 certificate".into())))?;
+                let spki = cert.tbs_certificate().subject_public_key_info().to_der().map_err(|_| {
+                    key_error(
+                        ROLE_PUBLIC,
+                        KeyProblem::Unparsable("the certificate's key is unreadable".into()),
+                    )
+                })?;
+                Self::from_spki_der(&spki)
+            }
+            _ => Self::from_spki_der(&der),
+        }
+    }
+
+    /// Parses an SM2 SubjectPublicKeyInfo.
+    pub fn from_spki_der(der: &[u8]) -> Result<Self, Error> {
+        let spki = spki::SubjectPublicKeyInfoRef::from_der(der)
+            .map_err(|_| key_error(ROLE_PUBLIC, KeyProblem::Unparsable("not a SubjectPublicKeyInfo".into())))?;
+        let alg = spki.algorithm.oid.to_string();
+        let param = spki
+            .algorithm
+            .parameters
+            .and_then(|p| p.decode_as::<der::asn1::ObjectIdentifier>().ok())
+            .map(|o| o.to_string());
+        let is_sm2 = alg == OID_SM2 || (alg == OID_EC && param.as_deref() == Some(OID_SM2));
+        if !is_sm2 {
+            return Err(key_error(
+                ROLE_PUBLIC,
+                KeyProblem::WrongAlgorithm("not an SM2 public key".into()),
+            ));
+        }
+        let point = spki.subject_public_key.as_bytes().ok_or_else(|| {
+            key_error(
+                ROLE_PUBLIC,
+                KeyProblem::Unparsable("the key bit string is not byte-aligned".into()),
+            )
+        })?;
+        Ok(Self { point: point.to_vec() })
+    }
+
+    /// The SEC1-encoded public point.
+    pub fn point(&self) -> &[u8] {
+        &self.point
+    }
 }
 
 /// An RSA private key (Alipay's side: building envelopes for tests and tools), as PKCS#1 DER.

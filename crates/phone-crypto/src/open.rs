@@ -54,10 +54,23 @@ where
     let verify_key = match signature {
         Some(sig) => {
             let signed = env.signed_content();
-            let hit = verifiers
-                .iter()
-                .position(|v| v.borrow().supports(sign_type) && v.borrow().verify(sign_type, &signed, &sig).is_ok());
-            Some(hit.ok_or(Error::BadSignature)?)
+            // A key whose backend cannot do the type explains itself instead of failing alike.
+            let mut unsupported = None;
+            let hit = verifiers.iter().position(|v| {
+                let v = v.borrow();
+                if !v.supports(sign_type) {
+                    return false;
+                }
+                match v.verify(sign_type, &signed, &sig) {
+                    Ok(()) => true,
+                    Err(e @ Error::UnsupportedSignType { .. }) => {
+                        unsupported.get_or_insert(e);
+                        false
+                    }
+                    Err(_) => false,
+                }
+            });
+            Some(hit.ok_or_else(|| unsupported.unwrap_or(Error::BadSignature))?)
         }
         None => None,
     };

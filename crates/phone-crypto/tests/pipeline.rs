@@ -395,3 +395,52 @@ fn sm4_envelopes_open_where_supported_and_are_refused_by_name_elsewhere() {
     let bad_body = format!(r#"{{"response":"{bad_b64}","sign":"{bad_sign}","encrypt_type":"SM4"}}"#);
     assert_eq!(keys.open(&bad_body).unwrap_err().kind(), "decrypt_failed");
 }
+
+/// SM2 against an envelope signed by the OpenSSL command line: verifies on the backends that
+/// list SM2, is a typed refusal naming one that can elsewhere; SM2 vs RSA keys never mix.
+#[test]
+fn sm2_envelopes_verify_where_supported_and_never_mix_with_rsa_keys() {
+    let sm2_public = key_file("sm2_public.pem");
+    let body = key_file("sm2_envelope.json");
+    for b in Backend::ALL {
+        let keys = AppKeys::builder()
+            .alipay_public_key(&sm2_public)
+            .unwrap()
+            .aes_key(&demo("aes_key.txt"))
+            .unwrap()
+            .build(*b)
+            .unwrap();
+        let supported = b.provider().verify_sign_types().contains(&SignType::Sm2);
+        match keys.open(&body) {
+            Ok(o) => {
+                assert!(supported, "{b}");
+                assert_eq!(o.response.phone.reveal(), "13700137000");
+            }
+            Err(e) => {
+                assert!(!supported, "{b}: {e}");
+                assert_eq!(e.kind(), "unsupported_sign_type", "{b}");
+                assert!(e.to_string().contains("rustcrypto"), "{e}");
+            }
+        }
+        // An RSA2 envelope against the SM2 key, and the SM2 envelope against an RSA key.
+        assert_eq!(
+            keys.open(&demo("envelope.json")).unwrap_err().kind(),
+            "unsupported_sign_type",
+            "{b}"
+        );
+        let rsa_keys = AppKeys::builder()
+            .alipay_public_key(&demo("alipay_public_key.txt"))
+            .unwrap()
+            .aes_key(&demo("aes_key.txt"))
+            .unwrap()
+            .build(*b)
+            .unwrap();
+        assert_eq!(rsa_keys.open(&body).unwrap_err().kind(), "unsupported_sign_type", "{b}");
+        if supported {
+            // One changed byte of the ciphertext: the SM2 signature no longer verifies.
+            let tampered = body.replacen("9ao3", "9ao4", 1);
+            assert_eq!(keys.open(&tampered).unwrap_err().kind(), "bad_signature");
+            // The same signature declared as another SM2 user id would not verify: the id is fixed.
+        }
+    }
+}

@@ -13,7 +13,34 @@ use super::rustcrypto_aes::RustCryptoCipher;
 use crate::backend::{
     ContentCipher, CryptoBackend, EnvelopeSigner, SignatureVerifier, check_bits, unsupported_encrypt, unsupported_sign,
 };
-use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer};
+use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer, Sm2PublicKeyDer};
+
+/// The SM2 user id (distinguishing identifier) Alipay uses: the GB/T 32918 default.
+const SM2_USER_ID: &str = "1234567812345678";
+
+/// SM3withSM2 verification (DER-encoded signatures, as Alipay and OpenSSL produce them).
+#[derive(Debug)]
+struct RustCryptoSm2 {
+    vk: sm2::dsa::VerifyingKey,
+}
+
+impl SignatureVerifier for RustCryptoSm2 {
+    fn verify(&self, sign_type: SignType, message: &[u8], sig: &[u8]) -> Result<(), Error> {
+        if sign_type != SignType::Sm2 {
+            return Err(unsupported_sign("rustcrypto", sign_type));
+        }
+        let sig = sm2::dsa::Signature::from_der(sig).map_err(|_| Error::BadSignature)?;
+        self.vk.verify(message, &sig).map_err(|_| Error::BadSignature)
+    }
+
+    fn supports(&self, sign_type: SignType) -> bool {
+        sign_type == SignType::Sm2
+    }
+
+    fn bits(&self) -> usize {
+        256
+    }
+}
 
 /// SM4-GCM with the Java SDK's 16-byte IV.
 type Sm4Gcm = aes_gcm::AesGcm<sm4::Sm4, aes_gcm::aead::consts::U16>;
@@ -157,6 +184,18 @@ impl CryptoBackend for RustCryptoBackend {
             aes: RustCryptoCipher::new(key)?,
             sm4,
         }))
+    }
+
+    fn prepare_sm2_verifier(&self, key: &Sm2PublicKeyDer) -> Result<Box<dyn SignatureVerifier>, Error> {
+        let vk = sm2::dsa::VerifyingKey::from_sec1_bytes(SM2_USER_ID, key.point()).map_err(|_| Error::KeyError {
+            role: "Alipay public",
+            problem: KeyProblem::Rejected("sm2: not a point on sm2p256v1".into()),
+        })?;
+        Ok(Box::new(RustCryptoSm2 { vk }))
+    }
+
+    fn verify_sign_types(&self) -> &'static [SignType] {
+        &[SignType::Rsa, SignType::Rsa2, SignType::Sm2]
     }
 
     fn encrypt_types(&self) -> &'static [EncryptType] {
