@@ -182,6 +182,92 @@ pub fn public_key_from_certificate(input: &[u8]) -> Result<RsaPublicKeyDer, Erro
     RsaPublicKeyDer::from_certificate_der(&ders[0])
 }
 
+/// The outcome of checking `alipayCertPublicKey_RSA2.crt` against `alipayRootCert.crt`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChainCheck {
+    /// Every signature from the first certificate up to a root of the bundle verifies.
+    Verified {
+        /// The subject of the root that anchors the chain.
+        root: String,
+    },
+    /// A certificate's issuer is neither in the file nor among the roots (the file lacks its
+    /// intermediate): nothing is proven either way.
+    Incomplete {
+        /// The issuer that could not be found.
+        missing_issuer: String,
+    },
+    /// A signature in the chain does not verify.
+    BadSignature {
+        /// The subject of the certificate whose signature failed.
+        subject: String,
+    },
+}
+
+/// Checks the first certificate of `cert_file` against the roots in `root_bundle`, through any
+/// intermediates the file carries, verifying each RSA signature on `backend`. Certificates
+/// signed with other algorithms (SM2, ECDSA) count as unverifiable and end as `Incomplete`.
+///
+/// ```
+/// use phone_crypto::{Backend, certs::{ChainCheck, check_chain}};
+/// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/certs/");
+/// let chain = std::fs::read(format!("{dir}alipayCertPublicKey_RSA2.crt"))?;
+/// let roots = std::fs::read(format!("{dir}alipayRootCert.crt"))?;
+/// assert!(matches!(check_chain(&chain, &roots, Backend::default().provider())?, ChainCheck::Verified { .. }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn check_chain(
+    cert_file: &[u8],
+    root_bundle: &[u8],
+    backend: &dyn crate::CryptoBackend,
+) -> Result<ChainCheck, Error> {
+    let parse_all = |input: &[u8]| -> Result<Vec<x509_cert::Certificate>, Error> {
+        Ok(certificate_ders(input)?
+            .iter()
+            .filter_map(|der| x509_cert::Certificate::from_der(der).ok())
+            .collect())
+    };
+    let chain = parse_all(cert_file)?;
+    let roots = parse_all(root_bundle)?;
+    let mut current = chain.first().ok_or_else(|| cert_error("no certificate"))?.clone();
+    // Bounded walk: a chain longer than the certificates given cannot be genuine.
+    for _ in 0..=chain.len() + roots.len() {
+        let issuer = current.tbs_certificate().issuer().to_string();
+        let subject = current.tbs_certificate().subject().to_string();
+        let from_roots = roots
+            .iter()
+            .find(|r| r.tbs_certificate().subject().to_string() == issuer);
+        let from_file = chain.iter().find(|c| {
+            c.tbs_certificate().subject().to_string() == issuer && c.tbs_certificate().subject().to_string() != subject
+        });
+        let Some(parent) = from_roots.or(from_file) else {
+            return Ok(ChainCheck::Incomplete { missing_issuer: issuer });
+        };
+        let sign_type = match current.signature_algorithm().oid.to_string().as_str() {
+            "1.2.840.113549.1.1.11" => phone_core::SignType::Rsa2,
+            "1.2.840.113549.1.1.5" => phone_core::SignType::Rsa,
+            _ => return Ok(ChainCheck::Incomplete { missing_issuer: issuer }),
+        };
+        let parent_der = der::Encode::to_der(parent).map_err(|_| cert_error("unreadable issuer certificate"))?;
+        let key = RsaPublicKeyDer::from_certificate_der(&parent_der)?;
+        let tbs = der::Encode::to_der(current.tbs_certificate()).map_err(|_| cert_error("unreadable certificate"))?;
+        let sig = current
+            .signature()
+            .as_bytes()
+            .ok_or_else(|| cert_error("unaligned signature"))?;
+        if backend.prepare_verifier(&key)?.verify(sign_type, &tbs, sig).is_err() {
+            return Ok(ChainCheck::BadSignature { subject });
+        }
+        if from_roots.is_some() {
+            return Ok(ChainCheck::Verified { root: issuer });
+        }
+        current = parent.clone();
+    }
+    Ok(ChainCheck::Incomplete {
+        missing_issuer: current.tbs_certificate().issuer().to_string(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::decimal;

@@ -70,3 +70,46 @@ fn expired_certificates_are_flagged_not_refused() {
     );
     assert_eq!(info.serial, "42701552432456004857627230056898180491");
 }
+
+#[test]
+fn chain_checks_verify_report_gaps_and_catch_forgeries_on_every_backend() {
+    use phone_crypto::certs::{ChainCheck, check_chain};
+    let dir = format!("{}/tests/certs", env!("CARGO_MANIFEST_DIR"));
+    let chain = std::fs::read(format!("{dir}/alipayCertPublicKey_RSA2.crt")).unwrap();
+    let roots = std::fs::read(format!("{dir}/alipayRootCert.crt")).unwrap();
+    for b in Backend::ALL {
+        let got = check_chain(&chain, &roots, b.provider()).unwrap();
+        assert!(
+            matches!(&got, ChainCheck::Verified { root } if root.contains("Test Root R1")),
+            "{b}: {got:?}"
+        );
+        // The Node fixture carries no intermediate: the gap is reported, not guessed over.
+        let got = check_chain(
+            &fixture("alipayCertPublicKey_RSA2.crt"),
+            &fixture("alipayRootCert.crt"),
+            b.provider(),
+        )
+        .unwrap();
+        assert!(
+            matches!(&got, ChainCheck::Incomplete { missing_issuer } if missing_issuer.contains("Class 2 R1")),
+            "{b}: {got:?}"
+        );
+        // A leaf checked against an unrelated root bundle never verifies.
+        let got = check_chain(&chain, &fixture("alipayRootCert.crt"), b.provider()).unwrap();
+        assert!(!matches!(got, ChainCheck::Verified { .. }), "{b}: {got:?}");
+    }
+    // A certificate whose signature was altered.
+    let text = String::from_utf8(chain.clone()).unwrap();
+    let ders = phone_crypto::certs::certificate_ders(&chain).unwrap();
+    let mut leaf = ders[0].clone();
+    let n = leaf.len();
+    leaf[n - 5] ^= 1;
+    use base64::Engine as _;
+    let forged = format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n{}",
+        base64::engine::general_purpose::STANDARD.encode(&leaf),
+        &text[text.find("-----END CERTIFICATE-----").unwrap() + 26..]
+    );
+    let got = check_chain(forged.as_bytes(), &roots, Backend::default().provider()).unwrap();
+    assert!(matches!(got, ChainCheck::BadSignature { .. }), "{got:?}");
+}
