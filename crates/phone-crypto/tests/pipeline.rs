@@ -4,15 +4,12 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use common::*;
 use phone_core::{Error, KeyProblem, SignType};
 use phone_crypto::{
     AesKey, AppKeys, Backend, ContentCipher, KeyFormat, RsaPrivateKeyDer, RsaPublicKeyDer, open_envelope,
     seal_envelope, success_plaintext,
 };
-use zeroize::Zeroizing;
 
 fn key_file(name: &str) -> String {
     std::fs::read_to_string(format!("{}/tests/keys/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -90,40 +87,20 @@ fn every_backend_opens_what_every_other_backend_sealed() {
     assert!(opened >= 6 * Backend::ALL.len(), "{opened}");
 }
 
-/// A cipher that counts how often it is asked to decrypt.
-#[derive(Debug)]
-struct Counting<'a> {
-    inner: &'a dyn ContentCipher,
-    calls: AtomicUsize,
-}
-
-impl ContentCipher for Counting<'_> {
-    fn cbc_decrypt_raw(&self, iv: &[u8; 16], ct: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        self.inner.cbc_decrypt_raw(iv, ct)
-    }
-    fn cbc_encrypt_raw(&self, iv: &[u8; 16], padded: &[u8]) -> Result<Vec<u8>, Error> {
-        self.inner.cbc_encrypt_raw(iv, padded)
-    }
-    fn key_len(&self) -> usize {
-        self.inner.key_len()
-    }
-}
-
 for_each_backend! {
     #[test]
     fn nothing_is_decrypted_before_the_signature_verified() {
         let p = BACKEND.provider();
         let verifier = p.prepare_verifier(&RsaPublicKeyDer::parse(&demo("alipay_public_key.txt")).unwrap()).unwrap();
         let real = p.prepare_cipher(&AesKey::parse(&demo("aes_key.txt")).unwrap()).unwrap();
-        let counting = Counting { inner: &*real, calls: AtomicUsize::new(0) };
+        let counting = Counting::new(&*real);
         let body = demo("envelope.json");
         let opts = phone_core::ParseOptions::default();
 
         let env = phone_core::Envelope::parse(&body, &opts).unwrap();
         let ok = open_envelope(&env, &[&*verifier], &[&counting as &dyn ContentCipher]).unwrap();
         assert_eq!(ok.response.phone.reveal(), "13800138000");
-        assert_eq!(counting.calls.load(Ordering::SeqCst), 1);
+        assert_eq!(counting.calls(), 1);
 
         // Flip one character of the ciphertext, then one of the signature.
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -137,7 +114,7 @@ for_each_backend! {
             let err = open_envelope(&env, &[&*verifier], &[&counting as &dyn ContentCipher]).unwrap_err();
             assert_eq!(err.kind(), "bad_signature", "{field}");
         }
-        assert_eq!(counting.calls.load(Ordering::SeqCst), 1, "a tampered envelope reached the decryptor");
+        assert_eq!(counting.calls(), 1, "a tampered envelope reached the decryptor");
     }
 
     #[test]

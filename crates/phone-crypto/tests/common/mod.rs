@@ -3,8 +3,12 @@
 
 use std::path::PathBuf;
 
-use phone_crypto::{AppKeys, Backend};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use phone_core::Error;
+use phone_crypto::{AppKeys, Backend, ContentCipher};
 use serde_json::{Value, json};
+use zeroize::Zeroizing;
 
 pub fn testdata(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -126,4 +130,38 @@ macro_rules! for_each_backend {
             $($body)*
         }
     };
+}
+
+/// A cipher that counts how often it is asked to decrypt: proves nothing reaches decryption
+/// before the signature verified.
+#[derive(Debug)]
+pub struct Counting<'a> {
+    pub inner: &'a dyn ContentCipher,
+    pub calls: AtomicUsize,
+}
+
+impl<'a> Counting<'a> {
+    pub fn new(inner: &'a dyn ContentCipher) -> Self {
+        Self {
+            inner,
+            calls: AtomicUsize::new(0),
+        }
+    }
+
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+}
+
+impl ContentCipher for Counting<'_> {
+    fn cbc_decrypt_raw(&self, iv: &[u8; 16], ct: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner.cbc_decrypt_raw(iv, ct)
+    }
+    fn cbc_encrypt_raw(&self, iv: &[u8; 16], padded: &[u8]) -> Result<Vec<u8>, Error> {
+        self.inner.cbc_encrypt_raw(iv, padded)
+    }
+    fn key_len(&self) -> usize {
+        self.inner.key_len()
+    }
 }
