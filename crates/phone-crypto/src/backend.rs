@@ -173,6 +173,11 @@ pub(crate) fn unsupported_sign(backend: &str, sign_type: SignType) -> Error {
     }
 }
 
+// Used by the backends that generate keys; ring alone has none.
+#[cfg_attr(
+    not(any(feature = "openssl", feature = "rustcrypto", feature = "aws-lc-rs")),
+    allow(dead_code)
+)]
 pub(crate) fn check_bits(bits: usize) -> Result<(), Error> {
     if !crate::keys::RSA_BITS.contains(&bits) {
         return Err(Error::KeyError {
