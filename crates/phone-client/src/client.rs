@@ -254,11 +254,15 @@ impl PhoneClient {
             return Ok(p.clone());
         }
         let backend = self.inner.backend;
-        let verify_keys = isv.as_ref().map_or(&own.verify_keys, |m| &m.verify_keys);
-        let verifiers = verify_keys
+        let verify_from = isv.as_deref().unwrap_or(&own);
+        let mut verifiers: Vec<_> = verify_from
+            .verify_keys
             .iter()
             .map(|k| backend.prepare_verifier(k))
             .collect::<Result<_, _>>()?;
+        for k in &verify_from.sm2_verify_keys {
+            verifiers.push(backend.prepare_sm2_verifier(k)?);
+        }
         let ciphers = own
             .aes_keys
             .iter()

@@ -177,6 +177,7 @@ impl FileKeys {
 fn same(a: &AppKeyMaterial, b: &AppKeyMaterial) -> bool {
     a.verify_with_app == b.verify_with_app
         && a.verify_keys == b.verify_keys
+        && a.sm2_verify_keys == b.sm2_verify_keys
         && a.aes_keys.len() == b.aes_keys.len()
         && a.aes_keys
             .iter()

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use phone_core::Error;
-use phone_crypto::{AesKey, RsaPublicKeyDer};
+use phone_crypto::{AesKey, RsaPublicKeyDer, Sm2PublicKeyDer};
 
 /// What a [`KeyProvider`](crate::KeyProvider) returns for an app id: its Alipay public key(s)
 /// and AES key(s), already parsed, and in ISV/template mode the app whose Alipay public key
@@ -24,6 +24,8 @@ use phone_crypto::{AesKey, RsaPublicKeyDer};
 pub struct AppKeyMaterial {
     /// Alipay public keys, current first.
     pub verify_keys: Vec<RsaPublicKeyDer>,
+    /// Alipay SM2 public keys, for apps on the `SM2` sign type.
+    pub sm2_verify_keys: Vec<Sm2PublicKeyDer>,
     /// AES keys, tried in this order.
     pub aes_keys: Vec<AesKey>,
     /// ISV/template mode: verify with this app's Alipay public key instead of our own.
@@ -33,7 +35,7 @@ pub struct AppKeyMaterial {
 impl std::fmt::Debug for AppKeyMaterial {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppKeyMaterial")
-            .field("verify_keys", &self.verify_keys.len())
+            .field("verify_keys", &(self.verify_keys.len() + self.sm2_verify_keys.len()))
             .field("aes_keys", &self.aes_keys.len())
             .field("verify_with_app", &self.verify_with_app)
             .finish()
@@ -46,9 +48,21 @@ impl AppKeyMaterial {
         Self::default()
     }
 
-    /// Adds an Alipay public key in any accepted format.
+    /// Adds an Alipay public key in any accepted format: RSA (base64 SPKI, PEM, PKCS#1, a
+    /// certificate) or SM2.
     pub fn with_alipay_public_key(mut self, text: &str) -> Result<Self, Error> {
-        self.verify_keys.push(RsaPublicKeyDer::parse(text)?);
+        match RsaPublicKeyDer::parse(text) {
+            Ok(k) => self.verify_keys.push(k),
+            Err(
+                e @ Error::KeyError {
+                    problem: phone_core::KeyProblem::WrongAlgorithm(_),
+                    ..
+                },
+            ) => {
+                self.sm2_verify_keys.push(Sm2PublicKeyDer::parse(text).map_err(|_| e)?);
+            }
+            Err(e) => return Err(e),
+        }
         Ok(self)
     }
 

@@ -351,3 +351,28 @@ async fn chain_moves_on_only_for_not_mine() {
     let err = client.decrypt_phone("app", &data("envelope.json")).await.unwrap_err();
     assert_eq!(err.kind(), "key_error");
 }
+
+#[tokio::test]
+async fn sm2_keys_come_through_providers_too() {
+    let dir = format!("{}/../phone-crypto/tests/keys", env!("CARGO_MANIFEST_DIR"));
+    let sm2_public = std::fs::read_to_string(format!("{dir}/sm2_public.pem")).unwrap();
+    let body = std::fs::read_to_string(format!("{dir}/sm2_envelope.json")).unwrap();
+    let material = AppKeyMaterial::new()
+        .with_alipay_public_key(&sm2_public)
+        .unwrap()
+        .with_aes_key(&data("aes_key.txt"))
+        .unwrap();
+    for b in Backend::ALL {
+        let client = PhoneClient::builder()
+            .keys(StaticKeys::new().app("sm2-app", material.clone()))
+            .backend(*b)
+            .build()
+            .unwrap();
+        let got = client.decrypt_phone("sm2-app", &body).await;
+        if b.provider().verify_sign_types().contains(&SignType::Sm2) {
+            assert_eq!(got.unwrap().reveal(), "13700137000");
+        } else {
+            assert_eq!(got.unwrap_err().kind(), "unsupported_sign_type", "{b}");
+        }
+    }
+}
