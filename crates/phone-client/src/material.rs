@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use phone_core::Error;
-use phone_crypto::{AesKey, RsaPublicKeyDer, Sm2PublicKeyDer};
+use phone_crypto::{AesKey, AlipayPublicKey, RsaPublicKeyDer, Sm2PublicKeyDer};
 
 /// What a [`KeyProvider`](crate::KeyProvider) returns for an app id: its Alipay public key(s)
 /// and AES key(s), already parsed, and in ISV/template mode the app whose Alipay public key
@@ -51,17 +51,15 @@ impl AppKeyMaterial {
     /// Adds an Alipay public key in any accepted format: RSA (base64 SPKI, PEM, PKCS#1, a
     /// certificate) or SM2.
     pub fn with_alipay_public_key(mut self, text: &str) -> Result<Self, Error> {
-        match RsaPublicKeyDer::parse(text) {
-            Ok(k) => self.verify_keys.push(k),
-            Err(
-                e @ Error::KeyError {
-                    problem: phone_core::KeyProblem::WrongAlgorithm(_),
-                    ..
-                },
-            ) => {
-                self.sm2_verify_keys.push(Sm2PublicKeyDer::parse(text).map_err(|_| e)?);
+        match AlipayPublicKey::parse(text)? {
+            AlipayPublicKey::Rsa(k) => self.verify_keys.push(k),
+            AlipayPublicKey::Sm2(k) => self.sm2_verify_keys.push(k),
+            _ => {
+                return Err(Error::KeyError {
+                    role: "Alipay public",
+                    problem: phone_core::KeyProblem::WrongAlgorithm("a key kind this client cannot use yet".into()),
+                });
             }
-            Err(e) => return Err(e),
         }
         Ok(self)
     }

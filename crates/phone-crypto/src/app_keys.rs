@@ -3,7 +3,7 @@
 use phone_core::{Envelope, Error, ParseOptions, PhoneNumber};
 
 use crate::backend::{ContentCipher, CryptoBackend, SignatureVerifier};
-use crate::keys::{AesKey, RsaPublicKeyDer, Sm2PublicKeyDer};
+use crate::keys::{AesKey, AlipayPublicKey, RsaPublicKeyDer, Sm2PublicKeyDer};
 use crate::open::{Opened, open_envelope};
 use crate::selection::Backend;
 
@@ -57,18 +57,9 @@ impl AppKeysBuilder {
     /// Adds an Alipay public key (支付宝公钥): the console's base64, PEM, PKCS#1 or a
     /// certificate. Call again to accept several during a rotation.
     pub fn alipay_public_key(mut self, text: &str) -> Result<Self, Error> {
-        match RsaPublicKeyDer::parse(text) {
-            Ok(k) => self.public_keys.push(k),
-            // Not RSA: an SM2 key (for the SM2 sign type) is the other kind Alipay issues.
-            Err(
-                e @ Error::KeyError {
-                    problem: phone_core::KeyProblem::WrongAlgorithm(_),
-                    ..
-                },
-            ) => {
-                self.sm2_keys.push(Sm2PublicKeyDer::parse(text).map_err(|_| e)?);
-            }
-            Err(e) => return Err(e),
+        match AlipayPublicKey::parse(text)? {
+            AlipayPublicKey::Rsa(k) => self.public_keys.push(k),
+            AlipayPublicKey::Sm2(k) => self.sm2_keys.push(k),
         }
         Ok(self)
     }

@@ -430,6 +430,39 @@ impl Sm2PublicKeyDer {
     }
 }
 
+/// An Alipay public key of either kind Alipay issues: RSA (RSA/RSA2 sign types) or SM2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AlipayPublicKey {
+    /// For `RSA` and `RSA2`.
+    Rsa(RsaPublicKeyDer),
+    /// For `SM2`.
+    Sm2(Sm2PublicKeyDer),
+}
+
+impl AlipayPublicKey {
+    /// Parses key text in any accepted format, RSA first; a non-RSA key is tried as SM2, and if
+    /// it is neither, the RSA parser's targeted error is returned.
+    ///
+    /// ```
+    /// let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/sm2_public.pem"))?;
+    /// assert!(matches!(phone_crypto::AlipayPublicKey::parse(&text)?, phone_crypto::AlipayPublicKey::Sm2(_)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        match RsaPublicKeyDer::parse(text) {
+            Ok(k) => Ok(Self::Rsa(k)),
+            Err(
+                e @ Error::KeyError {
+                    problem: KeyProblem::WrongAlgorithm(_),
+                    ..
+                },
+            ) => Sm2PublicKeyDer::parse(text).map(Self::Sm2).map_err(|_| e),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// An RSA private key (Alipay's side: building envelopes for tests and tools), as PKCS#1 DER.
 /// Zeroized on drop; `Debug` shows only its size.
 #[derive(Clone)]

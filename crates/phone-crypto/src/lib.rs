@@ -44,7 +44,7 @@ mod selection;
 pub use app_keys::{AppKeys, AppKeysBuilder, decrypt_phone};
 pub use backend::{ContentCipher, CryptoBackend, EnvelopeSigner, SignatureVerifier};
 pub use certs::{CertInfo, cert_sn, public_key_from_certificate, root_cert_sn};
-pub use keys::{AesKey, KeyFormat, RSA_BITS, RsaPrivateKeyDer, RsaPublicKeyDer, Sm2PublicKeyDer};
+pub use keys::{AesKey, AlipayPublicKey, KeyFormat, RSA_BITS, RsaPrivateKeyDer, RsaPublicKeyDer, Sm2PublicKeyDer};
 pub use open::{Opened, decrypt, open_envelope};
 pub use phone_core;
 pub use seal::{seal_envelope, success_plaintext};
