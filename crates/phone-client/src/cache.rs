@@ -104,10 +104,10 @@ impl CachingKeys {
         };
         let result = match tokio::time::timeout(self.load_timeout, load).await {
             Ok(r) => r,
-            Err(_) => Err(Error::KeyError {
-                role: "key provider",
-                problem: KeyProblem::ProviderFailed(format!("no answer within {:?}", self.load_timeout)),
-            }),
+            Err(_) => Err(Error::key(
+                phone_core::KeyRole::KeyProvider,
+                KeyProblem::ProviderFailed(format!("no answer within {:?}", self.load_timeout)),
+            )),
         };
         match result {
             Ok(value) => {

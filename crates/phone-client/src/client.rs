@@ -140,9 +140,11 @@ impl PhoneClientBuilder {
 
     /// Builds the client; fails without a key provider.
     pub fn build(self) -> Result<PhoneClient, Error> {
-        let provider = self.provider.ok_or_else(|| Error::KeyError {
-            role: "key provider",
-            problem: KeyProblem::ProviderFailed("no key provider was configured (PhoneClientBuilder::keys)".into()),
+        let provider = self.provider.ok_or_else(|| {
+            Error::key(
+                phone_core::KeyRole::KeyProvider,
+                KeyProblem::ProviderFailed("no key provider was configured (PhoneClientBuilder::keys)".into()),
+            )
         })?;
         Ok(PhoneClient {
             inner: Arc::new(Inner {
@@ -231,10 +233,7 @@ impl PhoneClient {
         } else {
             p.load(app_id).await?
         };
-        found.ok_or_else(|| Error::KeyError {
-            role: "app",
-            problem: KeyProblem::UnknownApp(app_id.to_owned()),
-        })
+        found.ok_or_else(|| Error::key(phone_core::KeyRole::App, KeyProblem::UnknownApp(app_id.to_owned())))
     }
 
     async fn prepared(&self, app_id: &str, force: bool) -> Result<Arc<Prepared>, Error> {

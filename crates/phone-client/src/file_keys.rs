@@ -67,10 +67,10 @@ struct AppEntry {
 }
 
 fn file_error(path: &Path, why: impl std::fmt::Display) -> Error {
-    Error::KeyError {
-        role: "keyring",
-        problem: KeyProblem::ProviderFailed(format!("{}: {why}", path.display())),
-    }
+    Error::key(
+        phone_core::KeyRole::Keyring,
+        KeyProblem::ProviderFailed(format!("{}: {why}", path.display())),
+    )
 }
 
 impl FileKeys {

@@ -55,10 +55,10 @@ impl AppKeyMaterial {
             AlipayPublicKey::Rsa(k) => self.verify_keys.push(k),
             AlipayPublicKey::Sm2(k) => self.sm2_verify_keys.push(k),
             _ => {
-                return Err(Error::KeyError {
-                    role: "Alipay public",
-                    problem: phone_core::KeyProblem::WrongAlgorithm("a key kind this client cannot use yet".into()),
-                });
+                return Err(Error::key(
+                    phone_core::KeyRole::AlipayPublic,
+                    phone_core::KeyProblem::WrongAlgorithm("a key kind this client cannot use yet".into()),
+                ));
             }
         }
         Ok(self)

@@ -136,7 +136,7 @@ async fn nothing_secret_in_errors_results_debug_or_tracing() {
     ];
     let mut errors: Vec<Error> = problems
         .into_iter()
-        .map(|problem| Error::KeyError { role: "AES", problem })
+        .map(|problem| Error::key(phone_core::KeyRole::Aes, problem))
         .collect();
     for text in [
         data("aes_key.txt"),

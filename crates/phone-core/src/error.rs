@@ -39,11 +39,13 @@ pub enum ErrorKind {
     AlipayError,
     /// `no_phone`
     NoPhone,
+    /// `encrypt_failed`: only the Alipay-side tools (building envelopes) produce it.
+    EncryptFailed,
 }
 
 impl ErrorKind {
     /// Every kind, in the contract's order of checks.
-    pub const ALL: [ErrorKind; 12] = [
+    pub const ALL: [ErrorKind; 13] = [
         Self::KeyError,
         Self::PayloadTooLarge,
         Self::MalformedEnvelope,
@@ -56,6 +58,7 @@ impl ErrorKind {
         Self::MalformedPlaintext,
         Self::AlipayError,
         Self::NoPhone,
+        Self::EncryptFailed,
     ];
 
     /// The contract string, e.g. `"bad_signature"`.
@@ -73,6 +76,7 @@ impl ErrorKind {
             Self::MalformedPlaintext => "malformed_plaintext",
             Self::AlipayError => "alipay_error",
             Self::NoPhone => "no_phone",
+            Self::EncryptFailed => "encrypt_failed",
         }
     }
 }
@@ -82,6 +86,56 @@ impl fmt::Display for ErrorKind {
         f.write_str(self.as_str())
     }
 }
+
+/// Which configured key an [`Error::KeyError`] is about.
+///
+/// ```
+/// use phone_core::KeyRole;
+/// assert_eq!(KeyRole::AlipayPublic.to_string(), "Alipay public");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyRole {
+    /// The Alipay public key (支付宝公钥) or certificate that verifies signatures.
+    AlipayPublic,
+    /// The content-encryption key (接口内容加密方式): AES, or SM4 for the `SM4` type.
+    Aes,
+    /// An RSA private key (the Alipay-side tools, or one pasted where a public key belongs).
+    RsaPrivate,
+    /// A certificate (certificate mode).
+    Certificate,
+    /// The app id itself: no provider knows it.
+    App,
+    /// The key provider (a store that failed or timed out).
+    KeyProvider,
+    /// A keyring file.
+    Keyring,
+}
+
+impl KeyRole {
+    /// The role as it appears in messages, e.g. `"Alipay public"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AlipayPublic => "Alipay public",
+            Self::Aes => "AES",
+            Self::RsaPrivate => "RSA private",
+            Self::Certificate => "certificate",
+            Self::App => "app",
+            Self::KeyProvider => "key provider",
+            Self::Keyring => "keyring",
+        }
+    }
+}
+
+impl fmt::Display for KeyRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An underlying error kept as an [`Error`]'s `source()`: only errors that carry no secret
+/// (I/O, timeouts, a database driver's connection error) are attached.
+pub type ErrorSource = std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What is wrong with configured key material. Each variant has its own targeted hint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,10 +268,13 @@ pub enum Error {
     /// Configured key material cannot be used.
     #[error("{role} key: {problem}")]
     KeyError {
-        /// Which key: e.g. "Alipay public" or "AES".
-        role: &'static str,
+        /// Which key.
+        role: KeyRole,
         /// What is wrong with it.
         problem: KeyProblem,
+        /// The underlying failure (e.g. the key store's I/O error), never one holding a secret.
+        #[source]
+        source: Option<ErrorSource>,
     },
     /// The signature does not verify. Deliberately uniform: no detail that helps an attacker.
     #[error("the signature does not verify with the configured Alipay public key")]
@@ -234,6 +291,10 @@ pub enum Error {
     /// Success, but the account has no phone number bound.
     #[error("Alipay returned success but no mobile number")]
     NoPhone,
+    /// Alipay-side content encryption failed (building envelopes in tools and tests; opening
+    /// an envelope never returns it).
+    #[error("the content could not be encrypted: {0}")]
+    EncryptFailed(&'static str),
 }
 
 impl fmt::Display for KeyProblem {
@@ -244,7 +305,10 @@ impl fmt::Display for KeyProblem {
             Self::Unparsable(why) => write!(f, "not a usable key ({why})"),
             Self::WrongAlgorithm(what) => write!(f, "wrong key algorithm: {what}"),
             Self::UnsupportedSize { bits } => {
-                write!(f, "a {bits}-bit RSA key is outside the supported 1024 to 8192 bits")
+                write!(
+                    f,
+                    "a {bits}-bit RSA key is outside the accepted range of 1024 to 4096 bits"
+                )
             }
             Self::AesKeyLength { len } => {
                 write!(f, "decodes to {len} bytes; an AES key is 16, 24 or 32 bytes")
@@ -257,6 +321,35 @@ impl fmt::Display for KeyProblem {
 }
 
 impl Error {
+    /// A key error without an underlying source.
+    ///
+    /// ```
+    /// use phone_core::{Error, KeyProblem, KeyRole};
+    /// let e = Error::key(KeyRole::Aes, KeyProblem::AesKeyLength { len: 7 });
+    /// assert_eq!(e.kind(), "key_error");
+    /// ```
+    pub fn key(role: KeyRole, problem: KeyProblem) -> Self {
+        Self::KeyError {
+            role,
+            problem,
+            source: None,
+        }
+    }
+
+    /// A key error with the underlying failure kept as its `source()`; only for sources that
+    /// hold no secret.
+    pub fn key_with_source(
+        role: KeyRole,
+        problem: KeyProblem,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::KeyError {
+            role,
+            problem,
+            source: Some(std::sync::Arc::new(source)),
+        }
+    }
+
     /// Whether the failure is the server's own configuration (keys, key store) rather than
     /// the posted payload: an HTTP service answers 5xx for these.
     pub fn is_server_side(&self) -> bool {
@@ -283,6 +376,7 @@ impl Error {
             Self::MalformedPlaintext(_) => ErrorKind::MalformedPlaintext,
             Self::AlipayError(_) => ErrorKind::AlipayError,
             Self::NoPhone => ErrorKind::NoPhone,
+            Self::EncryptFailed(_) => ErrorKind::EncryptFailed,
         }
     }
 
@@ -349,6 +443,9 @@ impl Error {
             Self::NoPhone => {
                 "the user has no phone number bound to the Alipay account; they must bind one in Alipay's account settings"
             }
+            Self::EncryptFailed(_) => {
+                "check the content key's length (16, 24 or 32 bytes) and that the backend supports the encrypt type"
+            }
         })
     }
 }
@@ -399,17 +496,15 @@ mod tests {
                 "decrypt_failed",
                 "malformed_plaintext",
                 "alipay_error",
-                "no_phone"
+                "no_phone",
+                "encrypt_failed"
             ]
         );
     }
 
     #[test]
     fn aes_key_length_hint_mentions_pasted_rsa_key() {
-        let e = Error::KeyError {
-            role: "AES",
-            problem: KeyProblem::AesKeyLength { len: 1218 },
-        };
+        let e = Error::key(KeyRole::Aes, KeyProblem::AesKeyLength { len: 1218 });
         assert_eq!(e.kind(), "key_error");
         assert!(e.hint().unwrap().contains("RSA key"));
         assert!(e.to_string().contains("1218 bytes"));

@@ -31,7 +31,7 @@ pub use codes::{AlipayCode, KNOWN_CODES, hint_for};
 pub use envelope::{
     Content, DEFAULT_MAX_CONTENT_BYTES, DEFAULT_MAX_ENVELOPE_BYTES, DEFAULT_MAX_JSON_DEPTH, Envelope, ParseOptions,
 };
-pub use error::{AlipayError, Error, ErrorKind, KeyProblem};
+pub use error::{AlipayError, Error, ErrorKind, ErrorSource, KeyProblem, KeyRole};
 pub use phone::{PhoneNumber, mask_phone};
 pub use plaintext::{PhoneResponse, parse_plaintext, parse_plaintext_with};
 pub use types::{Charset, EncryptType, SignType};

@@ -109,10 +109,10 @@ impl AppKeysBuilder {
     /// Prepares the keys on any backend implementation.
     pub fn build_with(self, backend: &dyn CryptoBackend) -> Result<AppKeys, Error> {
         if self.public_keys.is_empty() && self.sm2_keys.is_empty() && !self.options.allow_unsigned {
-            return Err(Error::KeyError {
-                role: "Alipay public",
-                problem: phone_core::KeyProblem::Unparsable("no Alipay public key was given".into()),
-            });
+            return Err(Error::key(
+                phone_core::KeyRole::AlipayPublic,
+                phone_core::KeyProblem::Unparsable("no Alipay public key was given".into()),
+            ));
         }
         let mut verifiers: Vec<_> = self
             .public_keys

@@ -35,13 +35,13 @@ pub trait CryptoBackend: Send + Sync + fmt::Debug {
     /// Generates an RSA key pair (for development key sets and tests). Backends that cannot
     /// generate RSA keys (ring) say so with a `key_error`.
     fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
-        Err(Error::KeyError {
-            role: "RSA private",
-            problem: phone_core::KeyProblem::Rejected(format!(
+        Err(Error::key(
+            phone_core::KeyRole::RsaPrivate,
+            phone_core::KeyProblem::Rejected(format!(
                 "the {} backend cannot generate {bits}-bit RSA keys",
                 self.name()
             )),
-        })
+        ))
     }
 
     /// The sign types this backend verifies.
@@ -180,10 +180,10 @@ pub(crate) fn unsupported_sign(backend: &str, sign_type: SignType) -> Error {
 )]
 pub(crate) fn check_bits(bits: usize) -> Result<(), Error> {
     if !crate::keys::RSA_BITS.contains(&bits) {
-        return Err(Error::KeyError {
-            role: "RSA private",
-            problem: phone_core::KeyProblem::UnsupportedSize { bits },
-        });
+        return Err(Error::key(
+            phone_core::KeyRole::RsaPrivate,
+            phone_core::KeyProblem::UnsupportedSize { bits },
+        ));
     }
     Ok(())
 }

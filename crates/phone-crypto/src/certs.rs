@@ -51,10 +51,7 @@ impl CertInfo {
 }
 
 fn cert_error(why: impl Into<String>) -> Error {
-    Error::KeyError {
-        role: "certificate",
-        problem: KeyProblem::Unparsable(why.into()),
-    }
+    Error::key(phone_core::KeyRole::Certificate, KeyProblem::Unparsable(why.into()))
 }
 
 /// Splits PEM text into the DER of each `CERTIFICATE` block; DER input is one certificate.

@@ -12,7 +12,7 @@ use base64::Engine as _;
 use base64::alphabet::STANDARD;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use der::{Decode, Encode};
-use phone_core::{Error, KeyProblem};
+use phone_core::{Error, KeyProblem, KeyRole};
 use zeroize::Zeroizing;
 
 /// Key text is base64 with lenient padding; the key itself is validated by DER parsing.
@@ -29,12 +29,12 @@ const OID_SM2: &str = "1.2.156.10197.1.301";
 /// The RSA modulus sizes this SDK accepts, on every backend alike.
 pub const RSA_BITS: std::ops::RangeInclusive<usize> = 1024..=4096;
 
-const ROLE_PUBLIC: &str = "Alipay public";
-const ROLE_PRIVATE: &str = "RSA private";
-const ROLE_AES: &str = "AES";
+const ROLE_PUBLIC: KeyRole = KeyRole::AlipayPublic;
+const ROLE_PRIVATE: KeyRole = KeyRole::RsaPrivate;
+const ROLE_AES: KeyRole = KeyRole::Aes;
 
-fn key_error(role: &'static str, problem: KeyProblem) -> Error {
-    Error::KeyError { role, problem }
+fn key_error(role: KeyRole, problem: KeyProblem) -> Error {
+    Error::key(role, problem)
 }
 
 /// The format a public key arrived in (what `doctor` reports).
@@ -97,7 +97,7 @@ struct Pem {
 
 /// Decodes key text: PEM (first block, lenient about line lengths and spacing) or bare base64.
 /// Returns `None` as the label for bare base64.
-fn decode_text(text: &str, role: &'static str) -> Result<(Option<String>, Zeroizing<Vec<u8>>), Error> {
+fn decode_text(text: &str, role: KeyRole) -> Result<(Option<String>, Zeroizing<Vec<u8>>), Error> {
     let text = text.trim().replace("\\n", "\n").replace("\\r", "");
     if let Some(pem) = parse_pem(&text, role)? {
         return Ok((Some(pem.label), pem.der));
@@ -112,7 +112,7 @@ fn decode_text(text: &str, role: &'static str) -> Result<(Option<String>, Zeroiz
     Ok((None, Zeroizing::new(der)))
 }
 
-fn parse_pem(text: &str, role: &'static str) -> Result<Option<Pem>, Error> {
+fn parse_pem(text: &str, role: KeyRole) -> Result<Option<Pem>, Error> {
     let Some(begin) = text.find("-----BEGIN ") else {
         return Ok(None);
     };

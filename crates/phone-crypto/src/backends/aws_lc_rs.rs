@@ -101,9 +101,11 @@ impl EnvelopeSigner for AwsLcSigner {
                 message,
                 &mut sig,
             )
-            .map_err(|_| Error::KeyError {
-                role: "RSA private",
-                problem: KeyProblem::Rejected("aws-lc-rs could not sign".into()),
+            .map_err(|_| {
+                Error::key(
+                    phone_core::KeyRole::RsaPrivate,
+                    KeyProblem::Rejected("aws-lc-rs could not sign".into()),
+                )
             })?;
         Ok(sig)
     }
@@ -113,11 +115,8 @@ impl EnvelopeSigner for AwsLcSigner {
     }
 }
 
-fn rejected(role: &'static str, why: impl std::fmt::Display) -> Error {
-    Error::KeyError {
-        role,
-        problem: KeyProblem::Rejected(format!("aws-lc-rs: {why}")),
-    }
+fn rejected(role: phone_core::KeyRole, why: impl std::fmt::Display) -> Error {
+    Error::key(role, KeyProblem::Rejected(format!("aws-lc-rs: {why}")))
 }
 
 impl CryptoBackend for AwsLcBackend {
@@ -128,9 +127,9 @@ impl CryptoBackend for AwsLcBackend {
     fn prepare_verifier(&self, key: &RsaPublicKeyDer) -> Result<Box<dyn SignatureVerifier>, Error> {
         let der = key.pkcs1_der();
         let sha1 = ParsedPublicKey::new(&signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY, der)
-            .map_err(|e| rejected("Alipay public", e))?;
+            .map_err(|e| rejected(phone_core::KeyRole::AlipayPublic, e))?;
         let sha256 = ParsedPublicKey::new(&signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY, der)
-            .map_err(|e| rejected("Alipay public", e))?;
+            .map_err(|e| rejected(phone_core::KeyRole::AlipayPublic, e))?;
         Ok(Box::new(AwsLcVerifier {
             sha1,
             sha256,
@@ -144,15 +143,12 @@ impl CryptoBackend for AwsLcBackend {
             24 => &AES_192,
             32 => &AES_256,
             len => {
-                return Err(Error::KeyError {
-                    role: "AES",
-                    problem: KeyProblem::AesKeyLength { len },
-                });
+                return Err(Error::key(phone_core::KeyRole::Aes, KeyProblem::AesKeyLength { len }));
             }
         };
-        let unbound = || UnboundCipherKey::new(alg, key.as_bytes()).map_err(|e| rejected("AES", e));
-        let decrypt = DecryptingKey::cbc(unbound()?).map_err(|e| rejected("AES", e))?;
-        let encrypt = EncryptingKey::cbc(unbound()?).map_err(|e| rejected("AES", e))?;
+        let unbound = || UnboundCipherKey::new(alg, key.as_bytes()).map_err(|e| rejected(phone_core::KeyRole::Aes, e));
+        let decrypt = DecryptingKey::cbc(unbound()?).map_err(|e| rejected(phone_core::KeyRole::Aes, e))?;
+        let encrypt = EncryptingKey::cbc(unbound()?).map_err(|e| rejected(phone_core::KeyRole::Aes, e))?;
         Ok(Box::new(AwsLcCipher {
             decrypt,
             encrypt,
@@ -163,7 +159,7 @@ impl CryptoBackend for AwsLcBackend {
     fn prepare_signer(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error> {
         let pair = RsaKeyPair::from_der(key.pkcs1_der()).map_err(|e| {
             rejected(
-                "RSA private",
+                phone_core::KeyRole::RsaPrivate,
                 format!("{e} (aws-lc-rs signs with 2048-bit keys and up)"),
             )
         })?;
@@ -182,13 +178,15 @@ impl CryptoBackend for AwsLcBackend {
             4096 => aws_lc_rs::rsa::KeySize::Rsa4096,
             other => {
                 return Err(rejected(
-                    "RSA private",
+                    phone_core::KeyRole::RsaPrivate,
                     format!("generates 2048, 3072 or 4096-bit keys, not {other}"),
                 ));
             }
         };
-        let pair = RsaKeyPair::generate(size).map_err(|e| rejected("RSA private", e))?;
-        let der = pair.as_der().map_err(|e| rejected("RSA private", e))?;
+        let pair = RsaKeyPair::generate(size).map_err(|e| rejected(phone_core::KeyRole::RsaPrivate, e))?;
+        let der = pair
+            .as_der()
+            .map_err(|e| rejected(phone_core::KeyRole::RsaPrivate, e))?;
         RsaPrivateKeyDer::from_der(der.as_ref())
     }
 

@@ -132,9 +132,11 @@ impl std::fmt::Debug for OpenSslSigner {
 impl EnvelopeSigner for OpenSslSigner {
     fn sign(&self, sign_type: SignType, message: &[u8]) -> Result<Vec<u8>, Error> {
         let md = digest(sign_type)?;
-        let rejected = |e: openssl::error::ErrorStack| Error::KeyError {
-            role: "RSA private",
-            problem: KeyProblem::Rejected(format!("openssl: {e}")),
+        let rejected = |e: openssl::error::ErrorStack| {
+            Error::key(
+                phone_core::KeyRole::RsaPrivate,
+                KeyProblem::Rejected(format!("openssl: {e}")),
+            )
         };
         let mut signer = Signer::new(md, &self.key).map_err(rejected)?;
         signer.sign_oneshot_to_vec(message).map_err(rejected)
@@ -151,9 +153,11 @@ impl CryptoBackend for OpenSslBackend {
     }
 
     fn prepare_verifier(&self, key: &RsaPublicKeyDer) -> Result<Box<dyn SignatureVerifier>, Error> {
-        let rejected = |e: openssl::error::ErrorStack| Error::KeyError {
-            role: "Alipay public",
-            problem: KeyProblem::Rejected(format!("openssl: {e}")),
+        let rejected = |e: openssl::error::ErrorStack| {
+            Error::key(
+                phone_core::KeyRole::AlipayPublic,
+                KeyProblem::Rejected(format!("openssl: {e}")),
+            )
         };
         let rsa = Rsa::public_key_from_der_pkcs1(key.pkcs1_der()).map_err(rejected)?;
         let key_obj = PKey::from_rsa(rsa).map_err(rejected)?;
@@ -170,10 +174,7 @@ impl CryptoBackend for OpenSslBackend {
             24 => (Cipher::aes_192_cbc(), Evp::aes_192_cbc()),
             32 => (Cipher::aes_256_cbc(), Evp::aes_256_cbc()),
             len => {
-                return Err(Error::KeyError {
-                    role: "AES",
-                    problem: KeyProblem::AesKeyLength { len },
-                });
+                return Err(Error::key(phone_core::KeyRole::Aes, KeyProblem::AesKeyLength { len }));
             }
         };
         Ok(Box::new(OpenSslCipher {
@@ -186,9 +187,11 @@ impl CryptoBackend for OpenSslBackend {
 
     fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
         check_bits(bits)?;
-        let failed = |e: openssl::error::ErrorStack| Error::KeyError {
-            role: "RSA private",
-            problem: KeyProblem::Rejected(format!("openssl: {e}")),
+        let failed = |e: openssl::error::ErrorStack| {
+            Error::key(
+                phone_core::KeyRole::RsaPrivate,
+                KeyProblem::Rejected(format!("openssl: {e}")),
+            )
         };
         let der = Zeroizing::new(
             Rsa::generate(bits as u32)
@@ -200,9 +203,11 @@ impl CryptoBackend for OpenSslBackend {
     }
 
     fn prepare_signer(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error> {
-        let rejected = |e: openssl::error::ErrorStack| Error::KeyError {
-            role: "RSA private",
-            problem: KeyProblem::Rejected(format!("openssl: {e}")),
+        let rejected = |e: openssl::error::ErrorStack| {
+            Error::key(
+                phone_core::KeyRole::RsaPrivate,
+                KeyProblem::Rejected(format!("openssl: {e}")),
+            )
         };
         let rsa = Rsa::private_key_from_der(key.pkcs1_der()).map_err(rejected)?;
         let pkey = PKey::from_rsa(rsa).map_err(rejected)?;

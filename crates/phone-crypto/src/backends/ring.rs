@@ -70,9 +70,11 @@ impl EnvelopeSigner for RingSigner {
                 message,
                 &mut sig,
             )
-            .map_err(|_| Error::KeyError {
-                role: "RSA private",
-                problem: KeyProblem::Rejected("ring could not sign".into()),
+            .map_err(|_| {
+                Error::key(
+                    phone_core::KeyRole::RsaPrivate,
+                    KeyProblem::Rejected("ring could not sign".into()),
+                )
             })?;
         Ok(sig)
     }
@@ -100,9 +102,11 @@ impl CryptoBackend for RingBackend {
     }
 
     fn prepare_signer(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error> {
-        let pair = signature::RsaKeyPair::from_der(key.pkcs1_der()).map_err(|e| Error::KeyError {
-            role: "RSA private",
-            problem: KeyProblem::Rejected(format!("ring: {e} (ring signs with 2048-bit keys and up)")),
+        let pair = signature::RsaKeyPair::from_der(key.pkcs1_der()).map_err(|e| {
+            Error::key(
+                phone_core::KeyRole::RsaPrivate,
+                KeyProblem::Rejected(format!("ring: {e} (ring signs with 2048-bit keys and up)")),
+            )
         })?;
         Ok(Box::new(RingSigner {
             pair,

@@ -142,9 +142,11 @@ impl EnvelopeSigner for RustCryptoSigner {
             SignType::Rsa2 => self.sha256.try_sign(message),
             other => return Err(unsupported_sign("rustcrypto", other)),
         };
-        sig.map(|s| s.to_vec()).map_err(|_| Error::KeyError {
-            role: "RSA private",
-            problem: KeyProblem::Rejected("rsa could not sign".into()),
+        sig.map(|s| s.to_vec()).map_err(|_| {
+            Error::key(
+                phone_core::KeyRole::RsaPrivate,
+                KeyProblem::Rejected("rsa could not sign".into()),
+            )
         })
     }
 
@@ -159,9 +161,11 @@ impl CryptoBackend for RustCryptoBackend {
     }
 
     fn prepare_verifier(&self, key: &RsaPublicKeyDer) -> Result<Box<dyn SignatureVerifier>, Error> {
-        let public = rsa::PublicKey::from_pkcs1_der(key.pkcs1_der()).map_err(|e| Error::KeyError {
-            role: "Alipay public",
-            problem: KeyProblem::Rejected(format!("rsa: {e}")),
+        let public = rsa::PublicKey::from_pkcs1_der(key.pkcs1_der()).map_err(|e| {
+            Error::key(
+                phone_core::KeyRole::AlipayPublic,
+                KeyProblem::Rejected(format!("rsa: {e}")),
+            )
         })?;
         Ok(Box::new(RustCryptoVerifier {
             sha1: VerifyingKey::new(public.clone()),
@@ -176,10 +180,7 @@ impl CryptoBackend for RustCryptoBackend {
         let sm4 = (key.len() == 16)
             .then(|| Sm4Gcm::new_from_slice(key.as_bytes()))
             .transpose()
-            .map_err(|_| Error::KeyError {
-                role: "AES",
-                problem: KeyProblem::AesKeyLength { len: key.len() },
-            })?;
+            .map_err(|_| Error::key(phone_core::KeyRole::Aes, KeyProblem::AesKeyLength { len: key.len() }))?;
         Ok(Box::new(RustCryptoContent {
             aes: RustCryptoCipher::new(key)?,
             sm4,
@@ -187,9 +188,11 @@ impl CryptoBackend for RustCryptoBackend {
     }
 
     fn prepare_sm2_verifier(&self, key: &Sm2PublicKeyDer) -> Result<Box<dyn SignatureVerifier>, Error> {
-        let vk = sm2::dsa::VerifyingKey::from_sec1_bytes(SM2_USER_ID, key.point()).map_err(|_| Error::KeyError {
-            role: "Alipay public",
-            problem: KeyProblem::Rejected("sm2: not a point on sm2p256v1".into()),
+        let vk = sm2::dsa::VerifyingKey::from_sec1_bytes(SM2_USER_ID, key.point()).map_err(|_| {
+            Error::key(
+                phone_core::KeyRole::AlipayPublic,
+                KeyProblem::Rejected("sm2: not a point on sm2p256v1".into()),
+            )
         })?;
         Ok(Box::new(RustCryptoSm2 { vk }))
     }
@@ -205,19 +208,18 @@ impl CryptoBackend for RustCryptoBackend {
     fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
         use rsa::pkcs1::EncodeRsaPrivateKey;
         check_bits(bits)?;
-        let failed = |why: String| Error::KeyError {
-            role: "RSA private",
-            problem: KeyProblem::Rejected(why),
-        };
+        let failed = |why: String| Error::key(phone_core::KeyRole::RsaPrivate, KeyProblem::Rejected(why));
         let key = rsa::PrivateKey::new(&mut getrandom::SysRng, bits).map_err(|e| failed(format!("rsa: {e}")))?;
         let der = key.to_pkcs1_der().map_err(|e| failed(format!("rsa: {e}")))?;
         RsaPrivateKeyDer::from_der(der.as_bytes())
     }
 
     fn prepare_signer(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error> {
-        let private = rsa::PrivateKey::from_pkcs1_der(key.pkcs1_der()).map_err(|e| Error::KeyError {
-            role: "RSA private",
-            problem: KeyProblem::Rejected(format!("rsa: {e}")),
+        let private = rsa::PrivateKey::from_pkcs1_der(key.pkcs1_der()).map_err(|e| {
+            Error::key(
+                phone_core::KeyRole::RsaPrivate,
+                KeyProblem::Rejected(format!("rsa: {e}")),
+            )
         })?;
         Ok(Box::new(RustCryptoSigner {
             sha1: SigningKey::new(private.clone()),

@@ -26,10 +26,7 @@ impl std::fmt::Debug for RustCryptoCipher {
 impl RustCryptoCipher {
     pub(crate) fn new(key: &AesKey) -> Result<Self, Error> {
         let bytes = key.as_bytes();
-        let rejected = || Error::KeyError {
-            role: "AES",
-            problem: KeyProblem::AesKeyLength { len: bytes.len() },
-        };
+        let rejected = || Error::key(phone_core::KeyRole::Aes, KeyProblem::AesKeyLength { len: bytes.len() });
         Ok(match bytes.len() {
             16 => Self::Aes128(aes::Aes128::new_from_slice(bytes).map_err(|_| rejected())?),
             24 => Self::Aes192(aes::Aes192::new_from_slice(bytes).map_err(|_| rejected())?),
