@@ -20,6 +20,8 @@ const RETRY: &str = "a transient error on Alipay's side: retry later";
 const NO_SIGN_TYPE: &str = "the app has no default signing type: set the signing key (接口加签方式) and the application gateway in the console and save the keys again; in ISV mode pass protocols.isvAppId. The user must authorise again afterwards";
 const NO_ENCRYPT_KEY: &str =
     "no content-encryption key (接口内容加密方式) is configured in the console; in ISV mode isvAppId is missing";
+const NO_SIGNATURE: &str =
+    "the request to Alipay carried no signature: set the signing method (接口加签方式) in the console";
 const BAD_ENCRYPT: &str = "the AES key is misconfigured: set it again in the console's development settings";
 const AUTH: &str = "the user has not authorised: call my.getPhoneNumber only after the <button open-type=\"getAuthorize\" scope=\"phoneNumber\"> tap, in onGetAuthorize; the authorisation may also have expired";
 const PERMISSIONS: &str =
@@ -53,7 +55,7 @@ pub const KNOWN_CODES: &[AlipayCode] = &[
         code: "40001",
         msg: "Missing Required Arguments",
         sub_code: Some("isv.missing-default-signature-type"),
-        sub_msg: Some("缺少默认签名类型"),
+        sub_msg: Some("应用未设置默认签名类型"),
         hint: NO_SIGN_TYPE,
     },
     AlipayCode {
@@ -68,7 +70,7 @@ pub const KNOWN_CODES: &[AlipayCode] = &[
         msg: "Missing Required Arguments",
         sub_code: Some("isv.missing-signature"),
         sub_msg: Some("缺少签名参数"),
-        hint: NO_SIGN_TYPE,
+        hint: NO_SIGNATURE,
     },
     AlipayCode {
         code: "40001",
@@ -83,6 +85,13 @@ pub const KNOWN_CODES: &[AlipayCode] = &[
         sub_code: Some("isv.invalid-encrypt"),
         sub_msg: Some("加密异常"),
         hint: BAD_ENCRYPT,
+    },
+    AlipayCode {
+        code: "40002",
+        msg: "Invalid Arguments",
+        sub_code: Some("isv.invalid-app-id"),
+        sub_msg: Some("无效的AppID参数"),
+        hint: "the app id is wrong or the app is not online",
     },
     AlipayCode {
         code: "40002",
@@ -163,6 +172,60 @@ mod tests {
         );
         assert_eq!(hint_for("40003", Some("isv.invalid-auth-relations")), Some(AUTH));
         assert_eq!(hint_for("10000", None), None);
+    }
+
+    #[test]
+    fn the_missing_default_signature_type_sub_msg_is_alipays_text() {
+        let c = AlipayCode::lookup("40001", Some("isv.missing-default-signature-type")).unwrap();
+        assert_eq!(c.sub_msg, Some("应用未设置默认签名类型"));
+        assert_eq!(c.msg, "Missing Required Arguments");
+        assert_eq!(c.hint, NO_SIGN_TYPE);
+    }
+
+    #[test]
+    fn the_table_has_every_documented_sub_code_once_with_its_own_fix() {
+        // spec/PROTOCOL.md section 3, with Alipay's subMsg.
+        let documented = [
+            ("20000", "aop.unknow-error", "系统繁忙"),
+            ("20000", "isp.unknow-error", "系统繁忙"),
+            ("40001", "isv.missing-default-signature-type", "应用未设置默认签名类型"),
+            ("40001", "isv.missing-encrypt-key", "缺少加密密钥"),
+            ("40001", "isv.missing-signature", "缺少签名参数"),
+            ("40002", "isv.invalid-encrypt", "加密异常"),
+            ("40002", "isv.invalid-app-id", "无效的AppID参数"),
+            ("40003", "isv.invalid-auth-relations", "无效的授权关系"),
+            ("40006", "isv.insufficient-isv-permissions", "ISV权限不足"),
+        ];
+        for (code, sub_code, sub_msg) in documented {
+            let found: Vec<_> = KNOWN_CODES
+                .iter()
+                .filter(|c| c.code == code && c.sub_code == Some(sub_code))
+                .collect();
+            assert_eq!(found.len(), 1, "{code} {sub_code}");
+            assert_eq!(found[0].sub_msg, Some(sub_msg), "{code} {sub_code}");
+        }
+        assert_eq!(
+            KNOWN_CODES.iter().filter(|c| c.sub_code.is_some()).count(),
+            documented.len()
+        );
+        // Every code keeps a code-level fallback.
+        for c in KNOWN_CODES {
+            assert!(
+                KNOWN_CODES.iter().any(|f| f.code == c.code && f.sub_code.is_none()),
+                "{}",
+                c.code
+            );
+        }
+        assert_eq!(hint_for("40001", Some("isv.missing-signature")), Some(NO_SIGNATURE));
+        assert_eq!(
+            hint_for("40002", Some("isv.invalid-app-id")),
+            Some("the app id is wrong or the app is not online")
+        );
+        // The first specific entry per code (what `forge --code` fills in) is unchanged.
+        assert_eq!(
+            AlipayCode::lookup("40002", None).unwrap().sub_code,
+            Some("isv.invalid-encrypt")
+        );
     }
 
     #[test]

@@ -128,6 +128,9 @@ impl fmt::Debug for Content<'_> {
 #[derive(Clone)]
 pub struct Envelope<'a> {
     content: Content<'a>,
+    /// The raw posted text of an encrypted `response`, quotes included, when it differs from
+    /// the decoded value (a JSON escape); see [`Envelope::raw_signed_content`].
+    raw_response: Option<&'a str>,
     sign: Option<Cow<'a, str>>,
     sign_type: SignType,
     encrypt_type: EncryptType,
@@ -139,6 +142,7 @@ impl fmt::Debug for Envelope<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Envelope")
             .field("content", &self.content)
+            .field("escaped_response", &self.raw_response.is_some())
             .field("signed", &self.sign.is_some())
             .field("sign_type", &self.sign_type)
             .field("encrypt_type", &self.encrypt_type)
@@ -181,15 +185,18 @@ fn string_field<'a>(raw: Option<&'a RawValue>, field: &str) -> Result<Option<Cow
     Ok(Some(value).filter(|v| !v.is_empty()))
 }
 
-/// What parsing yields before the types are checked: content, sign, sign_type, encrypt_type,
-/// charset.
-type Fields<'a> = (
-    Content<'a>,
-    Option<Cow<'a, str>>,
-    Option<Cow<'a, str>>,
-    Option<Cow<'a, str>>,
-    Option<Cow<'a, str>>,
-);
+/// What parsing yields before the types are checked. Both parser paths build it, and the unit
+/// tests compare the two field by field.
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct Fields<'a> {
+    content: Content<'a>,
+    /// See [`Envelope::raw_signed_content`].
+    raw_response: Option<&'a str>,
+    sign: Option<Cow<'a, str>>,
+    sign_type: Option<Cow<'a, str>>,
+    encrypt_type: Option<Cow<'a, str>>,
+    charset: Option<Cow<'a, str>>,
+}
 
 const FIELD_NAMES: [&str; 5] = ["response", "sign", "sign_type", "encrypt_type", "charset"];
 
@@ -214,10 +221,24 @@ impl<'a> Envelope<'a> {
                 opts.max_json_depth
             )));
         }
-        let (content, sign, sign_type, encrypt_type, charset) = match fast_fields(body) {
+        let fields = match fast_fields(body) {
             Some(fields) => Self::from_fast(fields)?,
             None => Self::from_serde(body)?,
         };
+        Self::check(fields, opts)
+    }
+
+    /// The checks after the JSON shape, in the contract's order: signature presence, sign
+    /// type, encrypt type, charset.
+    fn check(fields: Fields<'a>, opts: &ParseOptions) -> Result<Self, Error> {
+        let Fields {
+            content,
+            raw_response,
+            sign,
+            sign_type,
+            encrypt_type,
+            charset,
+        } = fields;
         if sign.is_none() && !opts.allow_unsigned {
             return Err(Error::MissingSignature);
         }
@@ -226,6 +247,7 @@ impl<'a> Envelope<'a> {
         let charset = charset.map_or(Ok(Charset::default()), |c| Charset::parse(&c))?;
         Ok(Self {
             content,
+            raw_response,
             sign,
             sign_type,
             encrypt_type,
@@ -235,21 +257,26 @@ impl<'a> Envelope<'a> {
     }
 
     /// The general path: any valid JSON, through serde_json with raw slices.
-    #[allow(clippy::type_complexity)]
     fn from_serde(body: &'a str) -> Result<Fields<'a>, Error> {
         let raw: RawEnvelope<'a> =
             serde_json::from_str(body).map_err(|e| Error::MalformedEnvelope(describe(&e, "the envelope")))?;
         let response = raw
             .response
             .ok_or_else(|| Error::MalformedEnvelope("`response` is missing".into()))?;
-        let content = match response.get().as_bytes().first() {
-            Some(b'{') => Content::PlainObject(response.get()),
+        let text = response.get();
+        let mut raw_response = None;
+        let content = match text.as_bytes().first() {
+            Some(b'{') => Content::PlainObject(text),
             Some(b'"') => {
                 let value = string_field(Some(response), "response")?
                     .ok_or_else(|| Error::MalformedEnvelope("`response` is empty".into()))?;
                 if value.starts_with('{') {
                     Content::PlainString(value)
                 } else {
+                    // `text` is a validated JSON string: its quotes are its first and last bytes.
+                    if text[1..text.len() - 1] != *value {
+                        raw_response = Some(text);
+                    }
                     Content::Encrypted(value)
                 }
             }
@@ -259,13 +286,14 @@ impl<'a> Envelope<'a> {
                 ));
             }
         };
-        Ok((
+        Ok(Fields {
             content,
-            string_field(raw.sign, "sign")?,
-            string_field(raw.sign_type, "sign_type")?,
-            string_field(raw.encrypt_type, "encrypt_type")?,
-            string_field(raw.charset, "charset")?,
-        ))
+            raw_response,
+            sign: string_field(raw.sign, "sign")?,
+            sign_type: string_field(raw.sign_type, "sign_type")?,
+            encrypt_type: string_field(raw.encrypt_type, "encrypt_type")?,
+            charset: string_field(raw.charset, "charset")?,
+        })
     }
 
     /// The canonical shape Alipay sends: the fields as unescaped strings.
@@ -280,7 +308,16 @@ impl<'a> Envelope<'a> {
             Content::Encrypted(Cow::Borrowed(response))
         };
         let s = |v: Option<&'a str>| v.filter(|v| !v.is_empty()).map(Cow::Borrowed);
-        Ok((content, s(f[1]), s(f[2]), s(f[3]), s(f[4])))
+        Ok(Fields {
+            content,
+            // The fast path takes only strings without escapes, so the raw text between the
+            // quotes is the decoded value itself: there is no other form to try.
+            raw_response: None,
+            sign: s(f[1]),
+            sign_type: s(f[2]),
+            encrypt_type: s(f[3]),
+            charset: s(f[4]),
+        })
     }
 
     /// Parses posted bytes, which must be UTF-8.
@@ -332,7 +369,8 @@ impl<'a> Envelope<'a> {
     }
 
     /// The exact bytes Alipay signed: encrypted content wrapped in double quotes, a plain
-    /// string as is, a plain object as its raw posted text. Never re-serialised.
+    /// string as is, a plain object as its raw posted text. Never re-serialised. When these
+    /// bytes do not verify, [`Envelope::raw_signed_content`] gives the one other form to try.
     pub fn signed_content(&self) -> Cow<'_, [u8]> {
         match &self.content {
             Content::Encrypted(value) => {
@@ -345,6 +383,35 @@ impl<'a> Envelope<'a> {
             Content::PlainString(value) => Cow::Borrowed(value.as_bytes()),
             Content::PlainObject(raw) => Cow::Borrowed(raw.as_bytes()),
         }
+    }
+
+    /// The other bytes Alipay may have signed, to try only when [`Envelope::signed_content`]
+    /// does not verify: the raw text of an encrypted `response` exactly as posted, its two
+    /// surrounding double quotes included, when that text differs from the decoded value
+    /// because of a JSON escape (`\/`, `\u0041`, ...). `None` otherwise, so the usual envelope
+    /// costs a single verify (`spec/PROTOCOL.md` section 0, step 3).
+    ///
+    /// Base64 contains `/`, which Java and JavaScript serialisers may escape as `\/`; the
+    /// official Java SDK verifies this raw text first, then the unescaped one, so both forms
+    /// occur. Plain content never has an alternative: a plain object is already signed as
+    /// its raw text, and the protocol signs a plain string as its decoded value without
+    /// quotes and defines no second form for it (its raw text escapes every inner `"`, so it
+    /// would differ on every envelope and make each failed check pay a useless second
+    /// verify). The bytes borrow from the posted text: nothing is allocated.
+    ///
+    /// ```
+    /// use phone_core::{Envelope, ParseOptions};
+    /// let opts = ParseOptions::default();
+    /// let env = Envelope::parse(r#"{"response":"ab\/cd==","sign":"c2ln"}"#, &opts)?;
+    /// assert_eq!(&*env.signed_content(), br#""ab/cd==""#);
+    /// assert_eq!(env.raw_signed_content(), Some(&br#""ab\/cd==""#[..]));
+    /// // Without an escape there is nothing else to try.
+    /// let env = Envelope::parse(r#"{"response":"ab/cd==","sign":"c2ln"}"#, &opts)?;
+    /// assert_eq!(env.raw_signed_content(), None);
+    /// # Ok::<(), phone_core::Error>(())
+    /// ```
+    pub fn raw_signed_content(&self) -> Option<&'a [u8]> {
+        self.raw_response.map(str::as_bytes)
     }
 
     /// The signature, strictly base64-decoded; `None` when the envelope is unsigned.
@@ -470,6 +537,28 @@ mod tests {
         assert_eq!(env.decode_ciphertext().unwrap_err().kind(), "bad_base64");
     }
 
+    /// What `parse` made of a body, public view: content, alternative signed bytes, signature
+    /// and types.
+    type View<'a> = (
+        Content<'a>,
+        Option<&'a [u8]>,
+        Option<String>,
+        SignType,
+        EncryptType,
+        Charset,
+    );
+
+    fn view<'a>(env: &Envelope<'a>) -> View<'a> {
+        (
+            env.content().clone(),
+            env.raw_signed_content(),
+            env.sign.as_deref().map(str::to_owned),
+            env.sign_type(),
+            env.encrypt_type(),
+            env.charset(),
+        )
+    }
+
     #[test]
     fn fast_and_general_paths_agree() {
         let bodies = [
@@ -484,25 +573,81 @@ mod tests {
             r#"{"response":"QUJD","sign":"c2ln"} x"#,
             r#"{"response":"QUJD","sign":"c2ln",}"#,
             r#"{"response":"QUJD" "sign":"c2ln"}"#,
+            r#"{"response":"ab/cd==","sign":"c2ln"}"#,
+            // These take the general path (escapes, an object): compared with `parse` below.
+            r#"{"response":"ab\/cd==","sign":"c2ln"}"#,
+            r#"{"response":"ab\u0041cd==","sign":"c2\/ln"}"#,
+            r#"{"response":"{\"code\":\"10000\"}","sign":"c2ln"}"#,
+            r#"{"response":{"code":"10000","x":"a\/b"},"sign":"c2ln"}"#,
         ];
         let opts = ParseOptions::default();
+        let mut fast_taken = 0;
         for body in bodies {
-            let general = Envelope::from_serde(body).map(|_| ());
-            let via_parse = Envelope::parse(body, &opts)
-                .map(|e| format!("{e:?}"))
-                .map_err(|e| e.to_string());
-            match fast_fields(body) {
-                Some(f) => {
-                    let fast = Envelope::from_fast(f).map(|_| ()).map_err(|e| e.to_string());
-                    assert_eq!(fast, general.map_err(|e| e.to_string()), "{body}");
-                }
-                None => assert!(via_parse.is_err() || general.is_ok(), "{body}"),
+            let general = Envelope::from_serde(body).map_err(|e| e.to_string());
+            if let Some(f) = fast_fields(body) {
+                // Full values, the alternative signed bytes included.
+                let fast = Envelope::from_fast(f).map_err(|e| e.to_string());
+                assert_eq!(fast, general, "{body}");
+                fast_taken += 1;
             }
+            // `parse`, whichever path it took, agrees with the general path end to end.
+            let reference = Envelope::from_serde(body).and_then(|f| Envelope::check(f, &opts));
+            let got = Envelope::parse(body, &opts);
+            assert_eq!(
+                got.as_ref().map(view).map_err(ToString::to_string),
+                reference.as_ref().map(view).map_err(ToString::to_string),
+                "{body}"
+            );
         }
+        // The first seven bodies and the unescaped `ab/cd==` are canonical.
+        assert_eq!(fast_taken, 8);
         // Control characters and escapes always take the general path.
         assert!(fast_fields("{\"response\":\"a\\/b\",\"sign\":\"c2ln\"}").is_none());
         assert!(fast_fields("{\"response\":\"a\u{1}b\",\"sign\":\"c2ln\"}").is_none());
         assert!(fast_fields(r#"{"response":"QUJD","sign":"c2ln","extra":"x"}"#).is_none());
+    }
+
+    #[test]
+    fn an_escaped_slash_offers_the_raw_text_as_the_other_signed_bytes() {
+        let body = r#"{"response":"ab\/cd==","sign":"c2ln"}"#;
+        assert!(fast_fields(body).is_none(), "an escape takes the general path");
+        let env = parse(body).unwrap();
+        assert_eq!(env.content(), &Content::Encrypted(Cow::Borrowed("ab/cd==")));
+        assert_eq!(&*env.signed_content(), br#""ab/cd==""#);
+        let raw = env.raw_signed_content().unwrap();
+        assert_eq!(raw, br#""ab\/cd==""#);
+        // Borrowed from the posted text, not copied.
+        assert!(body.as_bytes().as_ptr_range().contains(&raw.as_ptr()));
+        // The same content without the escape, through the fast path: nothing else to try.
+        let plain = r#"{"response":"ab/cd==","sign":"c2ln"}"#;
+        assert!(fast_fields(plain).is_some());
+        let env = parse(plain).unwrap();
+        assert_eq!(&*env.signed_content(), br#""ab/cd==""#);
+        assert_eq!(env.raw_signed_content(), None);
+    }
+
+    #[test]
+    fn a_unicode_escape_offers_the_raw_text_as_the_other_signed_bytes() {
+        let env = parse(r#"{"response":"ab\u0041cd\u003d=","sign":"c2ln"}"#).unwrap();
+        assert_eq!(&*env.signed_content(), br#""abAcd==""#);
+        assert_eq!(env.raw_signed_content(), Some(&br#""ab\u0041cd\u003d=""#[..]));
+        // Spacing around the value is not part of it.
+        let env = parse("{ \"response\" :  \"a\\/b=\" , \"sign\":\"c2ln\"}").unwrap();
+        assert_eq!(env.raw_signed_content(), Some(&b"\"a\\/b=\""[..]));
+    }
+
+    #[test]
+    fn without_an_escape_or_with_plain_content_there_is_no_other_form() {
+        for body in [
+            r#"{"response":"QUJD","sign":"c2ln"}"#,
+            " {\"sign\" : \"c2\\/ln\" , \"response\" : \"QUJD\" } ",
+            r#"{"response":"QUJD","sign":"c2ln","sign_type":"RSA\u0032"}"#,
+            r#"{"response":"{\"code\":\"10000\",\"x\":\"a\/b\"}","sign":"c2ln"}"#,
+            r#"{"response":"\u007b\"code\":\"10000\"}","sign":"c2ln"}"#,
+            r#"{"response":{"code":"10000","x":"a\/b"},"sign":"c2ln"}"#,
+        ] {
+            assert_eq!(parse(body).unwrap().raw_signed_content(), None, "{body}");
+        }
     }
 
     #[test]
