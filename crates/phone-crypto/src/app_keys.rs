@@ -1,17 +1,77 @@
 //! One app's prepared keys: what a service keeps in memory and reuses for every payload.
 
-use phone_core::{Envelope, Error, ParseOptions, PhoneNumber};
+use std::sync::Arc;
 
-use crate::backend::{ContentCipher, CryptoBackend, SignatureVerifier};
-use crate::keys::{AesKey, AlipayPublicKey, RsaPublicKeyDer, Sm2PublicKeyDer};
-use crate::open::{Opened, open_envelope};
+use phone_core::{Envelope, Error, KeyProblem, KeyRole, ParseOptions, PhoneNumber, SignType};
+
+use crate::backend::{ContentCipher, SignatureVerifier};
+use crate::capabilities::{Capabilities, ContentAlgorithm, SignAlgorithm};
+use crate::keys::{AesKey, AlipayPublicKey, RsaPublicKeyDer};
+use crate::open::{Opened, open_prepared};
+use crate::pool::KeyPool;
 use crate::selection::Backend;
 
-/// The prepared keys of one app: Alipay public key(s) and AES key(s) loaded once into
-/// backend-native objects, plus the envelope limits.
+/// A set of sign types an app accepts (pinning).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub(crate) struct SignTypeSet(u8);
+
+impl SignTypeSet {
+    fn bit(t: SignType) -> u8 {
+        match t {
+            SignType::Rsa => 1,
+            SignType::Rsa2 => 2,
+            SignType::Sm2 => 4,
+            _ => 0,
+        }
+    }
+
+    pub(crate) fn from_types(types: &[SignType]) -> Self {
+        Self(types.iter().fold(0, |acc, t| acc | Self::bit(*t)))
+    }
+
+    pub(crate) fn contains(self, t: SignType) -> bool {
+        self.0 & Self::bit(t) != 0
+    }
+
+    fn names(self) -> String {
+        [SignType::Rsa, SignType::Rsa2, SignType::Sm2]
+            .into_iter()
+            .filter(|t| self.contains(*t))
+            .map(SignType::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A prepared Alipay public key and its algorithm.
+#[derive(Debug, Clone)]
+pub(crate) struct PreparedVerifier {
+    pub(crate) algorithm: SignAlgorithm,
+    pub(crate) key: Arc<dyn SignatureVerifier>,
+}
+
+/// One content key prepared for each algorithm the backend has and the key fits.
+#[derive(Debug, Clone)]
+pub(crate) struct PreparedContentKey {
+    pub(crate) aes_cbc: Option<Arc<dyn ContentCipher>>,
+    pub(crate) sm4_gcm: Option<Arc<dyn ContentCipher>>,
+}
+
+impl PreparedContentKey {
+    pub(crate) fn get(&self, algorithm: ContentAlgorithm) -> Option<&dyn ContentCipher> {
+        match algorithm {
+            ContentAlgorithm::AesCbc => self.aes_cbc.as_deref(),
+            ContentAlgorithm::Sm4Gcm => self.sm4_gcm.as_deref(),
+        }
+    }
+}
+
+/// The prepared keys of one app: Alipay public key(s) and content key(s) loaded once into
+/// backend-native objects, the sign types the app accepts, and the envelope limits.
 ///
-/// Several keys of each kind support rotation: any listed verifying key may verify, and AES
-/// keys are tried in order after the signature verified.
+/// This is the one place keys are prepared. Several keys of each kind support rotation: any
+/// listed verifying key may verify, and content keys are tried in order after the signature
+/// verified. Built through a [`KeyPool`], identical keys of different apps are prepared once.
 ///
 /// ```
 /// use phone_crypto::{AppKeys, Backend};
@@ -26,10 +86,12 @@ use crate::selection::Backend;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct AppKeys {
-    verifiers: Vec<Box<dyn SignatureVerifier>>,
-    ciphers: Vec<Box<dyn ContentCipher>>,
-    backend: &'static str,
-    options: ParseOptions,
+    pub(crate) verifiers: Box<[PreparedVerifier]>,
+    pub(crate) content_keys: Box<[PreparedContentKey]>,
+    pub(crate) sign_types: Option<SignTypeSet>,
+    pub(crate) backend: &'static str,
+    pub(crate) capabilities: Capabilities,
+    pub(crate) options: ParseOptions,
 }
 
 impl std::fmt::Debug for AppKeys {
@@ -37,100 +99,130 @@ impl std::fmt::Debug for AppKeys {
         f.debug_struct("AppKeys")
             .field("backend", &self.backend)
             .field("verifying_keys", &self.verifiers.len())
-            .field("aes_keys", &self.ciphers.len())
+            .field("content_keys", &self.content_keys.len())
+            .field("sign_types", &self.sign_types.map(SignTypeSet::names))
             .field("options", &self.options)
             .finish()
     }
 }
 
 /// Builds [`AppKeys`]; each key is parsed (and rejected with a targeted `key_error`) as soon as
-/// it is given.
+/// it is given, and prepared by [`AppKeysBuilder::build`] or [`AppKeysBuilder::build_in`].
 #[derive(Debug, Default, Clone)]
 pub struct AppKeysBuilder {
-    public_keys: Vec<RsaPublicKeyDer>,
-    sm2_keys: Vec<Sm2PublicKeyDer>,
+    public_keys: Vec<AlipayPublicKey>,
     aes_keys: Vec<AesKey>,
+    sign_types: Option<Vec<SignType>>,
     options: ParseOptions,
 }
 
 impl AppKeysBuilder {
-    /// Adds an Alipay public key (支付宝公钥): the console's base64, PEM, PKCS#1 or a
-    /// certificate. Call again to accept several during a rotation.
+    /// Adds an Alipay public key (支付宝公钥): the console's base64, PEM, PKCS#1, a certificate,
+    /// or an SM2 key. Call again to accept several during a rotation.
     pub fn alipay_public_key(mut self, text: &str) -> Result<Self, Error> {
-        match AlipayPublicKey::parse(text)? {
-            AlipayPublicKey::Rsa(k) => self.public_keys.push(k),
-            AlipayPublicKey::Sm2(k) => self.sm2_keys.push(k),
-        }
+        self.public_keys.push(AlipayPublicKey::parse(text)?);
         Ok(self)
     }
 
-    /// Adds an already parsed Alipay public key.
-    pub fn alipay_public_key_der(mut self, key: RsaPublicKeyDer) -> Self {
+    /// Adds an already parsed RSA Alipay public key.
+    pub fn alipay_public_key_der(self, key: RsaPublicKeyDer) -> Self {
+        self.public_key(AlipayPublicKey::Rsa(key))
+    }
+
+    /// Adds an already parsed Alipay public key of any algorithm.
+    pub fn public_key(mut self, key: AlipayPublicKey) -> Self {
         self.public_keys.push(key);
         self
     }
 
-    /// Adds an AES key (接口内容加密方式) in the console's base64 form. Call again for
+    /// Adds a content key (接口内容加密方式) in the console's base64 form. Call again for
     /// rotation; keys are tried in the order given.
     pub fn aes_key(mut self, text: &str) -> Result<Self, Error> {
         self.aes_keys.push(AesKey::parse(text)?);
         Ok(self)
     }
 
-    /// Adds an already parsed AES key.
+    /// Adds an already parsed content key.
     pub fn aes_key_raw(mut self, key: AesKey) -> Self {
         self.aes_keys.push(key);
         self
     }
 
-    /// Sets the envelope size limit (default 64 KiB).
-    pub fn max_envelope_bytes(mut self, limit: usize) -> Self {
-        self.options.max_envelope_bytes = limit;
+    /// Pins the sign types this app accepts (e.g. only `RSA2`): an envelope declaring another
+    /// is `unsupported_sign_type` even when its signature would verify. Default: every sign
+    /// type the keys and backend can verify.
+    ///
+    /// ```
+    /// use phone_core::SignType;
+    /// use phone_crypto::{AppKeys, Backend};
+    /// let key = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data/alipay_public_key.txt"))?;
+    /// let keys = AppKeys::builder().alipay_public_key(&key)?.accept_sign_types(&[SignType::Rsa2]).build(Backend::default())?;
+    /// let legacy = r#"{"response":"AAAAAAAAAAAAAAAAAAAAAA==","sign":"c2ln","sign_type":"RSA"}"#;
+    /// assert_eq!(keys.open(legacy).unwrap_err().kind(), "unsupported_sign_type");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn accept_sign_types(mut self, types: &[SignType]) -> Self {
+        self.sign_types = Some(types.to_vec());
         self
     }
 
-    /// Sets every envelope limit at once (sizes, nesting depth, unsigned envelopes).
+    /// Sets every envelope limit at once (sizes, nesting depth, unsigned envelopes): the one
+    /// place limits are configured.
     pub fn options(mut self, options: ParseOptions) -> Self {
         self.options = options;
         self
     }
 
-    /// Accepts envelopes without a signature. Off by default; see [`ParseOptions::allow_unsigned`].
-    pub fn allow_unsigned(mut self, allow: bool) -> Self {
-        self.options.allow_unsigned = allow;
-        self
-    }
-
-    /// Prepares the keys on a compiled backend.
+    /// Prepares the keys on a compiled backend (a pool of its own: nothing shared with other
+    /// apps).
     pub fn build(self, backend: Backend) -> Result<AppKeys, Error> {
-        self.build_with(backend.provider())
+        self.build_in(&KeyPool::new(backend))
     }
 
-    /// Prepares the keys on any backend implementation.
-    pub fn build_with(self, backend: &dyn CryptoBackend) -> Result<AppKeys, Error> {
-        if self.public_keys.is_empty() && self.sm2_keys.is_empty() && !self.options.allow_unsigned {
+    /// Prepares the keys through `pool`, sharing every key another app of the pool holds.
+    pub fn build_in(self, pool: &KeyPool) -> Result<AppKeys, Error> {
+        if self.public_keys.is_empty() && !self.options.allow_unsigned {
             return Err(Error::key(
-                phone_core::KeyRole::AlipayPublic,
-                phone_core::KeyProblem::Unparsable("no Alipay public key was given".into()),
+                KeyRole::AlipayPublic,
+                KeyProblem::Unparsable("no Alipay public key was given".into()),
             ));
         }
-        let mut verifiers: Vec<_> = self
+        let backend = pool.backend();
+        let capabilities = backend.capabilities();
+        // A key whose algorithm this backend lacks is kept out; `open` then names a backend
+        // that has it instead of failing alike for every envelope.
+        let verifiers = self
             .public_keys
             .iter()
-            .map(|k| backend.prepare_verifier(k))
-            .collect::<Result<_, _>>()?;
-        for k in &self.sm2_keys {
-            verifiers.push(backend.prepare_sm2_verifier(k)?);
-        }
-        let ciphers = self
+            .filter(|k| capabilities.verifies_algorithm(k.algorithm()))
+            .map(|k| {
+                Ok(PreparedVerifier {
+                    algorithm: k.algorithm(),
+                    key: pool.verifier(k)?,
+                })
+            })
+            .collect::<Result<Box<[_]>, Error>>()?;
+        let content_keys = self
             .aes_keys
             .iter()
-            .map(|k| backend.prepare_cipher(k))
-            .collect::<Result<_, _>>()?;
+            .map(|k| {
+                let aes_cbc = capabilities
+                    .decrypts_algorithm(ContentAlgorithm::AesCbc)
+                    .then(|| pool.cipher(ContentAlgorithm::AesCbc, k))
+                    .transpose()?;
+                // SM4 keys are 16 bytes: the console's key serves SM4 when the app chose it.
+                let sm4_gcm = (k.len() == 16 && capabilities.decrypts_algorithm(ContentAlgorithm::Sm4Gcm))
+                    .then(|| pool.cipher(ContentAlgorithm::Sm4Gcm, k))
+                    .transpose()?;
+                Ok(PreparedContentKey { aes_cbc, sm4_gcm })
+            })
+            .collect::<Result<Box<[_]>, Error>>()?;
         Ok(AppKeys {
             verifiers,
-            ciphers,
+            content_keys,
+            sign_types: self.sign_types.as_deref().map(SignTypeSet::from_types),
             backend: backend.name(),
+            capabilities,
             options: self.options,
         })
     }
@@ -142,21 +234,6 @@ impl AppKeys {
         AppKeysBuilder::default()
     }
 
-    /// Assembles keys prepared elsewhere (e.g. by a key provider's cache).
-    pub fn from_prepared(
-        verifiers: Vec<Box<dyn SignatureVerifier>>,
-        ciphers: Vec<Box<dyn ContentCipher>>,
-        backend: &'static str,
-        options: ParseOptions,
-    ) -> Self {
-        Self {
-            verifiers,
-            ciphers,
-            backend,
-            options,
-        }
-    }
-
     /// The name of the backend the keys were prepared on.
     pub fn backend(&self) -> &'static str {
         self.backend
@@ -165,6 +242,11 @@ impl AppKeys {
     /// The envelope limits.
     pub fn options(&self) -> &ParseOptions {
         &self.options
+    }
+
+    /// Whether this app accepts envelopes of `sign_type` (pinning, if set).
+    pub fn accepts(&self, sign_type: SignType) -> bool {
+        self.sign_types.is_none_or(|s| s.contains(sign_type))
     }
 
     /// Opens the posted text: size, envelope, signature, decryption, plaintext.
@@ -179,9 +261,17 @@ impl AppKeys {
         self.open_parsed(&env)
     }
 
-    /// Opens an envelope parsed by the caller.
+    /// Opens an envelope parsed by the caller (under its own limits).
     pub fn open_parsed(&self, env: &Envelope<'_>) -> Result<Opened, Error> {
-        open_envelope(env, &self.verifiers, &self.ciphers)
+        open_prepared(self, env)
+    }
+
+    pub(crate) fn pinned_refusal(&self, sign_type: SignType) -> Option<Error> {
+        let set = self.sign_types?;
+        (!set.contains(sign_type)).then(|| Error::UnsupportedSignType {
+            name: sign_type.as_str().into(),
+            reason: format!("this app accepts only {} envelopes", set.names()),
+        })
     }
 }
 

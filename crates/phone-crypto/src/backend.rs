@@ -1,189 +1,160 @@
-//! The backend trait and the prepared-key objects it produces.
+//! The backend trait: prepared parts per algorithm, and what a backend can do as data.
 
 use std::fmt;
+use std::sync::Arc;
 
-use phone_core::{EncryptType, Error, SignType};
+use phone_core::{Error, KeyProblem, KeyRole, SignType};
 use zeroize::Zeroizing;
 
-use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer, Sm2PublicKeyDer};
+use crate::capabilities::{Capabilities, ContentAlgorithm, SignAlgorithm};
+use crate::keys::{AesKey, AlipayPublicKey, RsaPublicKeyDer};
 
-/// A crypto backend: turns key material into prepared, backend-native objects once.
+/// A crypto backend: a set of factories, one per algorithm it implements, that turn key
+/// material into prepared, backend-native objects once.
 ///
-/// Object safe, sync, `Send + Sync`: pick one with [`Backend`](crate::Backend) or bring your
-/// own. Nothing on the per-payload path parses key material again.
+/// Modelled on rustls' `CryptoProvider`: what a backend can do is answered by which factories
+/// it returns ([`CryptoBackend::capabilities`]), before any key is prepared. Object safe, sync,
+/// `Send + Sync`; held as `Arc<dyn CryptoBackend>`, so a custom backend needs no `'static`.
+///
+/// ```
+/// use phone_crypto::{Backend, SignAlgorithm};
+/// let backend = Backend::default().provider();
+/// assert!(backend.verifier(SignAlgorithm::Rsa).is_some());
+/// assert!(backend.capabilities().verifies(phone_core::SignType::Rsa2));
+/// ```
 pub trait CryptoBackend: Send + Sync + fmt::Debug {
-    /// A short stable name (`ring`, `openssl`, `rustcrypto`).
+    /// A short stable name (`ring`, `openssl`, `rustcrypto`, `aws-lc-rs`).
     fn name(&self) -> &'static str;
 
-    /// Prepares an RSA public key for RSA and RSA2 verification.
-    fn prepare_verifier(&self, key: &RsaPublicKeyDer) -> Result<Box<dyn SignatureVerifier>, Error>;
+    /// The factory preparing Alipay public keys of `algorithm`, if this backend verifies it.
+    /// Every backend verifies [`SignAlgorithm::Rsa`] (sign types `RSA` and `RSA2`).
+    fn verifier(&self, algorithm: SignAlgorithm) -> Option<&dyn VerifierFactory>;
 
-    /// Prepares an SM2 public key for the `SM2` sign type (SM3withSM2, user id
-    /// `1234567812345678`). Backends without SM2 return a verifier that refuses SM2 envelopes
-    /// with `unsupported_sign_type` naming a backend that can.
-    fn prepare_sm2_verifier(&self, key: &Sm2PublicKeyDer) -> Result<Box<dyn SignatureVerifier>, Error> {
-        let _ = key;
-        Ok(Box::new(NoSm2 { backend: self.name() }))
+    /// The factory preparing content keys for `algorithm`, if this backend decrypts it.
+    /// Every backend decrypts [`ContentAlgorithm::AesCbc`] (encrypt types `AES` and `AES_V2`).
+    fn cipher(&self, algorithm: ContentAlgorithm) -> Option<&dyn CipherFactory>;
+
+    /// What this backend can verify and decrypt, derived from its factories.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::from_fn(
+            |a| self.verifier(a).is_some(),
+            |a| self.cipher(a).is_some(),
+        )
     }
+}
 
-    /// Prepares an AES key for CBC decryption and encryption.
-    fn prepare_cipher(&self, key: &AesKey) -> Result<Box<dyn ContentCipher>, Error>;
+/// Prepares Alipay public keys of one [`SignAlgorithm`].
+pub trait VerifierFactory: Send + Sync + fmt::Debug {
+    /// The algorithm this factory's keys verify.
+    fn algorithm(&self) -> SignAlgorithm;
 
-    /// Prepares an RSA private key to sign as Alipay does (tests and tools).
-    fn prepare_signer(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error>;
+    /// Loads `key` into a backend-native verifier. A key of another algorithm is a
+    /// `key_error` (`WrongAlgorithm`).
+    fn prepare(&self, key: &AlipayPublicKey) -> Result<Arc<dyn SignatureVerifier>, Error>;
+}
 
-    /// Generates an RSA key pair (for development key sets and tests). Backends that cannot
-    /// generate RSA keys (ring) say so with a `key_error`.
-    fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
-        Err(Error::key(
-            phone_core::KeyRole::RsaPrivate,
-            phone_core::KeyProblem::Rejected(format!(
-                "the {} backend cannot generate {bits}-bit RSA keys",
-                self.name()
-            )),
-        ))
-    }
+/// Prepares content keys (接口内容加密方式) for one [`ContentAlgorithm`].
+pub trait CipherFactory: Send + Sync + fmt::Debug {
+    /// The algorithm this factory's keys decrypt.
+    fn algorithm(&self) -> ContentAlgorithm;
 
-    /// The sign types this backend verifies.
-    fn verify_sign_types(&self) -> &'static [SignType] {
-        &[SignType::Rsa, SignType::Rsa2]
-    }
-
-    /// The sign types this backend can sign with.
-    fn sign_sign_types(&self) -> &'static [SignType] {
-        &[SignType::Rsa, SignType::Rsa2]
-    }
-
-    /// The encrypt types this backend decrypts.
-    fn encrypt_types(&self) -> &'static [EncryptType] {
-        &[EncryptType::Aes, EncryptType::AesV2]
-    }
+    /// Expands `key` into a backend-native decryptor.
+    fn prepare(&self, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error>;
 }
 
 /// A prepared Alipay public key.
 pub trait SignatureVerifier: Send + Sync + fmt::Debug {
     /// Verifies `signature` over `message` with the hash `sign_type` declares, and only that
-    /// one. Every failure is the same [`Error::BadSignature`].
+    /// one. Every failure is the same [`Error::BadSignature`]; a sign type of another
+    /// algorithm is `unsupported_sign_type`.
     fn verify(&self, sign_type: SignType, message: &[u8], signature: &[u8]) -> Result<(), Error>;
-
-    /// Whether this key can check `sign_type` at all.
-    fn supports(&self, sign_type: SignType) -> bool {
-        matches!(sign_type, SignType::Rsa | SignType::Rsa2)
-    }
 
     /// The key size in bits.
     fn bits(&self) -> usize;
 }
 
-/// A prepared AES key.
+/// A prepared content key.
+///
+/// What [`ContentCipher::decrypt`] does depends on the factory's algorithm:
+/// - [`ContentAlgorithm::AesCbc`]: raw AES-CBC without padding removal; `input` is a non-empty
+///   multiple of 16 bytes (checked by the caller, which also removes PKCS#7 padding);
+/// - [`ContentAlgorithm::Sm4Gcm`]: authenticated SM4-GCM decryption of `ciphertext || tag`.
 pub trait ContentCipher: Send + Sync + fmt::Debug {
-    /// AES-CBC decryption without padding removal; `ciphertext` is a non-empty multiple of 16
-    /// bytes (checked by the caller). The result is zeroized on drop.
-    fn cbc_decrypt_raw(&self, iv: &[u8; 16], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error>;
-
-    /// AES-CBC encryption of already padded data.
-    fn cbc_encrypt_raw(&self, iv: &[u8; 16], padded: &[u8]) -> Result<Vec<u8>, Error>;
+    /// Decrypts `input` with `iv`. The result is zeroized on drop.
+    fn decrypt(&self, iv: &[u8; 16], input: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error>;
 
     /// The key size in bytes.
     fn key_len(&self) -> usize;
-
-    /// Whether this key can decrypt `encrypt_type` content.
-    fn supports(&self, encrypt_type: EncryptType) -> bool {
-        matches!(encrypt_type, EncryptType::Aes | EncryptType::AesV2)
-    }
-
-    /// SM4-GCM decryption of `ciphertext || tag` (the Java SDK's `SM4` type; the caller splits
-    /// off the 16-byte IV). Backends without SM4 refuse with `unsupported_encrypt_type`.
-    fn sm4_gcm_decrypt(&self, iv: &[u8; 16], ciphertext_and_tag: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
-        let _ = (iv, ciphertext_and_tag);
-        Err(unsupported_encrypt(EncryptType::Sm4))
-    }
-
-    /// SM4-GCM encryption, returning `ciphertext || tag`.
-    fn sm4_gcm_encrypt(&self, iv: &[u8; 16], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
-        let _ = (iv, plaintext);
-        Err(unsupported_encrypt(EncryptType::Sm4))
-    }
-}
-
-/// The typed refusal for an encrypt type a backend lacks, naming the backends that have it.
-pub(crate) fn unsupported_encrypt(encrypt_type: EncryptType) -> Error {
-    let reason = match encrypt_type {
-        EncryptType::Sm4 => "this backend has no SM4; the rustcrypto backend decrypts SM4",
-        _ => "this backend cannot decrypt it",
-    };
-    Error::UnsupportedEncryptType {
-        name: encrypt_type.as_str().into(),
-        reason: reason.into(),
-    }
 }
 
 impl dyn ContentCipher + '_ {
-    /// AES-CBC with strict PKCS#7, the way Alipay encrypts content.
+    /// AES-CBC with strict PKCS#7, the way Alipay encrypts content (for an AES-CBC key).
     pub fn decrypt_cbc(&self, iv: &[u8; 16], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
         crate::padding::check_ciphertext_len(ciphertext)?;
-        crate::padding::unpad(self.cbc_decrypt_raw(iv, ciphertext)?)
-    }
-
-    /// AES-CBC with PKCS#7 padding.
-    pub fn encrypt_cbc(&self, iv: &[u8; 16], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
-        self.cbc_encrypt_raw(iv, &crate::padding::pad(plaintext))
+        crate::padding::unpad(self.decrypt(iv, ciphertext)?)
     }
 }
 
-/// A prepared RSA private key that signs like Alipay (SHA1withRSA / SHA256withRSA).
-pub trait EnvelopeSigner: Send + Sync + fmt::Debug {
-    /// Signs `message` with the hash of `sign_type`.
-    fn sign(&self, sign_type: SignType, message: &[u8]) -> Result<Vec<u8>, Error>;
-
-    /// The matching public key.
-    fn public_key(&self) -> &RsaPublicKeyDer;
-}
-
-/// Stands in for an SM2 key on a backend without SM2.
-#[derive(Debug)]
-struct NoSm2 {
-    backend: &'static str,
-}
-
-impl SignatureVerifier for NoSm2 {
-    fn verify(&self, sign_type: SignType, _message: &[u8], _signature: &[u8]) -> Result<(), Error> {
-        Err(Error::UnsupportedSignType {
-            name: sign_type.as_str().into(),
-            reason: format!(
-                "the {} backend has no SM2; the rustcrypto backend verifies SM2",
-                self.backend
-            ),
-        })
+impl dyn CryptoBackend + '_ {
+    /// Prepares an RSA Alipay public key (every backend can).
+    pub fn prepare_verifier(&self, key: &RsaPublicKeyDer) -> Result<Arc<dyn SignatureVerifier>, Error> {
+        self.prepare_public_key(&AlipayPublicKey::Rsa(key.clone()))
     }
 
-    fn supports(&self, sign_type: SignType) -> bool {
-        sign_type == SignType::Sm2
+    /// Prepares an Alipay public key of any algorithm, or says which backend can.
+    pub fn prepare_public_key(&self, key: &AlipayPublicKey) -> Result<Arc<dyn SignatureVerifier>, Error> {
+        let algorithm = key.algorithm();
+        match self.verifier(algorithm) {
+            Some(f) => f.prepare(key),
+            None => Err(crate::capabilities::unsupported_sign(
+                self.name(),
+                algorithm.sign_types()[0],
+            )),
+        }
     }
 
-    fn bits(&self) -> usize {
-        256
+    /// Prepares an AES key for AES-CBC (every backend can).
+    pub fn prepare_cipher(&self, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
+        self.prepare_content_key(ContentAlgorithm::AesCbc, key)
+    }
+
+    /// Prepares a content key for `algorithm`, or says which backend can.
+    pub fn prepare_content_key(&self, algorithm: ContentAlgorithm, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
+        match self.cipher(algorithm) {
+            Some(f) => f.prepare(key),
+            None => Err(crate::capabilities::unsupported_encrypt(
+                self.name(),
+                algorithm.encrypt_types()[0],
+            )),
+        }
     }
 }
 
-pub(crate) fn unsupported_sign(backend: &str, sign_type: SignType) -> Error {
+/// The `key_error` for a key handed to a factory of another algorithm.
+pub(crate) fn wrong_algorithm(expected: SignAlgorithm, got: &AlipayPublicKey) -> Error {
+    Error::key(
+        KeyRole::AlipayPublic,
+        KeyProblem::WrongAlgorithm(format!(
+            "a {} key given to the {} verifier",
+            got.algorithm(),
+            expected
+        )),
+    )
+}
+
+/// The refusal of a verifier asked for a sign type of another algorithm.
+pub(crate) fn not_this_algorithm(backend: &str, sign_type: SignType) -> Error {
     Error::UnsupportedSignType {
         name: sign_type.as_str().to_owned(),
-        reason: format!("the {backend} backend cannot do it"),
+        reason: format!("this {backend} key is of another algorithm"),
     }
 }
 
-// Used by the backends that generate keys; ring alone has none.
-#[cfg_attr(
-    not(any(feature = "openssl", feature = "rustcrypto", feature = "aws-lc-rs")),
-    allow(dead_code)
-)]
-pub(crate) fn check_bits(bits: usize) -> Result<(), Error> {
-    if !crate::keys::RSA_BITS.contains(&bits) {
-        return Err(Error::key(
-            phone_core::KeyRole::RsaPrivate,
-            phone_core::KeyProblem::UnsupportedSize { bits },
-        ));
+/// The AES-CBC key length check of the backends with native AES-CBC.
+#[cfg_attr(not(any(feature = "openssl", feature = "aws-lc-rs")), allow(dead_code))]
+pub(crate) fn aes_len(key: &AesKey) -> Result<usize, Error> {
+    match key.len() {
+        n @ (16 | 24 | 32) => Ok(n),
+        len => Err(Error::key(KeyRole::Aes, KeyProblem::AesKeyLength { len })),
     }
-    Ok(())
 }

@@ -210,7 +210,7 @@ pub enum ChainCheck {
 /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/certs/");
 /// let chain = std::fs::read(format!("{dir}alipayCertPublicKey_RSA2.crt"))?;
 /// let roots = std::fs::read(format!("{dir}alipayRootCert.crt"))?;
-/// assert!(matches!(check_chain(&chain, &roots, Backend::default().provider())?, ChainCheck::Verified { .. }));
+/// assert!(matches!(check_chain(&chain, &roots, &*Backend::default().provider())?, ChainCheck::Verified { .. }));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn check_chain(

@@ -31,21 +31,29 @@
 #[cfg(not(any(feature = "ring", feature = "openssl", feature = "rustcrypto", feature = "aws-lc-rs")))]
 compile_error!("phone-crypto needs at least one backend feature: `ring`, `openssl`, `rustcrypto` or `aws-lc-rs`");
 
+#[cfg(feature = "alipay-side")]
+mod alipay_side;
 mod app_keys;
 mod backend;
 pub mod backends;
+mod capabilities;
 pub mod certs;
 mod keys;
 mod open;
 mod padding;
-mod seal;
+mod pool;
 mod selection;
 
+#[cfg(feature = "alipay-side")]
+pub use alipay_side::{AlipaySide, ContentEncryptor, EnvelopeSigner, seal_envelope, success_plaintext};
 pub use app_keys::{AppKeys, AppKeysBuilder, decrypt_phone};
-pub use backend::{ContentCipher, CryptoBackend, EnvelopeSigner, SignatureVerifier};
+pub use backend::{CipherFactory, ContentCipher, CryptoBackend, SignatureVerifier, VerifierFactory};
+pub use capabilities::{
+    BUILTIN_BACKENDS, BackendInfo, Capabilities, ContentAlgorithm, SignAlgorithm, backend_help, backend_table,
+};
 pub use certs::{CertInfo, cert_sn, public_key_from_certificate, root_cert_sn};
 pub use keys::{AesKey, AlipayPublicKey, KeyFormat, RSA_BITS, RsaPrivateKeyDer, RsaPublicKeyDer, Sm2PublicKeyDer};
-pub use open::{Opened, decrypt, open_envelope};
+pub use open::{Opened, decrypt};
 pub use phone_core;
-pub use seal::{seal_envelope, success_plaintext};
+pub use pool::{KeyFingerprint, KeyPool, PoolStats};
 pub use selection::{Backend, UnknownBackend};

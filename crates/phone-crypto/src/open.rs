@@ -1,12 +1,12 @@
 //! The whole flow over prepared keys: checks in the contract's order, verify strictly before
 //! decrypt, then the plaintext.
 
-use std::borrow::Borrow;
-
 use phone_core::{EncryptType, Envelope, Error, PhoneResponse, parse_plaintext_with};
 use zeroize::Zeroizing;
 
-use crate::backend::{ContentCipher, SignatureVerifier};
+use crate::app_keys::AppKeys;
+use crate::backend::ContentCipher;
+use crate::capabilities::{ContentAlgorithm, SignAlgorithm, unsupported_encrypt, unsupported_sign};
 
 /// A decrypted phone number and which configured keys opened it.
 ///
@@ -18,7 +18,7 @@ pub struct Opened {
     pub response: PhoneResponse,
     /// Index of the verifying key that matched (`None` for an allowed unsigned envelope).
     pub verify_key: Option<usize>,
-    /// Index of the AES key that decrypted (`None` for plain content).
+    /// Index of the content key that decrypted (`None` for plain content).
     pub aes_key: Option<usize>,
 }
 
@@ -28,50 +28,42 @@ impl std::fmt::Display for Opened {
     }
 }
 
-/// Opens a parsed envelope: any of `verifiers` may verify; `ciphers` are tried in order, only
-/// after the signature verified. An Alipay error body is reported with the key that decrypted it.
-///
-/// Takes slices of `&dyn` or `Box<dyn>` alike, so callers holding boxed keys pay no per-call
-/// allocation to pass them.
-pub fn open_envelope<'k, V, C>(env: &Envelope<'_>, verifiers: &[V], ciphers: &[C]) -> Result<Opened, Error>
-where
-    V: Borrow<dyn SignatureVerifier + 'k>,
-    C: Borrow<dyn ContentCipher + 'k>,
-{
+/// Opens a parsed envelope with an app's prepared keys.
+pub(crate) fn open_prepared(keys: &AppKeys, env: &Envelope<'_>) -> Result<Opened, Error> {
     let sign_type = env.sign_type();
-    if env.is_signed() && !verifiers.iter().any(|v| v.borrow().supports(sign_type)) {
-        return Err(Error::UnsupportedSignType {
-            name: sign_type.as_str().into(),
-            reason: "no configured key can verify it".into(),
-        });
+    if env.is_signed() {
+        if let Some(refusal) = keys.pinned_refusal(sign_type) {
+            return Err(refusal);
+        }
+        if !keys.capabilities.verifies(sign_type) {
+            return Err(unsupported_sign(keys.backend, sign_type));
+        }
+        let algorithm = SignAlgorithm::for_sign_type(sign_type);
+        if !keys.verifiers.iter().any(|v| Some(v.algorithm) == algorithm) {
+            return Err(Error::UnsupportedSignType {
+                name: sign_type.as_str().into(),
+                reason: "no configured Alipay public key is of its algorithm".into(),
+            });
+        }
     }
-    if env.is_encrypted() && !ciphers.iter().any(|c| c.borrow().supports(env.encrypt_type())) {
-        return Err(crate::backend::unsupported_encrypt(env.encrypt_type()));
+    let content_algorithm = ContentAlgorithm::for_encrypt_type(env.encrypt_type());
+    if env.is_encrypted() {
+        if !keys.capabilities.decrypts(env.encrypt_type()) {
+            return Err(unsupported_encrypt(keys.backend, env.encrypt_type()));
+        }
+        let usable = content_algorithm.is_some_and(|a| keys.content_keys.iter().any(|k| k.get(a).is_some()));
+        if !keys.content_keys.is_empty() && !usable {
+            return Err(Error::UnsupportedEncryptType {
+                name: env.encrypt_type().as_str().into(),
+                reason: "no configured content key fits it (SM4 keys are 16 bytes)".into(),
+            });
+        }
     }
     let signature = env.decode_signature()?;
     let ciphertext = env.decode_ciphertext()?;
 
     let verify_key = match signature {
-        Some(sig) => {
-            let signed = env.signed_content();
-            // A key whose backend cannot do the type explains itself instead of failing alike.
-            let mut unsupported = None;
-            let hit = verifiers.iter().position(|v| {
-                let v = v.borrow();
-                if !v.supports(sign_type) {
-                    return false;
-                }
-                match v.verify(sign_type, &signed, &sig) {
-                    Ok(()) => true,
-                    Err(e @ Error::UnsupportedSignType { .. }) => {
-                        unsupported.get_or_insert(e);
-                        false
-                    }
-                    Err(_) => false,
-                }
-            });
-            Some(hit.ok_or_else(|| unsupported.unwrap_or(Error::BadSignature))?)
-        }
+        Some(sig) => Some(verify(keys, env, &sig)?),
         None => None,
     };
 
@@ -84,12 +76,13 @@ where
             aes_key: None,
         });
     };
-    if ciphers.is_empty() {
+    let Some(algorithm) = content_algorithm.filter(|_| !keys.content_keys.is_empty()) else {
         return Err(Error::DecryptFailed("no AES key is configured"));
-    }
+    };
     let mut first_err = None;
-    for (i, cipher) in ciphers.iter().enumerate() {
-        match decrypt(env.encrypt_type(), cipher.borrow(), &ciphertext)
+    for (i, key) in keys.content_keys.iter().enumerate() {
+        let Some(cipher) = key.get(algorithm) else { continue };
+        match decrypt(env.encrypt_type(), cipher, &ciphertext)
             .and_then(|pt| parse_plaintext_with(&pt, env.charset(), env.options()))
         {
             Ok(response) => {
@@ -108,12 +101,28 @@ where
     Err(first_err.unwrap_or(Error::DecryptFailed("no AES key is configured")))
 }
 
-/// Decrypts verified content: `AES` with the all-zero IV, `AES_V2` with the IV prepended.
-pub fn decrypt(
-    encrypt_type: EncryptType,
-    cipher: &dyn ContentCipher,
-    ciphertext: &[u8],
-) -> Result<Zeroizing<Vec<u8>>, Error> {
+/// Any key of the sign type's algorithm may verify. The decoded content is tried first; only
+/// when no key verifies it and the envelope offers the raw posted text as well (a JSON escape
+/// such as `\/`, which the Java SDK verifies as posted) is that tried too.
+fn verify(keys: &AppKeys, env: &Envelope<'_>, sig: &[u8]) -> Result<usize, Error> {
+    let sign_type = env.sign_type();
+    let algorithm = SignAlgorithm::for_sign_type(sign_type);
+    let try_all = |message: &[u8]| {
+        keys.verifiers
+            .iter()
+            .position(|v| Some(v.algorithm) == algorithm && v.key.verify(sign_type, message, sig).is_ok())
+    };
+    if let Some(hit) = try_all(&env.signed_content()) {
+        return Ok(hit);
+    }
+    env.raw_signed_content()
+        .and_then(try_all)
+        .ok_or(Error::BadSignature)
+}
+
+/// Decrypts verified content: `AES` with the all-zero IV, `AES_V2` with the IV prepended,
+/// `SM4` (GCM) in the Java SDK's layout.
+pub fn decrypt(encrypt_type: EncryptType, cipher: &dyn ContentCipher, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
     match encrypt_type {
         EncryptType::Aes => cipher.decrypt_cbc(&[0u8; 16], ciphertext),
         EncryptType::AesV2 => {
@@ -133,8 +142,11 @@ pub fn decrypt(
             }
             let (iv, body) = ciphertext.split_at(16);
             let iv: &[u8; 16] = iv.try_into().map_err(|_| Error::DecryptFailed("bad IV"))?;
-            cipher.sm4_gcm_decrypt(iv, body)
+            cipher.decrypt(iv, body)
         }
-        other => Err(crate::backend::unsupported_encrypt(other)),
+        other => Err(Error::UnsupportedEncryptType {
+            name: other.as_str().into(),
+            reason: "not an encrypt type this SDK knows".into(),
+        }),
     }
 }

@@ -8,6 +8,7 @@ use zeroize::Zeroizing;
 pub const BLOCK: usize = 16;
 
 /// Appends PKCS#7 padding (1 to 16 bytes, all equal to the count).
+#[cfg(any(test, feature = "alipay-side"))]
 pub(crate) fn pad(plaintext: &[u8]) -> Vec<u8> {
     let n = BLOCK - plaintext.len() % BLOCK;
     let mut out = Vec::with_capacity(plaintext.len() + n);

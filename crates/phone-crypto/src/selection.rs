@@ -3,7 +3,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+use std::sync::Arc;
+
 use crate::backend::CryptoBackend;
+use crate::capabilities::{BUILTIN_BACKENDS, BackendInfo, Capabilities};
 
 /// A compiled-in backend. Variants exist only when their feature is on, so code that names a
 /// backend the build lacks fails to compile rather than at run time.
@@ -46,7 +49,30 @@ impl Backend {
 
     /// The backend's stable name: `ring`, `openssl`, `rustcrypto` or `aws-lc-rs`.
     pub fn name(self) -> &'static str {
-        self.provider().name()
+        match self {
+            #[cfg(feature = "ring")]
+            Backend::Ring => "ring",
+            #[cfg(feature = "openssl")]
+            Backend::OpenSsl => "openssl",
+            #[cfg(feature = "rustcrypto")]
+            Backend::RustCrypto => "rustcrypto",
+            #[cfg(feature = "aws-lc-rs")]
+            Backend::AwsLc => "aws-lc-rs",
+        }
+    }
+
+    /// What the backend verifies and decrypts (data; nothing is prepared).
+    pub fn capabilities(self) -> Capabilities {
+        self.info().capabilities
+    }
+
+    /// The backend's entry in [`BUILTIN_BACKENDS`].
+    pub fn info(self) -> &'static BackendInfo {
+        let name = self.name();
+        BUILTIN_BACKENDS
+            .iter()
+            .find(|b| b.name == name)
+            .unwrap_or(&BUILTIN_BACKENDS[0])
     }
 
     /// Looks a compiled backend up by name (case-insensitive).
@@ -54,17 +80,17 @@ impl Backend {
         Self::ALL.iter().copied().find(|b| b.name().eq_ignore_ascii_case(name))
     }
 
-    /// The backend implementation.
-    pub fn provider(self) -> &'static dyn CryptoBackend {
+    /// The backend implementation, as the shared handle every API takes.
+    pub fn provider(self) -> Arc<dyn CryptoBackend> {
         match self {
             #[cfg(feature = "ring")]
-            Backend::Ring => &crate::backends::ring::RingBackend,
+            Backend::Ring => Arc::new(crate::backends::ring::RingBackend),
             #[cfg(feature = "openssl")]
-            Backend::OpenSsl => &crate::backends::openssl::OpenSslBackend,
+            Backend::OpenSsl => Arc::new(crate::backends::openssl::OpenSslBackend),
             #[cfg(feature = "rustcrypto")]
-            Backend::RustCrypto => &crate::backends::rustcrypto::RustCryptoBackend,
+            Backend::RustCrypto => Arc::new(crate::backends::rustcrypto::RustCryptoBackend),
             #[cfg(feature = "aws-lc-rs")]
-            Backend::AwsLc => &crate::backends::aws_lc_rs::AwsLcBackend,
+            Backend::AwsLc => Arc::new(crate::backends::aws_lc_rs::AwsLcBackend),
         }
     }
 }

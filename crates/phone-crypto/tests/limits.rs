@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use phone_core::{ParseOptions, SignType};
-use phone_crypto::{AesKey, AppKeys, Backend, RsaPrivateKeyDer, seal_envelope};
+use phone_crypto::{AesKey, AppKeys, Backend, ContentAlgorithm, RsaPrivateKeyDer, seal_envelope};
 
 fn keys(opts: ParseOptions) -> AppKeys {
     AppKeys::builder()
@@ -20,11 +20,11 @@ fn keys(opts: ParseOptions) -> AppKeys {
 
 /// A validly signed envelope around `plaintext`.
 fn sealed(plaintext: &str, encrypted: bool) -> String {
-    let p = Backend::default().provider();
+    let p = Backend::default().alipay_side();
     let signer = p
         .prepare_signer(&RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap())
         .unwrap();
-    let cipher = p.prepare_cipher(&AesKey::parse(&demo("aes_key.txt")).unwrap()).unwrap();
+    let cipher = p.prepare_encryptor(ContentAlgorithm::AesCbc, &AesKey::parse(&demo("aes_key.txt")).unwrap()).unwrap();
     seal_envelope(plaintext, &*signer, encrypted.then_some(&*cipher), SignType::Rsa2).unwrap()
 }
 

@@ -7,8 +7,8 @@ mod common;
 use common::*;
 use phone_core::{Error, KeyProblem, SignType};
 use phone_crypto::{
-    AesKey, AppKeys, Backend, ContentCipher, KeyFormat, RsaPrivateKeyDer, RsaPublicKeyDer, open_envelope,
-    seal_envelope, success_plaintext,
+    AesKey, AppKeys, Backend, ContentAlgorithm, KeyFormat, RsaPrivateKeyDer, RsaPublicKeyDer, seal_envelope,
+    success_plaintext,
 };
 
 fn key_file(name: &str) -> String {
@@ -45,17 +45,17 @@ fn every_backend_opens_what_every_other_backend_sealed() {
     let mut opened = 0;
     for (size, private) in private_keys() {
         for sealer in Backend::ALL {
-            let Ok(signer) = sealer.provider().prepare_signer(&private) else {
+            let Ok(signer) = sealer.alipay_side().prepare_signer(&private) else {
                 // ring signs with 2048-bit keys and up only; the others cover 1024.
                 assert!(*sealer != Backend::default() || size == "rsa1024", "{sealer} {size}");
                 continue;
             };
             for sign_type in [SignType::Rsa, SignType::Rsa2] {
-                if !sealer.provider().sign_sign_types().contains(&sign_type) {
+                if !sealer.alipay_side().sign_types().contains(&sign_type) {
                     continue;
                 }
                 for (i, aes) in AES_KEYS.iter().enumerate() {
-                    let cipher = sealer.provider().prepare_cipher(&AesKey::parse(aes).unwrap()).unwrap();
+                    let cipher = encryptor(*sealer, aes);
                     let mobile = format!("1380013800{i}");
                     for encrypted in [true, false] {
                         let body = seal_envelope(
@@ -90,17 +90,11 @@ fn every_backend_opens_what_every_other_backend_sealed() {
 for_each_backend! {
     #[test]
     fn nothing_is_decrypted_before_the_signature_verified() {
-        let p = BACKEND.provider();
-        let verifier = p.prepare_verifier(&RsaPublicKeyDer::parse(&demo("alipay_public_key.txt")).unwrap()).unwrap();
-        let real = p.prepare_cipher(&AesKey::parse(&demo("aes_key.txt")).unwrap()).unwrap();
-        let counting = Counting::new(&*real);
+        let (keys, counts) = counting_demo_keys(BACKEND);
         let body = demo("envelope.json");
-        let opts = phone_core::ParseOptions::default();
-
-        let env = phone_core::Envelope::parse(&body, &opts).unwrap();
-        let ok = open_envelope(&env, &[&*verifier], &[&counting as &dyn ContentCipher]).unwrap();
+        let ok = keys.open(&body).unwrap();
         assert_eq!(ok.response.phone.reveal(), "13800138000");
-        assert_eq!(counting.calls(), 1);
+        assert_eq!(counts.decrypts(), 1);
 
         // Flip one character of the ciphertext, then one of the signature.
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -110,11 +104,10 @@ for_each_backend! {
             let flipped = if s.starts_with('A') { s.replacen('A', "B", 1) } else { format!("A{}", &s[1..]) };
             t[field] = flipped.into();
             let tampered = t.to_string();
-            let env = phone_core::Envelope::parse(&tampered, &opts).unwrap();
-            let err = open_envelope(&env, &[&*verifier], &[&counting as &dyn ContentCipher]).unwrap_err();
+            let err = keys.open(&tampered).unwrap_err();
             assert_eq!(err.kind(), "bad_signature", "{field}");
         }
-        assert_eq!(counting.calls(), 1, "a tampered envelope reached the decryptor");
+        assert_eq!(counts.decrypts(), 1, "a tampered envelope reached the decryptor");
     }
 
     #[test]
@@ -131,9 +124,8 @@ for_each_backend! {
         let got = keys.open(&demo("envelope.json")).unwrap();
         assert_eq!((got.verify_key, got.aes_key), (Some(0), Some(1)));
 
-        let p = BACKEND.provider();
-        let signer = p.prepare_signer(&old).unwrap();
-        let cipher = p.prepare_cipher(&AesKey::parse(AES_KEYS[0]).unwrap()).unwrap();
+        let signer = BACKEND.alipay_side().prepare_signer(&old).unwrap();
+        let cipher = encryptor(BACKEND, AES_KEYS[0]);
         let body = seal_envelope(&success_plaintext("13900139000"), &*signer, Some(&*cipher), SignType::Rsa2).unwrap();
         let got = keys.open(&body).unwrap();
         assert_eq!((got.verify_key, got.aes_key), (Some(1), Some(0)));
@@ -142,9 +134,8 @@ for_each_backend! {
 
     #[test]
     fn sign_type_mismatch_is_a_bad_signature() {
-        let p = BACKEND.provider();
         let private = RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap();
-        let Ok(signer) = p.prepare_signer(&private) else { return };
+        let Ok(signer) = BACKEND.alipay_side().prepare_signer(&private) else { return };
         let keys = AppKeys::builder().alipay_public_key(&demo("alipay_public_key.txt")).unwrap().aes_key(AES_KEYS[0]).unwrap().build(BACKEND).unwrap();
         let body = seal_envelope(&success_plaintext("13800138000"), &*signer, None, SignType::Rsa2).unwrap();
         assert!(keys.open(&body).is_ok());
@@ -159,7 +150,7 @@ for_each_backend! {
         let body = r#"{"response":"{\"code\":\"10000\",\"msg\":\"Success\",\"mobile\":\"13800138000\"}"}"#;
         let strict = AppKeys::builder().alipay_public_key(&demo("alipay_public_key.txt")).unwrap().build(BACKEND).unwrap();
         assert_eq!(strict.open(body).unwrap_err().kind(), "missing_signature");
-        let lenient = AppKeys::builder().allow_unsigned(true).build(BACKEND).unwrap();
+        let lenient = AppKeys::builder().options(phone_core::ParseOptions::default().allow_unsigned(true)).build(BACKEND).unwrap();
         let got = lenient.open(body).unwrap();
         assert_eq!((got.response.phone.reveal(), got.verify_key), ("13800138000", None));
     }
@@ -293,7 +284,7 @@ fn debug_output_never_shows_key_material() {
     let mut outputs = vec![format!("{keys:?}"), format!("{private:?}"), format!("{aes:?}")];
     for b in Backend::ALL {
         outputs.push(format!("{:?}", b.provider().prepare_cipher(&aes).unwrap()));
-        if let Ok(s) = b.provider().prepare_signer(&private) {
+        if let Ok(s) = b.alipay_side().prepare_signer(&private) {
             outputs.push(format!("{s:?}"));
         }
     }
@@ -315,22 +306,21 @@ fn sm4_envelopes_open_where_supported_and_are_refused_by_name_elsewhere() {
     use base64::Engine as _;
     let Some(sm4_backend) = Backend::ALL
         .iter()
-        .find(|b| b.provider().encrypt_types().contains(&phone_core::EncryptType::Sm4))
+        .find(|b| b.capabilities().decrypts(phone_core::EncryptType::Sm4))
     else {
         return;
     };
     let private = RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap();
     let aes = AesKey::parse(AES_KEYS[0]).unwrap();
-    let cipher = sm4_backend.provider().prepare_cipher(&aes).unwrap();
+    let cipher = sm4_backend
+        .alipay_side()
+        .prepare_encryptor(ContentAlgorithm::Sm4Gcm, &aes)
+        .unwrap();
     let iv = [7u8; 16];
     let mut content = iv.to_vec();
-    content.extend(
-        cipher
-            .sm4_gcm_encrypt(&iv, success_plaintext("13500135000").as_bytes())
-            .unwrap(),
-    );
+    content.extend(cipher.encrypt(&iv, success_plaintext("13500135000").as_bytes()).unwrap());
     let b64 = base64::engine::general_purpose::STANDARD.encode(&content);
-    let signer = Backend::default().provider().prepare_signer(&private).unwrap();
+    let signer = Backend::default().alipay_side().prepare_signer(&private).unwrap();
     let sign = base64::engine::general_purpose::STANDARD
         .encode(signer.sign(SignType::Rsa2, format!("\"{b64}\"").as_bytes()).unwrap());
     let body =
@@ -344,7 +334,7 @@ fn sm4_envelopes_open_where_supported_and_are_refused_by_name_elsewhere() {
         match keys.open(&body) {
             Ok(o) => {
                 assert!(
-                    b.provider().encrypt_types().contains(&phone_core::EncryptType::Sm4),
+                    b.capabilities().decrypts(phone_core::EncryptType::Sm4),
                     "{b}"
                 );
                 assert_eq!(o.response.phone.reveal(), "13500135000");
@@ -387,7 +377,7 @@ fn sm2_envelopes_verify_where_supported_and_never_mix_with_rsa_keys() {
             .unwrap()
             .build(*b)
             .unwrap();
-        let supported = b.provider().verify_sign_types().contains(&SignType::Sm2);
+        let supported = b.capabilities().verifies(SignType::Sm2);
         match keys.open(&body) {
             Ok(o) => {
                 assert!(supported, "{b}");

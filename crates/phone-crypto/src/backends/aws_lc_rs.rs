@@ -1,20 +1,34 @@
 //! The `aws-lc-rs` backend: AWS-LC for RSA (prepared `ParsedPublicKey`s, so verification does
 //! no per-call key setup) and for AES-CBC (native, key schedule expanded once).
 
-use aws_lc_rs::cipher::{
-    AES_128, AES_192, AES_256, DecryptingKey, DecryptionContext, EncryptingKey, EncryptionContext, UnboundCipherKey,
-};
+use std::sync::Arc;
+
+use aws_lc_rs::cipher::{AES_128, AES_192, AES_256, Algorithm, DecryptingKey, DecryptionContext, UnboundCipherKey};
 use aws_lc_rs::iv::FixedLength;
-use aws_lc_rs::signature::{self, ParsedPublicKey, RsaKeyPair};
-use phone_core::{Error, KeyProblem, SignType};
+use aws_lc_rs::signature::{self, ParsedPublicKey};
+use phone_core::{Error, KeyProblem, KeyRole, SignType};
 use zeroize::Zeroizing;
 
-use crate::backend::{ContentCipher, CryptoBackend, EnvelopeSigner, SignatureVerifier, check_bits, unsupported_sign};
-use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer};
+use crate::backend::{
+    CipherFactory, ContentCipher, CryptoBackend, SignatureVerifier, VerifierFactory, aes_len, not_this_algorithm,
+    wrong_algorithm,
+};
+use crate::capabilities::{ContentAlgorithm, SignAlgorithm};
+use crate::keys::{AesKey, AlipayPublicKey};
 
 /// The aws-lc-rs backend (feature `aws-lc-rs`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AwsLcBackend;
+
+#[derive(Debug)]
+struct RsaFactory;
+
+#[derive(Debug)]
+struct AesCbcFactory;
+
+fn rejected(role: KeyRole, why: impl std::fmt::Display) -> Error {
+    Error::key(role, KeyProblem::Rejected(format!("aws-lc-rs: {why}")))
+}
 
 struct AwsLcVerifier {
     sha1: ParsedPublicKey,
@@ -33,7 +47,7 @@ impl SignatureVerifier for AwsLcVerifier {
         let key = match sign_type {
             SignType::Rsa => &self.sha1,
             SignType::Rsa2 => &self.sha256,
-            other => return Err(unsupported_sign("aws-lc-rs", other)),
+            other => return Err(not_this_algorithm("aws-lc-rs", other)),
         };
         key.verify_sig(message, sig).map_err(|_| Error::BadSignature)
     }
@@ -43,9 +57,38 @@ impl SignatureVerifier for AwsLcVerifier {
     }
 }
 
+impl VerifierFactory for RsaFactory {
+    fn algorithm(&self) -> SignAlgorithm {
+        SignAlgorithm::Rsa
+    }
+
+    fn prepare(&self, key: &AlipayPublicKey) -> Result<Arc<dyn SignatureVerifier>, Error> {
+        let AlipayPublicKey::Rsa(key) = key else {
+            return Err(wrong_algorithm(SignAlgorithm::Rsa, key));
+        };
+        let der = key.pkcs1_der();
+        let sha1 = ParsedPublicKey::new(&signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY, der)
+            .map_err(|e| rejected(KeyRole::AlipayPublic, e))?;
+        let sha256 = ParsedPublicKey::new(&signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY, der)
+            .map_err(|e| rejected(KeyRole::AlipayPublic, e))?;
+        Ok(Arc::new(AwsLcVerifier {
+            sha1,
+            sha256,
+            bits: key.bits(),
+        }))
+    }
+}
+
+fn algorithm(key: &AesKey) -> Result<&'static Algorithm, Error> {
+    Ok(match aes_len(key)? {
+        16 => &AES_128,
+        24 => &AES_192,
+        _ => &AES_256,
+    })
+}
+
 struct AwsLcCipher {
     decrypt: DecryptingKey,
-    encrypt: EncryptingKey,
     len: usize,
 }
 
@@ -56,18 +99,10 @@ impl std::fmt::Debug for AwsLcCipher {
 }
 
 impl ContentCipher for AwsLcCipher {
-    fn cbc_decrypt_raw(&self, iv: &[u8; 16], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+    fn decrypt(&self, iv: &[u8; 16], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
         let mut buf = Zeroizing::new(ciphertext.to_vec());
         self.decrypt
             .decrypt(&mut buf, DecryptionContext::Iv128(FixedLength::from(iv)))
-            .map_err(|_| Error::DecryptFailed("AWS-LC could not run AES-CBC"))?;
-        Ok(buf)
-    }
-
-    fn cbc_encrypt_raw(&self, iv: &[u8; 16], padded: &[u8]) -> Result<Vec<u8>, Error> {
-        let mut buf = padded.to_vec();
-        self.encrypt
-            .less_safe_encrypt(&mut buf, EncryptionContext::Iv128(FixedLength::from(iv)))
             .map_err(|_| Error::DecryptFailed("AWS-LC could not run AES-CBC"))?;
         Ok(buf)
     }
@@ -77,46 +112,19 @@ impl ContentCipher for AwsLcCipher {
     }
 }
 
-struct AwsLcSigner {
-    pair: RsaKeyPair,
-    public: RsaPublicKeyDer,
-}
-
-impl std::fmt::Debug for AwsLcSigner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "AwsLcSigner(RSA-{}, redacted)", self.public.bits())
-    }
-}
-
-impl EnvelopeSigner for AwsLcSigner {
-    fn sign(&self, sign_type: SignType, message: &[u8]) -> Result<Vec<u8>, Error> {
-        if sign_type != SignType::Rsa2 {
-            return Err(unsupported_sign("aws-lc-rs", sign_type));
-        }
-        let mut sig = vec![0u8; self.pair.public_modulus_len()];
-        self.pair
-            .sign(
-                &signature::RSA_PKCS1_SHA256,
-                &aws_lc_rs::rand::SystemRandom::new(),
-                message,
-                &mut sig,
-            )
-            .map_err(|_| {
-                Error::key(
-                    phone_core::KeyRole::RsaPrivate,
-                    KeyProblem::Rejected("aws-lc-rs could not sign".into()),
-                )
-            })?;
-        Ok(sig)
+impl CipherFactory for AesCbcFactory {
+    fn algorithm(&self) -> ContentAlgorithm {
+        ContentAlgorithm::AesCbc
     }
 
-    fn public_key(&self) -> &RsaPublicKeyDer {
-        &self.public
+    fn prepare(&self, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
+        let unbound = UnboundCipherKey::new(algorithm(key)?, key.as_bytes()).map_err(|e| rejected(KeyRole::Aes, e))?;
+        let decrypt = DecryptingKey::cbc(unbound).map_err(|e| rejected(KeyRole::Aes, e))?;
+        Ok(Arc::new(AwsLcCipher {
+            decrypt,
+            len: key.len(),
+        }))
     }
-}
-
-fn rejected(role: phone_core::KeyRole, why: impl std::fmt::Display) -> Error {
-    Error::key(role, KeyProblem::Rejected(format!("aws-lc-rs: {why}")))
 }
 
 impl CryptoBackend for AwsLcBackend {
@@ -124,73 +132,138 @@ impl CryptoBackend for AwsLcBackend {
         "aws-lc-rs"
     }
 
-    fn prepare_verifier(&self, key: &RsaPublicKeyDer) -> Result<Box<dyn SignatureVerifier>, Error> {
-        let der = key.pkcs1_der();
-        let sha1 = ParsedPublicKey::new(&signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY, der)
-            .map_err(|e| rejected(phone_core::KeyRole::AlipayPublic, e))?;
-        let sha256 = ParsedPublicKey::new(&signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY, der)
-            .map_err(|e| rejected(phone_core::KeyRole::AlipayPublic, e))?;
-        Ok(Box::new(AwsLcVerifier {
-            sha1,
-            sha256,
-            bits: key.bits(),
-        }))
+    fn verifier(&self, algorithm: SignAlgorithm) -> Option<&dyn VerifierFactory> {
+        match algorithm {
+            SignAlgorithm::Rsa => Some(&RsaFactory),
+            _ => None,
+        }
     }
 
-    fn prepare_cipher(&self, key: &AesKey) -> Result<Box<dyn ContentCipher>, Error> {
-        let alg = match key.len() {
-            16 => &AES_128,
-            24 => &AES_192,
-            32 => &AES_256,
-            len => {
-                return Err(Error::key(phone_core::KeyRole::Aes, KeyProblem::AesKeyLength { len }));
+    fn cipher(&self, algorithm: ContentAlgorithm) -> Option<&dyn CipherFactory> {
+        match algorithm {
+            ContentAlgorithm::AesCbc => Some(&AesCbcFactory),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(feature = "alipay-side")]
+mod alipay_side {
+    use aws_lc_rs::cipher::{EncryptingKey, EncryptionContext, UnboundCipherKey};
+    use aws_lc_rs::iv::FixedLength;
+    use aws_lc_rs::signature::{self, RsaKeyPair};
+    use phone_core::{Error, KeyRole, SignType};
+
+    use super::{AwsLcBackend, algorithm, rejected};
+    use crate::alipay_side::{AlipaySide, ContentEncryptor, EnvelopeSigner, check_bits, unsupported_signing};
+    use crate::capabilities::ContentAlgorithm;
+    use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer};
+
+    struct AwsLcSigner {
+        pair: RsaKeyPair,
+        public: RsaPublicKeyDer,
+    }
+
+    impl std::fmt::Debug for AwsLcSigner {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "AwsLcSigner(RSA-{}, redacted)", self.public.bits())
+        }
+    }
+
+    impl EnvelopeSigner for AwsLcSigner {
+        fn sign(&self, sign_type: SignType, message: &[u8]) -> Result<Vec<u8>, Error> {
+            if sign_type != SignType::Rsa2 {
+                return Err(unsupported_signing("aws-lc-rs", sign_type));
             }
-        };
-        let unbound = || UnboundCipherKey::new(alg, key.as_bytes()).map_err(|e| rejected(phone_core::KeyRole::Aes, e));
-        let decrypt = DecryptingKey::cbc(unbound()?).map_err(|e| rejected(phone_core::KeyRole::Aes, e))?;
-        let encrypt = EncryptingKey::cbc(unbound()?).map_err(|e| rejected(phone_core::KeyRole::Aes, e))?;
-        Ok(Box::new(AwsLcCipher {
-            decrypt,
-            encrypt,
-            len: key.len(),
-        }))
+            let mut sig = vec![0u8; self.pair.public_modulus_len()];
+            self.pair
+                .sign(
+                    &signature::RSA_PKCS1_SHA256,
+                    &aws_lc_rs::rand::SystemRandom::new(),
+                    message,
+                    &mut sig,
+                )
+                .map_err(|_| rejected(KeyRole::RsaPrivate, "could not sign"))?;
+            Ok(sig)
+        }
+
+        fn public_key(&self) -> &RsaPublicKeyDer {
+            &self.public
+        }
     }
 
-    fn prepare_signer(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error> {
-        let pair = RsaKeyPair::from_der(key.pkcs1_der()).map_err(|e| {
-            rejected(
-                phone_core::KeyRole::RsaPrivate,
-                format!("{e} (aws-lc-rs signs with 2048-bit keys and up)"),
-            )
-        })?;
-        Ok(Box::new(AwsLcSigner {
-            pair,
-            public: key.public_key().clone(),
-        }))
+    struct AwsLcEncryptor {
+        key: EncryptingKey,
+        len: usize,
     }
 
-    fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
-        use aws_lc_rs::encoding::AsDer;
-        check_bits(bits)?;
-        let size = match bits {
-            2048 => aws_lc_rs::rsa::KeySize::Rsa2048,
-            3072 => aws_lc_rs::rsa::KeySize::Rsa3072,
-            4096 => aws_lc_rs::rsa::KeySize::Rsa4096,
-            other => {
-                return Err(rejected(
-                    phone_core::KeyRole::RsaPrivate,
-                    format!("generates 2048, 3072 or 4096-bit keys, not {other}"),
-                ));
+    impl std::fmt::Debug for AwsLcEncryptor {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "AwsLcEncryptor(AES-{}, redacted)", self.len * 8)
+        }
+    }
+
+    impl ContentEncryptor for AwsLcEncryptor {
+        fn encrypt(&self, iv: &[u8; 16], padded: &[u8]) -> Result<Vec<u8>, Error> {
+            let mut buf = padded.to_vec();
+            self.key
+                .less_safe_encrypt(&mut buf, EncryptionContext::Iv128(FixedLength::from(iv)))
+                .map_err(|_| Error::EncryptFailed("AWS-LC could not run AES-CBC"))?;
+            Ok(buf)
+        }
+
+        fn key_len(&self) -> usize {
+            self.len
+        }
+    }
+
+    impl AlipaySide for AwsLcBackend {
+        fn name(&self) -> &'static str {
+            "aws-lc-rs"
+        }
+
+        fn prepare_signer(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error> {
+            let pair = RsaKeyPair::from_der(key.pkcs1_der()).map_err(|e| {
+                rejected(
+                    KeyRole::RsaPrivate,
+                    format!("{e} (aws-lc-rs signs with 2048-bit keys and up)"),
+                )
+            })?;
+            Ok(Box::new(AwsLcSigner {
+                pair,
+                public: key.public_key().clone(),
+            }))
+        }
+
+        fn prepare_encryptor(&self, alg: ContentAlgorithm, key: &AesKey) -> Result<Box<dyn ContentEncryptor>, Error> {
+            if alg != ContentAlgorithm::AesCbc {
+                return Err(crate::capabilities::unsupported_encrypt("aws-lc-rs", alg.encrypt_types()[0]));
             }
-        };
-        let pair = RsaKeyPair::generate(size).map_err(|e| rejected(phone_core::KeyRole::RsaPrivate, e))?;
-        let der = pair
-            .as_der()
-            .map_err(|e| rejected(phone_core::KeyRole::RsaPrivate, e))?;
-        RsaPrivateKeyDer::from_der(der.as_ref())
-    }
+            let unbound = UnboundCipherKey::new(algorithm(key)?, key.as_bytes()).map_err(|e| rejected(KeyRole::Aes, e))?;
+            let key_obj = EncryptingKey::cbc(unbound).map_err(|e| rejected(KeyRole::Aes, e))?;
+            Ok(Box::new(AwsLcEncryptor {
+                key: key_obj,
+                len: key.len(),
+            }))
+        }
 
-    fn sign_sign_types(&self) -> &'static [SignType] {
-        &[SignType::Rsa2]
+        fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
+            use aws_lc_rs::encoding::AsDer;
+            check_bits(bits)?;
+            let size = match bits {
+                2048 => aws_lc_rs::rsa::KeySize::Rsa2048,
+                3072 => aws_lc_rs::rsa::KeySize::Rsa3072,
+                4096 => aws_lc_rs::rsa::KeySize::Rsa4096,
+                other => {
+                    return Err(rejected(
+                        KeyRole::RsaPrivate,
+                        format!("generates 2048, 3072 or 4096-bit keys, not {other}"),
+                    ));
+                }
+            };
+            let pair = RsaKeyPair::generate(size).map_err(|e| rejected(KeyRole::RsaPrivate, e))?;
+            let der = pair.as_der().map_err(|e| rejected(KeyRole::RsaPrivate, e))?;
+            RsaPrivateKeyDer::from_der(der.as_ref())
+        }
     }
 }

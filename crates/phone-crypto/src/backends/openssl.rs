@@ -3,27 +3,42 @@
 //! Keys are loaded once into `PKey` objects; OpenSSL re-parsing a key per call would cost
 //! several times the verification itself.
 
+use std::sync::Arc;
+
 use openssl::hash::MessageDigest;
-use openssl::pkey::{PKey, Private, Public};
+use openssl::pkey::{PKey, Public};
 use openssl::rsa::Rsa;
-use openssl::sign::{Signer, Verifier};
-use openssl::symm::{Cipher, Crypter, Mode};
-use phone_core::{Error, KeyProblem, SignType};
+use openssl::sign::Verifier;
+use phone_core::{Error, KeyProblem, KeyRole, SignType};
 use zeroize::Zeroizing;
 
-use crate::backend::{ContentCipher, CryptoBackend, EnvelopeSigner, SignatureVerifier, check_bits, unsupported_sign};
-use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer};
+use crate::backend::{
+    CipherFactory, ContentCipher, CryptoBackend, SignatureVerifier, VerifierFactory, aes_len, not_this_algorithm,
+    wrong_algorithm,
+};
+use crate::capabilities::{ContentAlgorithm, SignAlgorithm};
+use crate::keys::{AesKey, AlipayPublicKey};
 
 /// The OpenSSL backend (feature `openssl`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OpenSslBackend;
 
-fn digest(backend_sign_type: SignType) -> Result<MessageDigest, Error> {
-    match backend_sign_type {
+#[derive(Debug)]
+struct RsaFactory;
+
+#[derive(Debug)]
+struct AesCbcFactory;
+
+fn digest(sign_type: SignType) -> Result<MessageDigest, Error> {
+    match sign_type {
         SignType::Rsa => Ok(MessageDigest::sha1()),
         SignType::Rsa2 => Ok(MessageDigest::sha256()),
-        other => Err(unsupported_sign("openssl", other)),
+        other => Err(not_this_algorithm("openssl", other)),
     }
+}
+
+fn rejected(role: KeyRole) -> impl Fn(openssl::error::ErrorStack) -> Error {
+    move |e| Error::key(role, KeyProblem::Rejected(format!("openssl: {e}")))
 }
 
 #[derive(Debug)]
@@ -47,8 +62,34 @@ impl SignatureVerifier for OpenSslVerifier {
     }
 }
 
+impl VerifierFactory for RsaFactory {
+    fn algorithm(&self) -> SignAlgorithm {
+        SignAlgorithm::Rsa
+    }
+
+    fn prepare(&self, key: &AlipayPublicKey) -> Result<Arc<dyn SignatureVerifier>, Error> {
+        let AlipayPublicKey::Rsa(key) = key else {
+            return Err(wrong_algorithm(SignAlgorithm::Rsa, key));
+        };
+        let rsa = Rsa::public_key_from_der_pkcs1(key.pkcs1_der()).map_err(rejected(KeyRole::AlipayPublic))?;
+        let key_obj = PKey::from_rsa(rsa).map_err(rejected(KeyRole::AlipayPublic))?;
+        Ok(Arc::new(OpenSslVerifier {
+            key: key_obj,
+            bits: key.bits(),
+        }))
+    }
+}
+
+fn evp(len: usize) -> &'static openssl::cipher::CipherRef {
+    use openssl::cipher::Cipher as Evp;
+    match len {
+        16 => Evp::aes_128_cbc(),
+        24 => Evp::aes_192_cbc(),
+        _ => Evp::aes_256_cbc(),
+    }
+}
+
 struct OpenSslCipher {
-    cipher: Cipher,
     evp: &'static openssl::cipher::CipherRef,
     key: Zeroizing<Vec<u8>>,
     /// Decryption contexts with the key schedule already set up: creating one per payload
@@ -60,20 +101,6 @@ struct OpenSslCipher {
 impl std::fmt::Debug for OpenSslCipher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "OpenSslCipher(AES-{}, redacted)", self.key.len() * 8)
-    }
-}
-
-impl OpenSslCipher {
-    fn run(&self, mode: Mode, iv: &[u8; 16], input: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
-        let failed = || Error::DecryptFailed("OpenSSL could not run AES-CBC");
-        let mut crypter = Crypter::new(self.cipher, mode, &self.key, Some(iv)).map_err(|_| failed())?;
-        // Padding is checked by the shared strict PKCS#7 code, identically on every backend.
-        crypter.pad(false);
-        let mut out = Zeroizing::new(vec![0u8; input.len() + 16]);
-        let n = crypter.update(input, &mut out).map_err(|_| failed())?;
-        let m = crypter.finalize(&mut out[n..]).map_err(|_| failed())?;
-        out.truncate(n + m);
-        Ok(out)
     }
 }
 
@@ -96,7 +123,9 @@ impl OpenSslCipher {
         let m = ctx.cipher_final(&mut out[n..])?;
         out.truncate(n + m);
         let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
-        if pool.len() < 64 {
+        // A few contexts per key are enough for the threads that decrypt at once; the bound
+        // keeps idle keys small.
+        if pool.len() < 8 {
             pool.push(ctx);
         }
         Ok(out)
@@ -104,13 +133,9 @@ impl OpenSslCipher {
 }
 
 impl ContentCipher for OpenSslCipher {
-    fn cbc_decrypt_raw(&self, iv: &[u8; 16], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+    fn decrypt(&self, iv: &[u8; 16], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
         self.decrypt_pooled(iv, ciphertext)
             .map_err(|_| Error::DecryptFailed("OpenSSL could not run AES-CBC"))
-    }
-
-    fn cbc_encrypt_raw(&self, iv: &[u8; 16], padded: &[u8]) -> Result<Vec<u8>, Error> {
-        Ok(self.run(Mode::Encrypt, iv, padded)?.to_vec())
     }
 
     fn key_len(&self) -> usize {
@@ -118,32 +143,18 @@ impl ContentCipher for OpenSslCipher {
     }
 }
 
-struct OpenSslSigner {
-    key: PKey<Private>,
-    public: RsaPublicKeyDer,
-}
-
-impl std::fmt::Debug for OpenSslSigner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "OpenSslSigner(RSA-{}, redacted)", self.public.bits())
-    }
-}
-
-impl EnvelopeSigner for OpenSslSigner {
-    fn sign(&self, sign_type: SignType, message: &[u8]) -> Result<Vec<u8>, Error> {
-        let md = digest(sign_type)?;
-        let rejected = |e: openssl::error::ErrorStack| {
-            Error::key(
-                phone_core::KeyRole::RsaPrivate,
-                KeyProblem::Rejected(format!("openssl: {e}")),
-            )
-        };
-        let mut signer = Signer::new(md, &self.key).map_err(rejected)?;
-        signer.sign_oneshot_to_vec(message).map_err(rejected)
+impl CipherFactory for AesCbcFactory {
+    fn algorithm(&self) -> ContentAlgorithm {
+        ContentAlgorithm::AesCbc
     }
 
-    fn public_key(&self) -> &RsaPublicKeyDer {
-        &self.public
+    fn prepare(&self, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
+        let len = aes_len(key)?;
+        Ok(Arc::new(OpenSslCipher {
+            evp: evp(len),
+            key: Zeroizing::new(key.as_bytes().to_vec()),
+            pool: Default::default(),
+        }))
     }
 }
 
@@ -152,68 +163,129 @@ impl CryptoBackend for OpenSslBackend {
         "openssl"
     }
 
-    fn prepare_verifier(&self, key: &RsaPublicKeyDer) -> Result<Box<dyn SignatureVerifier>, Error> {
-        let rejected = |e: openssl::error::ErrorStack| {
-            Error::key(
-                phone_core::KeyRole::AlipayPublic,
-                KeyProblem::Rejected(format!("openssl: {e}")),
-            )
-        };
-        let rsa = Rsa::public_key_from_der_pkcs1(key.pkcs1_der()).map_err(rejected)?;
-        let key_obj = PKey::from_rsa(rsa).map_err(rejected)?;
-        Ok(Box::new(OpenSslVerifier {
-            key: key_obj,
-            bits: key.bits(),
-        }))
+    fn verifier(&self, algorithm: SignAlgorithm) -> Option<&dyn VerifierFactory> {
+        match algorithm {
+            SignAlgorithm::Rsa => Some(&RsaFactory),
+            _ => None,
+        }
     }
 
-    fn prepare_cipher(&self, key: &AesKey) -> Result<Box<dyn ContentCipher>, Error> {
-        use openssl::cipher::Cipher as Evp;
-        let (cipher, evp) = match key.len() {
-            16 => (Cipher::aes_128_cbc(), Evp::aes_128_cbc()),
-            24 => (Cipher::aes_192_cbc(), Evp::aes_192_cbc()),
-            32 => (Cipher::aes_256_cbc(), Evp::aes_256_cbc()),
-            len => {
-                return Err(Error::key(phone_core::KeyRole::Aes, KeyProblem::AesKeyLength { len }));
+    fn cipher(&self, algorithm: ContentAlgorithm) -> Option<&dyn CipherFactory> {
+        match algorithm {
+            ContentAlgorithm::AesCbc => Some(&AesCbcFactory),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(feature = "alipay-side")]
+mod alipay_side {
+    use openssl::pkey::{PKey, Private};
+    use openssl::rsa::Rsa;
+    use openssl::sign::Signer;
+    use openssl::symm::{Cipher, Crypter, Mode};
+    use phone_core::{Error, KeyRole, SignType};
+    use zeroize::Zeroizing;
+
+    use super::{OpenSslBackend, digest, rejected};
+    use crate::alipay_side::{AlipaySide, ContentEncryptor, EnvelopeSigner, check_bits};
+    use crate::backend::aes_len;
+    use crate::capabilities::ContentAlgorithm;
+    use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer};
+
+    struct OpenSslSigner {
+        key: PKey<Private>,
+        public: RsaPublicKeyDer,
+    }
+
+    impl std::fmt::Debug for OpenSslSigner {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "OpenSslSigner(RSA-{}, redacted)", self.public.bits())
+        }
+    }
+
+    impl EnvelopeSigner for OpenSslSigner {
+        fn sign(&self, sign_type: SignType, message: &[u8]) -> Result<Vec<u8>, Error> {
+            let md = digest(sign_type)?;
+            let mut signer = Signer::new(md, &self.key).map_err(rejected(KeyRole::RsaPrivate))?;
+            signer
+                .sign_oneshot_to_vec(message)
+                .map_err(rejected(KeyRole::RsaPrivate))
+        }
+
+        fn public_key(&self) -> &RsaPublicKeyDer {
+            &self.public
+        }
+    }
+
+    struct OpenSslEncryptor {
+        cipher: Cipher,
+        key: Zeroizing<Vec<u8>>,
+    }
+
+    impl std::fmt::Debug for OpenSslEncryptor {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "OpenSslEncryptor(AES-{}, redacted)", self.key.len() * 8)
+        }
+    }
+
+    impl ContentEncryptor for OpenSslEncryptor {
+        fn encrypt(&self, iv: &[u8; 16], padded: &[u8]) -> Result<Vec<u8>, Error> {
+            let failed = |_| Error::EncryptFailed("OpenSSL could not run AES-CBC");
+            let mut crypter = Crypter::new(self.cipher, Mode::Encrypt, &self.key, Some(iv)).map_err(failed)?;
+            // Padding is added by the shared PKCS#7 code, identically on every backend.
+            crypter.pad(false);
+            let mut out = vec![0u8; padded.len() + 16];
+            let n = crypter.update(padded, &mut out).map_err(failed)?;
+            let m = crypter.finalize(&mut out[n..]).map_err(failed)?;
+            out.truncate(n + m);
+            Ok(out)
+        }
+
+        fn key_len(&self) -> usize {
+            self.key.len()
+        }
+    }
+
+    impl AlipaySide for OpenSslBackend {
+        fn name(&self) -> &'static str {
+            "openssl"
+        }
+
+        fn prepare_signer(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error> {
+            let rsa = Rsa::private_key_from_der(key.pkcs1_der()).map_err(rejected(KeyRole::RsaPrivate))?;
+            let pkey = PKey::from_rsa(rsa).map_err(rejected(KeyRole::RsaPrivate))?;
+            Ok(Box::new(OpenSslSigner {
+                key: pkey,
+                public: key.public_key().clone(),
+            }))
+        }
+
+        fn prepare_encryptor(&self, algorithm: ContentAlgorithm, key: &AesKey) -> Result<Box<dyn ContentEncryptor>, Error> {
+            if algorithm != ContentAlgorithm::AesCbc {
+                return Err(crate::capabilities::unsupported_encrypt("openssl", algorithm.encrypt_types()[0]));
             }
-        };
-        Ok(Box::new(OpenSslCipher {
-            cipher,
-            evp,
-            key: Zeroizing::new(key.as_bytes().to_vec()),
-            pool: Default::default(),
-        }))
-    }
+            let cipher = match aes_len(key)? {
+                16 => Cipher::aes_128_cbc(),
+                24 => Cipher::aes_192_cbc(),
+                _ => Cipher::aes_256_cbc(),
+            };
+            Ok(Box::new(OpenSslEncryptor {
+                cipher,
+                key: Zeroizing::new(key.as_bytes().to_vec()),
+            }))
+        }
 
-    fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
-        check_bits(bits)?;
-        let failed = |e: openssl::error::ErrorStack| {
-            Error::key(
-                phone_core::KeyRole::RsaPrivate,
-                KeyProblem::Rejected(format!("openssl: {e}")),
-            )
-        };
-        let der = Zeroizing::new(
-            Rsa::generate(bits as u32)
-                .map_err(failed)?
-                .private_key_to_der()
-                .map_err(failed)?,
-        );
-        RsaPrivateKeyDer::from_der(&der)
-    }
-
-    fn prepare_signer(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error> {
-        let rejected = |e: openssl::error::ErrorStack| {
-            Error::key(
-                phone_core::KeyRole::RsaPrivate,
-                KeyProblem::Rejected(format!("openssl: {e}")),
-            )
-        };
-        let rsa = Rsa::private_key_from_der(key.pkcs1_der()).map_err(rejected)?;
-        let pkey = PKey::from_rsa(rsa).map_err(rejected)?;
-        Ok(Box::new(OpenSslSigner {
-            key: pkey,
-            public: key.public_key().clone(),
-        }))
+        fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
+            check_bits(bits)?;
+            let failed = rejected(KeyRole::RsaPrivate);
+            let der = Zeroizing::new(
+                Rsa::generate(bits as u32)
+                    .map_err(&failed)?
+                    .private_key_to_der()
+                    .map_err(&failed)?,
+            );
+            RsaPrivateKeyDer::from_der(&der)
+        }
     }
 }

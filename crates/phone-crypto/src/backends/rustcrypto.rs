@@ -1,104 +1,42 @@
-//! The pure-Rust `rustcrypto` backend: `rsa` for PKCS#1 v1.5, `aes` + `cbc` for content.
+//! The pure-Rust `rustcrypto` backend: `rsa` for PKCS#1 v1.5, `sm2` for SM3withSM2, `aes` +
+//! `cbc` and `sm4` + GCM for content.
 //!
 //! RustSec RUSTSEC-2023-0071 (Marvin) concerns `rsa` private-key operations; this backend's
-//! production path only verifies. Signing is there for tests and tools.
+//! production path only verifies. Signing exists only with the `alipay-side` feature.
 
-use phone_core::{EncryptType, Error, KeyProblem, SignType};
-use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
-use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
-use rsa::signature::{SignatureEncoding, Signer, Verifier};
+use std::sync::Arc;
+
+use phone_core::{Error, KeyProblem, KeyRole, SignType};
+use rsa::pkcs1::DecodeRsaPublicKey;
+use rsa::pkcs1v15::{Signature, VerifyingKey};
+use rsa::signature::Verifier;
 use zeroize::Zeroizing;
 
-use super::rustcrypto_aes::RustCryptoCipher;
+use super::rustcrypto_aes::RustCryptoAesCbc;
 use crate::backend::{
-    ContentCipher, CryptoBackend, EnvelopeSigner, SignatureVerifier, check_bits, unsupported_encrypt, unsupported_sign,
+    CipherFactory, ContentCipher, CryptoBackend, SignatureVerifier, VerifierFactory, not_this_algorithm, wrong_algorithm,
 };
-use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer, Sm2PublicKeyDer};
+use crate::capabilities::{ContentAlgorithm, SignAlgorithm};
+use crate::keys::{AesKey, AlipayPublicKey};
 
 /// The SM2 user id (distinguishing identifier) Alipay uses: the GB/T 32918 default.
 const SM2_USER_ID: &str = "1234567812345678";
 
-/// SM3withSM2 verification (DER-encoded signatures, as Alipay and OpenSSL produce them).
-#[derive(Debug)]
-struct RustCryptoSm2 {
-    vk: sm2::dsa::VerifyingKey,
-}
-
-impl SignatureVerifier for RustCryptoSm2 {
-    fn verify(&self, sign_type: SignType, message: &[u8], sig: &[u8]) -> Result<(), Error> {
-        if sign_type != SignType::Sm2 {
-            return Err(unsupported_sign("rustcrypto", sign_type));
-        }
-        let sig = sm2::dsa::Signature::from_der(sig).map_err(|_| Error::BadSignature)?;
-        self.vk.verify(message, &sig).map_err(|_| Error::BadSignature)
-    }
-
-    fn supports(&self, sign_type: SignType) -> bool {
-        sign_type == SignType::Sm2
-    }
-
-    fn bits(&self) -> usize {
-        256
-    }
-}
-
 /// SM4-GCM with the Java SDK's 16-byte IV.
 type Sm4Gcm = aes_gcm::AesGcm<sm4::Sm4, aes_gcm::aead::consts::U16>;
-
-/// AES-CBC plus, for 16-byte keys, SM4-GCM.
-struct RustCryptoContent {
-    aes: RustCryptoCipher,
-    sm4: Option<Sm4Gcm>,
-}
-
-impl std::fmt::Debug for RustCryptoContent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "RustCryptoContent(AES-{}, sm4: {}, redacted)",
-            self.aes.key_len() * 8,
-            self.sm4.is_some()
-        )
-    }
-}
-
-impl ContentCipher for RustCryptoContent {
-    fn cbc_decrypt_raw(&self, iv: &[u8; 16], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
-        self.aes.cbc_decrypt_raw(iv, ciphertext)
-    }
-
-    fn cbc_encrypt_raw(&self, iv: &[u8; 16], padded: &[u8]) -> Result<Vec<u8>, Error> {
-        self.aes.cbc_encrypt_raw(iv, padded)
-    }
-
-    fn key_len(&self) -> usize {
-        self.aes.key_len()
-    }
-
-    fn supports(&self, encrypt_type: EncryptType) -> bool {
-        matches!(encrypt_type, EncryptType::Aes | EncryptType::AesV2)
-            || (encrypt_type == EncryptType::Sm4 && self.sm4.is_some())
-    }
-
-    fn sm4_gcm_decrypt(&self, iv: &[u8; 16], ciphertext_and_tag: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
-        use aes_gcm::aead::Aead;
-        let sm4 = self.sm4.as_ref().ok_or_else(|| unsupported_encrypt(EncryptType::Sm4))?;
-        sm4.decrypt(iv.into(), ciphertext_and_tag)
-            .map(Zeroizing::new)
-            .map_err(|_| Error::DecryptFailed("SM4-GCM authentication failed (usually a wrong key)"))
-    }
-
-    fn sm4_gcm_encrypt(&self, iv: &[u8; 16], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
-        use aes_gcm::aead::Aead;
-        let sm4 = self.sm4.as_ref().ok_or_else(|| unsupported_encrypt(EncryptType::Sm4))?;
-        sm4.encrypt(iv.into(), plaintext)
-            .map_err(|_| Error::DecryptFailed("SM4-GCM could not encrypt"))
-    }
-}
 
 /// The RustCrypto backend (feature `rustcrypto`): no C toolchain needed.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RustCryptoBackend;
+
+#[derive(Debug)]
+struct RsaFactory;
+
+#[derive(Debug)]
+struct Sm2Factory;
+
+#[derive(Debug)]
+struct Sm4Factory;
 
 #[derive(Debug)]
 struct RustCryptoVerifier {
@@ -113,7 +51,7 @@ impl SignatureVerifier for RustCryptoVerifier {
         let ok = match sign_type {
             SignType::Rsa => self.sha1.verify(message, &sig),
             SignType::Rsa2 => self.sha256.verify(message, &sig),
-            other => return Err(unsupported_sign("rustcrypto", other)),
+            other => return Err(not_this_algorithm("rustcrypto", other)),
         };
         ok.map_err(|_| Error::BadSignature)
     }
@@ -123,35 +61,103 @@ impl SignatureVerifier for RustCryptoVerifier {
     }
 }
 
-struct RustCryptoSigner {
-    sha1: SigningKey<sha1::Sha1>,
-    sha256: SigningKey<sha2::Sha256>,
-    public: RsaPublicKeyDer,
-}
-
-impl std::fmt::Debug for RustCryptoSigner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "RustCryptoSigner(RSA-{}, redacted)", self.public.bits())
+impl VerifierFactory for RsaFactory {
+    fn algorithm(&self) -> SignAlgorithm {
+        SignAlgorithm::Rsa
     }
-}
 
-impl EnvelopeSigner for RustCryptoSigner {
-    fn sign(&self, sign_type: SignType, message: &[u8]) -> Result<Vec<u8>, Error> {
-        let sig = match sign_type {
-            SignType::Rsa => self.sha1.try_sign(message),
-            SignType::Rsa2 => self.sha256.try_sign(message),
-            other => return Err(unsupported_sign("rustcrypto", other)),
+    fn prepare(&self, key: &AlipayPublicKey) -> Result<Arc<dyn SignatureVerifier>, Error> {
+        let AlipayPublicKey::Rsa(key) = key else {
+            return Err(wrong_algorithm(SignAlgorithm::Rsa, key));
         };
-        sig.map(|s| s.to_vec()).map_err(|_| {
-            Error::key(
-                phone_core::KeyRole::RsaPrivate,
-                KeyProblem::Rejected("rsa could not sign".into()),
-            )
-        })
+        let public = rsa::PublicKey::from_pkcs1_der(key.pkcs1_der())
+            .map_err(|e| Error::key(KeyRole::AlipayPublic, KeyProblem::Rejected(format!("rsa: {e}"))))?;
+        Ok(Arc::new(RustCryptoVerifier {
+            sha1: VerifyingKey::new(public.clone()),
+            sha256: VerifyingKey::new(public),
+            bits: key.bits(),
+        }))
+    }
+}
+
+/// SM3withSM2 verification (DER-encoded signatures, as Alipay and OpenSSL produce them).
+#[derive(Debug)]
+struct RustCryptoSm2 {
+    vk: sm2::dsa::VerifyingKey,
+}
+
+impl SignatureVerifier for RustCryptoSm2 {
+    fn verify(&self, sign_type: SignType, message: &[u8], sig: &[u8]) -> Result<(), Error> {
+        if sign_type != SignType::Sm2 {
+            return Err(not_this_algorithm("rustcrypto", sign_type));
+        }
+        let sig = sm2::dsa::Signature::from_der(sig).map_err(|_| Error::BadSignature)?;
+        self.vk.verify(message, &sig).map_err(|_| Error::BadSignature)
     }
 
-    fn public_key(&self) -> &RsaPublicKeyDer {
-        &self.public
+    fn bits(&self) -> usize {
+        256
+    }
+}
+
+impl VerifierFactory for Sm2Factory {
+    fn algorithm(&self) -> SignAlgorithm {
+        SignAlgorithm::Sm2
+    }
+
+    fn prepare(&self, key: &AlipayPublicKey) -> Result<Arc<dyn SignatureVerifier>, Error> {
+        let AlipayPublicKey::Sm2(key) = key else {
+            return Err(wrong_algorithm(SignAlgorithm::Sm2, key));
+        };
+        let vk = sm2::dsa::VerifyingKey::from_sec1_bytes(SM2_USER_ID, key.point()).map_err(|_| {
+            Error::key(
+                KeyRole::AlipayPublic,
+                KeyProblem::Rejected("sm2: not a point on sm2p256v1".into()),
+            )
+        })?;
+        Ok(Arc::new(RustCryptoSm2 { vk }))
+    }
+}
+
+/// An SM4-GCM key (SM4 keys are 16 bytes: the console's content key when the app chose SM4).
+struct Sm4Cipher(Sm4Gcm);
+
+impl std::fmt::Debug for Sm4Cipher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sm4Cipher(redacted)")
+    }
+}
+
+impl Sm4Cipher {
+    fn new(key: &AesKey) -> Result<Self, Error> {
+        use aes_gcm::KeyInit;
+        Sm4Gcm::new_from_slice(key.as_bytes())
+            .map(Self)
+            .map_err(|_| Error::key(KeyRole::Aes, KeyProblem::AesKeyLength { len: key.len() }))
+    }
+}
+
+impl ContentCipher for Sm4Cipher {
+    fn decrypt(&self, iv: &[u8; 16], ciphertext_and_tag: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+        use aes_gcm::aead::Aead;
+        self.0
+            .decrypt(iv.into(), ciphertext_and_tag)
+            .map(Zeroizing::new)
+            .map_err(|_| Error::DecryptFailed("SM4-GCM authentication failed (usually a wrong key)"))
+    }
+
+    fn key_len(&self) -> usize {
+        16
+    }
+}
+
+impl CipherFactory for Sm4Factory {
+    fn algorithm(&self) -> ContentAlgorithm {
+        ContentAlgorithm::Sm4Gcm
+    }
+
+    fn prepare(&self, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
+        Ok(Arc::new(Sm4Cipher::new(key)?))
     }
 }
 
@@ -160,71 +166,104 @@ impl CryptoBackend for RustCryptoBackend {
         "rustcrypto"
     }
 
-    fn prepare_verifier(&self, key: &RsaPublicKeyDer) -> Result<Box<dyn SignatureVerifier>, Error> {
-        let public = rsa::PublicKey::from_pkcs1_der(key.pkcs1_der()).map_err(|e| {
-            Error::key(
-                phone_core::KeyRole::AlipayPublic,
-                KeyProblem::Rejected(format!("rsa: {e}")),
-            )
-        })?;
-        Ok(Box::new(RustCryptoVerifier {
-            sha1: VerifyingKey::new(public.clone()),
-            sha256: VerifyingKey::new(public),
-            bits: key.bits(),
-        }))
+    fn verifier(&self, algorithm: SignAlgorithm) -> Option<&dyn VerifierFactory> {
+        match algorithm {
+            SignAlgorithm::Rsa => Some(&RsaFactory),
+            SignAlgorithm::Sm2 => Some(&Sm2Factory),
+        }
     }
 
-    fn prepare_cipher(&self, key: &AesKey) -> Result<Box<dyn ContentCipher>, Error> {
-        use aes_gcm::KeyInit;
-        // SM4 keys are 16 bytes; the same console key serves SM4 when the app chose it.
-        let sm4 = (key.len() == 16)
-            .then(|| Sm4Gcm::new_from_slice(key.as_bytes()))
-            .transpose()
-            .map_err(|_| Error::key(phone_core::KeyRole::Aes, KeyProblem::AesKeyLength { len: key.len() }))?;
-        Ok(Box::new(RustCryptoContent {
-            aes: RustCryptoCipher::new(key)?,
-            sm4,
-        }))
+    fn cipher(&self, algorithm: ContentAlgorithm) -> Option<&dyn CipherFactory> {
+        match algorithm {
+            ContentAlgorithm::AesCbc => Some(&RustCryptoAesCbc),
+            ContentAlgorithm::Sm4Gcm => Some(&Sm4Factory),
+        }
+    }
+}
+
+#[cfg(feature = "alipay-side")]
+mod alipay_side {
+    use phone_core::{Error, KeyProblem, KeyRole, SignType};
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    use rsa::pkcs1v15::SigningKey;
+    use rsa::signature::{SignatureEncoding, Signer};
+
+    use super::{RustCryptoBackend, Sm4Cipher};
+    use crate::alipay_side::{AlipaySide, ContentEncryptor, EnvelopeSigner, check_bits, unsupported_signing};
+    use crate::backends::rustcrypto_aes::RustCryptoCipher;
+    use crate::capabilities::ContentAlgorithm;
+    use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer};
+
+    struct RustCryptoSigner {
+        sha1: SigningKey<sha1::Sha1>,
+        sha256: SigningKey<sha2::Sha256>,
+        public: RsaPublicKeyDer,
     }
 
-    fn prepare_sm2_verifier(&self, key: &Sm2PublicKeyDer) -> Result<Box<dyn SignatureVerifier>, Error> {
-        let vk = sm2::dsa::VerifyingKey::from_sec1_bytes(SM2_USER_ID, key.point()).map_err(|_| {
-            Error::key(
-                phone_core::KeyRole::AlipayPublic,
-                KeyProblem::Rejected("sm2: not a point on sm2p256v1".into()),
-            )
-        })?;
-        Ok(Box::new(RustCryptoSm2 { vk }))
+    impl std::fmt::Debug for RustCryptoSigner {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "RustCryptoSigner(RSA-{}, redacted)", self.public.bits())
+        }
     }
 
-    fn verify_sign_types(&self) -> &'static [SignType] {
-        &[SignType::Rsa, SignType::Rsa2, SignType::Sm2]
+    impl EnvelopeSigner for RustCryptoSigner {
+        fn sign(&self, sign_type: SignType, message: &[u8]) -> Result<Vec<u8>, Error> {
+            let sig = match sign_type {
+                SignType::Rsa => self.sha1.try_sign(message),
+                SignType::Rsa2 => self.sha256.try_sign(message),
+                other => return Err(unsupported_signing("rustcrypto", other)),
+            };
+            sig.map(|s| s.to_vec())
+                .map_err(|_| Error::key(KeyRole::RsaPrivate, KeyProblem::Rejected("rsa could not sign".into())))
+        }
+
+        fn public_key(&self) -> &RsaPublicKeyDer {
+            &self.public
+        }
     }
 
-    fn encrypt_types(&self) -> &'static [EncryptType] {
-        &[EncryptType::Aes, EncryptType::AesV2, EncryptType::Sm4]
+    impl ContentEncryptor for Sm4Cipher {
+        fn encrypt(&self, iv: &[u8; 16], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
+            use aes_gcm::aead::Aead;
+            self.0
+                .encrypt(iv.into(), plaintext)
+                .map_err(|_| Error::EncryptFailed("SM4-GCM could not encrypt"))
+        }
+
+        fn key_len(&self) -> usize {
+            16
+        }
     }
 
-    fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
-        use rsa::pkcs1::EncodeRsaPrivateKey;
-        check_bits(bits)?;
-        let failed = |why: String| Error::key(phone_core::KeyRole::RsaPrivate, KeyProblem::Rejected(why));
-        let key = rsa::PrivateKey::new(&mut getrandom::SysRng, bits).map_err(|e| failed(format!("rsa: {e}")))?;
-        let der = key.to_pkcs1_der().map_err(|e| failed(format!("rsa: {e}")))?;
-        RsaPrivateKeyDer::from_der(der.as_bytes())
-    }
+    impl AlipaySide for RustCryptoBackend {
+        fn name(&self) -> &'static str {
+            "rustcrypto"
+        }
 
-    fn prepare_signer(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error> {
-        let private = rsa::PrivateKey::from_pkcs1_der(key.pkcs1_der()).map_err(|e| {
-            Error::key(
-                phone_core::KeyRole::RsaPrivate,
-                KeyProblem::Rejected(format!("rsa: {e}")),
-            )
-        })?;
-        Ok(Box::new(RustCryptoSigner {
-            sha1: SigningKey::new(private.clone()),
-            sha256: SigningKey::new(private),
-            public: key.public_key().clone(),
-        }))
+        fn prepare_signer(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error> {
+            let private = rsa::PrivateKey::from_pkcs1_der(key.pkcs1_der())
+                .map_err(|e| Error::key(KeyRole::RsaPrivate, KeyProblem::Rejected(format!("rsa: {e}"))))?;
+            Ok(Box::new(RustCryptoSigner {
+                sha1: SigningKey::new(private.clone()),
+                sha256: SigningKey::new(private),
+                public: key.public_key().clone(),
+            }))
+        }
+
+        fn prepare_encryptor(&self, algorithm: ContentAlgorithm, key: &AesKey) -> Result<Box<dyn ContentEncryptor>, Error> {
+            match algorithm {
+                ContentAlgorithm::AesCbc => Ok(Box::new(RustCryptoCipher::new(key)?)),
+                ContentAlgorithm::Sm4Gcm => Ok(Box::new(Sm4Cipher::new(key)?)),
+            }
+        }
+
+        fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
+            use rsa::pkcs1::EncodeRsaPrivateKey;
+            check_bits(bits)?;
+            let failed = |why: String| Error::key(KeyRole::RsaPrivate, KeyProblem::Rejected(why));
+            let key = rsa::PrivateKey::new(&mut getrandom::SysRng, bits).map_err(|e| failed(format!("rsa: {e}")))?;
+            let der = key.to_pkcs1_der().map_err(|e| failed(format!("rsa: {e}")))?;
+            RsaPrivateKeyDer::from_der(der.as_bytes())
+        }
     }
 }

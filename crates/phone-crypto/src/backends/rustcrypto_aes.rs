@@ -1,13 +1,30 @@
 //! AES-CBC on RustCrypto `aes` + `cbc`, used by the `rustcrypto` backend and by the `ring`
 //! backend (ring has no CBC mode). The key schedule is expanded once, at preparation.
 
+use std::sync::Arc;
+
 use aes::cipher::array::Array;
-use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, InnerIvInit, KeyInit};
-use phone_core::{Error, KeyProblem};
+use aes::cipher::{BlockModeDecrypt, InnerIvInit, KeyInit};
+use phone_core::{Error, KeyProblem, KeyRole};
 use zeroize::Zeroizing;
 
-use crate::backend::ContentCipher;
+use crate::backend::{CipherFactory, ContentCipher};
+use crate::capabilities::ContentAlgorithm;
 use crate::keys::AesKey;
+
+/// The AES-CBC factory of the ring and rustcrypto backends.
+#[derive(Debug)]
+pub(crate) struct RustCryptoAesCbc;
+
+impl CipherFactory for RustCryptoAesCbc {
+    fn algorithm(&self) -> ContentAlgorithm {
+        ContentAlgorithm::AesCbc
+    }
+
+    fn prepare(&self, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
+        Ok(Arc::new(RustCryptoCipher::new(key)?))
+    }
+}
 
 /// An expanded AES key schedule (zeroized on drop by the `aes` crate's `zeroize` feature).
 #[derive(Clone)]
@@ -26,7 +43,7 @@ impl std::fmt::Debug for RustCryptoCipher {
 impl RustCryptoCipher {
     pub(crate) fn new(key: &AesKey) -> Result<Self, Error> {
         let bytes = key.as_bytes();
-        let rejected = || Error::key(phone_core::KeyRole::Aes, KeyProblem::AesKeyLength { len: bytes.len() });
+        let rejected = || Error::key(KeyRole::Aes, KeyProblem::AesKeyLength { len: bytes.len() });
         Ok(match bytes.len() {
             16 => Self::Aes128(aes::Aes128::new_from_slice(bytes).map_err(|_| rejected())?),
             24 => Self::Aes192(aes::Aes192::new_from_slice(bytes).map_err(|_| rejected())?),
@@ -47,7 +64,7 @@ macro_rules! cbc_with {
 }
 
 impl ContentCipher for RustCryptoCipher {
-    fn cbc_decrypt_raw(&self, iv: &[u8; 16], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+    fn decrypt(&self, iv: &[u8; 16], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
         let mut buf = Zeroizing::new(ciphertext.to_vec());
         let (blocks, rest) = Array::slice_as_chunks_mut(&mut buf[..]);
         if !rest.is_empty() {
@@ -60,11 +77,23 @@ impl ContentCipher for RustCryptoCipher {
         Ok(buf)
     }
 
-    fn cbc_encrypt_raw(&self, iv: &[u8; 16], padded: &[u8]) -> Result<Vec<u8>, Error> {
+    fn key_len(&self) -> usize {
+        match self {
+            Self::Aes128(_) => 16,
+            Self::Aes192(_) => 24,
+            Self::Aes256(_) => 32,
+        }
+    }
+}
+
+#[cfg(feature = "alipay-side")]
+impl crate::alipay_side::ContentEncryptor for RustCryptoCipher {
+    fn encrypt(&self, iv: &[u8; 16], padded: &[u8]) -> Result<Vec<u8>, Error> {
+        use aes::cipher::BlockModeEncrypt;
         let mut buf = padded.to_vec();
         let (blocks, rest) = Array::slice_as_chunks_mut(&mut buf[..]);
         if !rest.is_empty() {
-            return Err(Error::DecryptFailed("the plaintext is not padded to 16 bytes"));
+            return Err(Error::EncryptFailed("the plaintext is not padded to 16 bytes"));
         }
         let iv = Array::from(*iv);
         cbc_with!(self, c => cbc::Encryptor::inner_iv_init(c.clone(), &iv).encrypt_blocks(blocks));
@@ -72,10 +101,19 @@ impl ContentCipher for RustCryptoCipher {
     }
 
     fn key_len(&self) -> usize {
-        match self {
-            Self::Aes128(_) => 16,
-            Self::Aes192(_) => 24,
-            Self::Aes256(_) => 32,
-        }
+        ContentCipher::key_len(self)
+    }
+}
+
+/// The Alipay-side AES-CBC encryptor of the backends whose CBC is RustCrypto's.
+#[cfg(feature = "alipay-side")]
+pub(crate) fn encryptor(
+    backend: &str,
+    algorithm: ContentAlgorithm,
+    key: &AesKey,
+) -> Result<Box<dyn crate::alipay_side::ContentEncryptor>, Error> {
+    match algorithm {
+        ContentAlgorithm::AesCbc => Ok(Box::new(RustCryptoCipher::new(key)?)),
+        other => Err(crate::capabilities::unsupported_encrypt(backend, other.encrypt_types()[0])),
     }
 }

@@ -3,10 +3,14 @@
 
 use std::path::PathBuf;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use phone_core::Error;
-use phone_crypto::{AppKeys, Backend, ContentCipher};
+use phone_crypto::{
+    AesKey, AlipayPublicKey, AppKeys, Backend, CipherFactory, ContentAlgorithm, ContentCipher, ContentEncryptor,
+    CryptoBackend, KeyPool, SignAlgorithm, SignatureVerifier, VerifierFactory,
+};
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
@@ -132,36 +136,139 @@ macro_rules! for_each_backend {
     };
 }
 
-/// A cipher that counts how often it is asked to decrypt: proves nothing reaches decryption
-/// before the signature verified.
+/// A backend that wraps a real one and counts what it is asked to do: how many keys it
+/// prepares (sharing proofs) and how often a prepared content key decrypts (nothing reaches
+/// decryption before the signature verified). Held as `Arc<dyn CryptoBackend>` like any
+/// custom backend.
 #[derive(Debug)]
-pub struct Counting<'a> {
-    pub inner: &'a dyn ContentCipher,
-    pub calls: AtomicUsize,
+pub struct CountingBackend {
+    verifiers: Vec<CountingVerifierFactory>,
+    ciphers: Vec<CountingCipherFactory>,
+    pub counts: Arc<Counts>,
 }
 
-impl<'a> Counting<'a> {
-    pub fn new(inner: &'a dyn ContentCipher) -> Self {
-        Self {
-            inner,
-            calls: AtomicUsize::new(0),
-        }
-    }
+#[derive(Debug, Default)]
+pub struct Counts {
+    pub prepared_verifiers: AtomicUsize,
+    pub prepared_ciphers: AtomicUsize,
+    pub decrypts: AtomicUsize,
+}
 
-    pub fn calls(&self) -> usize {
-        self.calls.load(Ordering::SeqCst)
+impl Counts {
+    pub fn decrypts(&self) -> usize {
+        self.decrypts.load(Ordering::SeqCst)
+    }
+    pub fn prepared_verifiers(&self) -> usize {
+        self.prepared_verifiers.load(Ordering::SeqCst)
+    }
+    pub fn prepared_ciphers(&self) -> usize {
+        self.prepared_ciphers.load(Ordering::SeqCst)
     }
 }
 
-impl ContentCipher for Counting<'_> {
-    fn cbc_decrypt_raw(&self, iv: &[u8; 16], ct: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        self.inner.cbc_decrypt_raw(iv, ct)
+#[derive(Debug)]
+struct CountingVerifierFactory {
+    inner: Arc<dyn CryptoBackend>,
+    algorithm: SignAlgorithm,
+    counts: Arc<Counts>,
+}
+
+#[derive(Debug)]
+struct CountingCipherFactory {
+    inner: Arc<dyn CryptoBackend>,
+    algorithm: ContentAlgorithm,
+    counts: Arc<Counts>,
+}
+
+#[derive(Debug)]
+struct CountingCipher {
+    inner: Arc<dyn ContentCipher>,
+    counts: Arc<Counts>,
+}
+
+impl VerifierFactory for CountingVerifierFactory {
+    fn algorithm(&self) -> SignAlgorithm {
+        self.algorithm
     }
-    fn cbc_encrypt_raw(&self, iv: &[u8; 16], padded: &[u8]) -> Result<Vec<u8>, Error> {
-        self.inner.cbc_encrypt_raw(iv, padded)
+    fn prepare(&self, key: &AlipayPublicKey) -> Result<Arc<dyn SignatureVerifier>, Error> {
+        self.counts.prepared_verifiers.fetch_add(1, Ordering::SeqCst);
+        self.inner.prepare_public_key(key)
+    }
+}
+
+impl CipherFactory for CountingCipherFactory {
+    fn algorithm(&self) -> ContentAlgorithm {
+        self.algorithm
+    }
+    fn prepare(&self, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
+        self.counts.prepared_ciphers.fetch_add(1, Ordering::SeqCst);
+        Ok(Arc::new(CountingCipher {
+            inner: self.inner.prepare_content_key(self.algorithm, key)?,
+            counts: self.counts.clone(),
+        }))
+    }
+}
+
+impl ContentCipher for CountingCipher {
+    fn decrypt(&self, iv: &[u8; 16], input: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+        self.counts.decrypts.fetch_add(1, Ordering::SeqCst);
+        self.inner.decrypt(iv, input)
     }
     fn key_len(&self) -> usize {
         self.inner.key_len()
     }
+}
+
+impl CountingBackend {
+    pub fn new(backend: Backend) -> Arc<Self> {
+        let inner = backend.provider();
+        let counts = Arc::new(Counts::default());
+        let caps = inner.capabilities();
+        Arc::new(Self {
+            verifiers: SignAlgorithm::ALL
+                .into_iter()
+                .filter(|a| caps.verifies_algorithm(*a))
+                .map(|algorithm| CountingVerifierFactory { inner: inner.clone(), algorithm, counts: counts.clone() })
+                .collect(),
+            ciphers: ContentAlgorithm::ALL
+                .into_iter()
+                .filter(|a| caps.decrypts_algorithm(*a))
+                .map(|algorithm| CountingCipherFactory { inner: inner.clone(), algorithm, counts: counts.clone() })
+                .collect(),
+            counts,
+        })
+    }
+}
+
+impl CryptoBackend for CountingBackend {
+    fn name(&self) -> &'static str {
+        "counting"
+    }
+    fn verifier(&self, algorithm: SignAlgorithm) -> Option<&dyn VerifierFactory> {
+        self.verifiers.iter().find(|f| f.algorithm == algorithm).map(|f| f as &dyn VerifierFactory)
+    }
+    fn cipher(&self, algorithm: ContentAlgorithm) -> Option<&dyn CipherFactory> {
+        self.ciphers.iter().find(|f| f.algorithm == algorithm).map(|f| f as &dyn CipherFactory)
+    }
+}
+
+/// The demo app's keys prepared on a counting wrapper of `backend`.
+pub fn counting_demo_keys(backend: Backend) -> (AppKeys, Arc<Counts>) {
+    let counting = CountingBackend::new(backend);
+    let counts = counting.counts.clone();
+    let pool = KeyPool::with_backend(counting);
+    let keys = AppKeys::builder()
+        .alipay_public_key(&demo("alipay_public_key.txt"))
+        .and_then(|b| b.aes_key(&demo("aes_key.txt")))
+        .and_then(|b| b.build_in(&pool))
+        .unwrap();
+    (keys, counts)
+}
+
+/// A content encryptor for sealing envelopes as Alipay does.
+pub fn encryptor(backend: Backend, key: &str) -> Box<dyn ContentEncryptor> {
+    backend
+        .alipay_side()
+        .prepare_encryptor(ContentAlgorithm::AesCbc, &AesKey::parse(key).unwrap())
+        .unwrap()
 }

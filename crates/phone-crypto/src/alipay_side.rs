@@ -1,0 +1,169 @@
+//! Alipay's side (feature `alipay-side`): signing, content encryption, key generation and
+//! building envelopes exactly as Alipay does, for tests, demos and tools. A production build
+//! without the feature never touches a private key.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use phone_core::{Error, KeyProblem, KeyRole, SignType};
+
+use crate::capabilities::{BUILTIN_BACKENDS, ContentAlgorithm};
+use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer};
+use crate::selection::Backend;
+
+/// A backend's Alipay-side operations.
+pub trait AlipaySide: Send + Sync + fmt::Debug {
+    /// The backend's name.
+    fn name(&self) -> &'static str;
+
+    /// The sign types [`AlipaySide::prepare_signer`]'s signers produce.
+    fn sign_types(&self) -> &'static [SignType] {
+        BUILTIN_BACKENDS
+            .iter()
+            .find(|b| b.name == self.name())
+            .map_or(&[], |b| b.signs)
+    }
+
+    /// Prepares an RSA private key to sign as Alipay does.
+    fn prepare_signer(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error>;
+
+    /// Prepares a content key to encrypt as Alipay does.
+    fn prepare_encryptor(&self, algorithm: ContentAlgorithm, key: &AesKey) -> Result<Box<dyn ContentEncryptor>, Error>;
+
+    /// Generates an RSA key pair (development key sets and tests). Backends that cannot
+    /// generate RSA keys (ring) say so with a `key_error`.
+    fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
+        Err(Error::key(
+            KeyRole::RsaPrivate,
+            KeyProblem::Rejected(format!("the {} backend cannot generate {bits}-bit RSA keys", self.name())),
+        ))
+    }
+}
+
+/// A prepared RSA private key that signs like Alipay (SHA1withRSA / SHA256withRSA).
+pub trait EnvelopeSigner: Send + Sync + fmt::Debug {
+    /// Signs `message` with the hash of `sign_type`.
+    fn sign(&self, sign_type: SignType, message: &[u8]) -> Result<Vec<u8>, Error>;
+
+    /// The matching public key.
+    fn public_key(&self) -> &RsaPublicKeyDer;
+}
+
+/// A prepared content key that encrypts like Alipay.
+///
+/// For [`ContentAlgorithm::AesCbc`], `encrypt` is raw CBC over already padded input; for
+/// [`ContentAlgorithm::Sm4Gcm`] it returns `ciphertext || tag`.
+pub trait ContentEncryptor: Send + Sync + fmt::Debug {
+    /// Encrypts `input` with `iv`.
+    fn encrypt(&self, iv: &[u8; 16], input: &[u8]) -> Result<Vec<u8>, Error>;
+
+    /// The key size in bytes.
+    fn key_len(&self) -> usize;
+}
+
+impl dyn ContentEncryptor + '_ {
+    /// AES-CBC with PKCS#7 padding (for an AES-CBC key).
+    pub fn encrypt_cbc(&self, iv: &[u8; 16], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
+        self.encrypt(iv, &crate::padding::pad(plaintext))
+    }
+}
+
+impl Backend {
+    /// The backend's Alipay-side operations (feature `alipay-side`).
+    pub fn alipay_side(self) -> &'static dyn AlipaySide {
+        match self {
+            #[cfg(feature = "ring")]
+            Backend::Ring => &crate::backends::ring::RingBackend,
+            #[cfg(feature = "openssl")]
+            Backend::OpenSsl => &crate::backends::openssl::OpenSslBackend,
+            #[cfg(feature = "rustcrypto")]
+            Backend::RustCrypto => &crate::backends::rustcrypto::RustCryptoBackend,
+            #[cfg(feature = "aws-lc-rs")]
+            Backend::AwsLc => &crate::backends::aws_lc_rs::AwsLcBackend,
+        }
+    }
+}
+
+// The backends that sign RSA2 only use it.
+#[cfg_attr(not(any(feature = "ring", feature = "rustcrypto", feature = "aws-lc-rs")), allow(dead_code))]
+pub(crate) fn unsupported_signing(backend: &str, sign_type: SignType) -> Error {
+    Error::UnsupportedSignType {
+        name: sign_type.as_str().to_owned(),
+        reason: format!("the {backend} backend cannot sign it"),
+    }
+}
+
+// Used by the backends that generate keys; ring alone has none.
+#[cfg_attr(
+    not(any(feature = "openssl", feature = "rustcrypto", feature = "aws-lc-rs")),
+    allow(dead_code)
+)]
+pub(crate) fn check_bits(bits: usize) -> Result<(), Error> {
+    if !crate::keys::RSA_BITS.contains(&bits) {
+        return Err(Error::key(KeyRole::RsaPrivate, KeyProblem::UnsupportedSize { bits }));
+    }
+    Ok(())
+}
+
+/// Builds the envelope Alipay would send for `plaintext`.
+///
+/// With an encryptor: AES-CBC (zero IV, PKCS#7), base64, and the signature over the base64
+/// wrapped in double quotes. Without: `response` is the plaintext JSON object itself, signed
+/// as its raw text, as Alipay sends unencrypted content.
+///
+/// ```
+/// use phone_crypto::{AesKey, Backend, ContentAlgorithm, RsaPrivateKeyDer, seal_envelope};
+/// let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data/");
+/// let side = Backend::default().alipay_side();
+/// let signer = side.prepare_signer(&RsaPrivateKeyDer::parse(&std::fs::read_to_string(format!("{data}alipay_private_key.pem"))?)?)?;
+/// let enc = side.prepare_encryptor(ContentAlgorithm::AesCbc, &AesKey::parse("aa4BtZ4tspm2wnXLb1ThQA==")?)?;
+/// let body = seal_envelope(r#"{"code":"10000","msg":"Success","mobile":"13800138000"}"#, &*signer, Some(&*enc), phone_core::SignType::Rsa2)?;
+/// assert!(body.starts_with(r#"{"response":""#));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn seal_envelope(
+    plaintext: &str,
+    signer: &dyn EnvelopeSigner,
+    encryptor: Option<&dyn ContentEncryptor>,
+    sign_type: SignType,
+) -> Result<String, Error> {
+    let q = |s: &str| serde_json::Value::from(s).to_string();
+    let (response, signed) = match encryptor {
+        Some(enc) => {
+            let b64 = STANDARD.encode(enc.encrypt_cbc(&[0u8; 16], plaintext.as_bytes())?);
+            let quoted = format!("\"{b64}\"");
+            (quoted.clone(), quoted)
+        }
+        // A JSON object goes in as it is (the Java SDK refuses the string form); anything
+        // else can only be a string, signed as its text.
+        None if serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(plaintext).is_ok() => {
+            (plaintext.to_owned(), plaintext.to_owned())
+        }
+        None => (q(plaintext), plaintext.to_owned()),
+    };
+    let sign = STANDARD.encode(signer.sign(sign_type, signed.as_bytes())?);
+    // Alipay's field order; serde_json's map would sort the keys.
+    let mut out = format!(
+        "{{\"response\":{response},\"sign\":{},\"sign_type\":{}",
+        q(&sign),
+        q(sign_type.as_str())
+    );
+    if encryptor.is_some() {
+        out.push_str(",\"encrypt_type\":\"AES\"");
+    }
+    out.push_str(",\"charset\":\"UTF-8\"}");
+    Ok(out)
+}
+
+/// The plaintext Alipay sends for a successful call.
+///
+/// ```
+/// assert_eq!(phone_crypto::success_plaintext("13800138000"), r#"{"code":"10000","msg":"Success","mobile":"13800138000"}"#);
+/// ```
+pub fn success_plaintext(mobile: &str) -> String {
+    format!(
+        r#"{{"code":"10000","msg":"Success","mobile":{}}}"#,
+        serde_json::Value::from(mobile)
+    )
+}
