@@ -33,10 +33,13 @@ fn case(private: &RsaPrivateKeyDer, sign_type: SignType, aes: &AesKey) -> Case {
     // Sign with a backend that can do SHA1 (openssl or rustcrypto) when needed.
     let signer = Backend::ALL
         .iter()
-        .filter(|b| b.provider().sign_sign_types().contains(&sign_type))
-        .find_map(|b| b.provider().prepare_signer(private).ok())
+        .filter(|b| b.alipay_side().sign_types().contains(&sign_type))
+        .find_map(|b| b.alipay_side().prepare_signer(private).ok())
         .expect("a signing backend");
-    let cipher = Backend::default().provider().prepare_cipher(aes).expect("cipher");
+    let cipher = Backend::default()
+        .alipay_side()
+        .prepare_encryptor(phone_crypto::ContentAlgorithm::AesCbc, aes)
+        .expect("cipher");
     let body = seal_envelope(&success_plaintext("13800138000"), &*signer, Some(&*cipher), sign_type).expect("seal");
     let env = Envelope::parse(&body, &ParseOptions::default()).expect("parse");
     let signed = env.signed_content().into_owned();
@@ -165,9 +168,9 @@ fn bench(c: &mut Criterion) {
                 b.iter(|| decrypt_phone(&keys, black_box(&cs.body)).expect("phone"))
             });
         }
-        let mut material = AppKeyMaterial::new();
-        material.verify_keys.push(demo.public_key().clone());
-        material.aes_keys.push(aes.clone());
+        let material = AppKeyMaterial::new()
+            .with_rsa_public_key(demo.public_key().clone())
+            .with_aes_key_raw(aes.clone());
         let client = PhoneClient::builder()
             .keys(StaticKeys::new().app("app", material))
             .backend(*backend)

@@ -5,7 +5,9 @@
 //! It uses the demo keys in `examples/data/` (public on purpose: never use them for a real app).
 
 use phone_core::SignType;
-use phone_crypto::{AesKey, AppKeys, Backend, RsaPrivateKeyDer, decrypt_phone, seal_envelope, success_plaintext};
+use phone_crypto::{
+    AesKey, AppKeys, Backend, ContentAlgorithm, RsaPrivateKeyDer, decrypt_phone, seal_envelope, success_plaintext,
+};
 
 fn data(file: &str) -> Result<String, std::io::Error> {
     std::fs::read_to_string(format!("{}/examples/data/{file}", env!("CARGO_MANIFEST_DIR")))
@@ -17,9 +19,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 1. Alipay's side: encrypt the plaintext with the app's AES key and sign it with Alipay's
     //    private key. In production the mini-program receives this from my.getPhoneNumber.
-    let alipay = Backend::default().provider();
+    //    (Those operations need phone-crypto's `alipay-side` feature; a server never does.)
+    let alipay = Backend::default().alipay_side();
     let signer = alipay.prepare_signer(&RsaPrivateKeyDer::parse(&data("alipay_private_key.pem")?)?)?;
-    let cipher = alipay.prepare_cipher(&AesKey::parse(&aes_key)?)?;
+    let cipher = alipay.prepare_encryptor(ContentAlgorithm::AesCbc, &AesKey::parse(&aes_key)?)?;
     let body = seal_envelope(
         &success_plaintext("13800138000"),
         &*signer,

@@ -48,7 +48,7 @@ struct Setup {
     body: String,
     signed: Vec<u8>,
     sig: Vec<u8>,
-    verifier: Box<dyn phone_crypto::SignatureVerifier>,
+    verifier: std::sync::Arc<dyn phone_crypto::SignatureVerifier>,
     material: AppKeyMaterial,
 }
 
@@ -56,13 +56,15 @@ fn setup(backend: Backend, private: &RsaPrivateKeyDer, aes: &AesKey) -> Result<S
     // Any backend that signs RSA2 builds the envelope; the one under test only opens it.
     let signer = Backend::ALL
         .iter()
-        .find_map(|b| b.provider().prepare_signer(private).ok())
+        .find_map(|b| b.alipay_side().prepare_signer(private).ok())
         .ok_or(phone_core::Error::UnsupportedSignType {
             name: "RSA2".into(),
             reason: "no backend can sign".into(),
         })?;
     let p = backend.provider();
-    let cipher = p.prepare_cipher(aes)?;
+    let cipher = backend
+        .alipay_side()
+        .prepare_encryptor(phone_crypto::ContentAlgorithm::AesCbc, aes)?;
     let body = seal_envelope(
         &success_plaintext("13800138000"),
         &*signer,
@@ -77,9 +79,9 @@ fn setup(backend: Backend, private: &RsaPrivateKeyDer, aes: &AesKey) -> Result<S
         .aes_key_raw(aes.clone())
         .build(backend)?;
     let verifier = p.prepare_verifier(private.public_key())?;
-    let mut material = AppKeyMaterial::new();
-    material.verify_keys.push(private.public_key().clone());
-    material.aes_keys.push(aes.clone());
+    let material = AppKeyMaterial::new()
+        .with_rsa_public_key(private.public_key().clone())
+        .with_aes_key_raw(aes.clone());
     Ok(Setup {
         keys,
         body,
@@ -174,7 +176,7 @@ pub fn run(args: BenchArgs) -> ExitCode {
     };
     let private = match Backend::ALL
         .iter()
-        .find_map(|b| b.provider().generate_rsa_key(args.bits).ok())
+        .find_map(|b| b.alipay_side().generate_rsa_key(args.bits).ok())
     {
         Some(k) => k,
         None => {

@@ -54,7 +54,13 @@ pub fn run(args: DecryptArgs) -> ExitCode {
             let result = AppKeys::builder()
                 .alipay_public_key(&public)
                 .and_then(|b| b.aes_key(&aes))
-                .map(|b| b.allow_unsigned(args.allow_unsigned).max_envelope_bytes(args.max_bytes))
+                .map(|b| {
+                    b.options(
+                        phone_core::ParseOptions::default()
+                            .allow_unsigned(args.allow_unsigned)
+                            .max_envelope_bytes(args.max_bytes),
+                    )
+                })
                 .and_then(|b| b.build(backend))
                 .and_then(|keys| keys.open_bytes(&body));
             match result {

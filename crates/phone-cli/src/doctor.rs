@@ -251,7 +251,7 @@ impl Doctor {
         let keys = AppKeys::builder()
             .alipay_public_key_der(public.clone())
             .aes_key_raw(aes.clone())
-            .build_with(provider);
+            .build_in(&phone_crypto::KeyPool::with_backend(provider.clone()));
         match keys.and_then(|k| k.open(body)) {
             Ok(o) => {
                 let shown = if args.reveal { o.response.phone.reveal().to_owned() } else { o.response.phone.masked() };

@@ -89,7 +89,7 @@ pub fn run(args: ForgeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let provider = backend(&args.backend).provider();
+    let provider = backend(&args.backend).alipay_side();
     let sign_type = if args.sign_type == "RSA" {
         SignType::Rsa
     } else {
@@ -98,7 +98,9 @@ pub fn run(args: ForgeArgs) -> ExitCode {
     let result = (|| {
         let signer = provider.prepare_signer(&RsaPrivateKeyDer::parse(&private)?)?;
         let cipher = match (&aes, args.unencrypted) {
-            (Some(k), false) => Some(provider.prepare_cipher(&AesKey::parse(k)?)?),
+            (Some(k), false) => {
+                Some(provider.prepare_encryptor(phone_crypto::ContentAlgorithm::AesCbc, &AesKey::parse(k)?)?)
+            }
             _ => None,
         };
         seal_envelope(&plaintext(&args), &*signer, cipher.as_deref(), sign_type)

@@ -96,7 +96,7 @@ pub fn run(args: KeygenArgs) -> ExitCode {
     let mut last_err = None;
     let private = backends
         .iter()
-        .find_map(|b| match b.provider().generate_rsa_key(args.bits.into()) {
+        .find_map(|b| match b.alipay_side().generate_rsa_key(args.bits.into()) {
             Ok(k) => Some((k, *b)),
             Err(e) => {
                 last_err = Some(e);

@@ -1,41 +1,56 @@
 //! A caching wrapper for slow or remote providers.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use phone_core::{Error, KeyProblem};
+use moka::sync::Cache;
+use phone_core::{Error, KeyProblem, KeyRole};
 use tokio::time::Instant;
 
+use crate::client::DEFAULT_CAPACITY;
 use crate::material::AppKeyMaterial;
 use crate::provider::{KeyProvider, SharedKeyProvider};
 
-/// Caches another provider's answers per app id.
+/// Caches another provider's answers per app id, in a bounded cache.
 ///
 /// - answers (including "not mine") live for `ttl` (default 5 minutes);
-/// - within `refresh_before` of expiry (default 10 s) one background refresh starts while
-///   callers keep getting the current keys;
+/// - from `refresh_before` (default 10 s, minus a random jitter of up to `refresh_jitter`,
+///   default 5 s, so that replicas do not all reload at once) before expiry, one background
+///   refresh runs while callers keep getting the current keys;
 /// - on a miss, one load runs and every concurrent caller for that app waits for it;
-/// - a load that takes longer than `load_timeout` (default 5 s) fails with `key_error`; if an
-///   expired answer exists it is served instead, with a warning, so a key-store outage does not
-///   take the service down.
+/// - a load that takes longer than `load_timeout` (default 5 s) fails with `key_error`; while
+///   the store fails, expired keys are served (with a warning) for at most `max_stale`
+///   (default 1 hour) past their expiry, then the store's error is returned;
+/// - at most `capacity` app ids (default 100,000, known and unknown alike) are kept, and an
+///   entry no request touched for `ttl + max_stale` is dropped.
 ///
 /// Time is tokio's clock, so tests can pause and advance it instead of sleeping.
 ///
 /// ```
 /// use std::time::Duration;
 /// use phone_client::{CachingKeys, EnvKeys};
-/// let cached = CachingKeys::new(EnvKeys::new()).ttl(Duration::from_secs(60)).load_timeout(Duration::from_secs(2));
+/// let cached = CachingKeys::new(EnvKeys::new())
+///     .ttl(Duration::from_secs(60))
+///     .load_timeout(Duration::from_secs(2))
+///     .max_stale(Duration::from_secs(600));
 /// ```
 #[derive(Debug, Clone)]
 pub struct CachingKeys {
     inner: SharedKeyProvider,
+    policy: Policy,
+    slots: Cache<String, Arc<Slot>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Policy {
     ttl: Duration,
     refresh_before: Duration,
+    refresh_jitter: Duration,
     load_timeout: Duration,
-    slots: Arc<Mutex<HashMap<String, Arc<Slot>>>>,
+    max_stale: Duration,
+    capacity: u64,
 }
 
 #[derive(Debug, Default)]
@@ -49,6 +64,7 @@ struct Slot {
 struct Cached {
     value: Option<Arc<AppKeyMaterial>>,
     expires: Instant,
+    refresh_at: Instant,
 }
 
 impl CachingKeys {
@@ -59,36 +75,68 @@ impl CachingKeys {
 
     /// Wraps a shared provider.
     pub fn from_shared(inner: SharedKeyProvider) -> Self {
-        Self {
-            inner,
+        let policy = Policy {
             ttl: Duration::from_secs(300),
             refresh_before: Duration::from_secs(10),
+            refresh_jitter: Duration::from_secs(5),
             load_timeout: Duration::from_secs(5),
-            slots: Arc::default(),
+            max_stale: Duration::from_secs(3600),
+            capacity: DEFAULT_CAPACITY,
+        };
+        Self {
+            inner,
+            slots: policy.storage(),
+            policy,
         }
     }
 
     /// How long an answer is used.
     pub fn ttl(mut self, ttl: Duration) -> Self {
-        self.ttl = ttl;
+        self.policy.ttl = ttl;
+        self.slots = self.policy.storage();
         self
     }
 
     /// How long before expiry the background refresh starts.
     pub fn refresh_before(mut self, lead: Duration) -> Self {
-        self.refresh_before = lead;
+        self.policy.refresh_before = lead;
+        self
+    }
+
+    /// The largest random amount the refresh moves earlier, per entry.
+    pub fn refresh_jitter(mut self, jitter: Duration) -> Self {
+        self.policy.refresh_jitter = jitter;
         self
     }
 
     /// The longest a load may take.
     pub fn load_timeout(mut self, timeout: Duration) -> Self {
-        self.load_timeout = timeout;
+        self.policy.load_timeout = timeout;
         self
     }
 
+    /// How long past expiry keys are still served while the store fails.
+    pub fn max_stale(mut self, max_stale: Duration) -> Self {
+        self.policy.max_stale = max_stale;
+        self.slots = self.policy.storage();
+        self
+    }
+
+    /// How many app ids are kept (answers "not mine" included).
+    pub fn capacity(mut self, apps: u64) -> Self {
+        self.policy.capacity = apps;
+        self.slots = self.policy.storage();
+        self
+    }
+
+    /// How many app ids are cached now (after pending maintenance).
+    pub fn entry_count(&self) -> u64 {
+        self.slots.run_pending_tasks();
+        self.slots.entry_count()
+    }
+
     fn slot(&self, app_id: &str) -> Arc<Slot> {
-        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-        slots.entry(app_id.to_owned()).or_default().clone()
+        self.slots.get_with_by_ref(app_id, || Arc::new(Slot::default()))
     }
 
     fn fresh(slot: &Slot) -> Option<Cached> {
@@ -102,32 +150,39 @@ impl CachingKeys {
         } else {
             self.inner.load(app_id)
         };
-        let result = match tokio::time::timeout(self.load_timeout, load).await {
+        let timeout = self.policy.load_timeout;
+        let result = match tokio::time::timeout(timeout, load).await {
             Ok(r) => r,
-            Err(_) => Err(Error::key(
-                phone_core::KeyRole::KeyProvider,
-                KeyProblem::ProviderFailed(format!("no answer within {:?}", self.load_timeout)),
+            Err(elapsed) => Err(Error::key_with_source(
+                KeyRole::KeyProvider,
+                KeyProblem::ProviderFailed(format!("the key store gave no answer within {timeout:?}")),
+                elapsed,
             )),
         };
         match result {
             Ok(value) => {
-                let cached = Cached {
+                let now = Instant::now();
+                let expires = now + self.policy.ttl;
+                let jitter = self.policy.refresh_jitter.mul_f64(fastrand::f64());
+                let lead = (self.policy.refresh_before + jitter).min(self.policy.ttl);
+                *slot.current.write().unwrap_or_else(|p| p.into_inner()) = Some(Cached {
                     value: value.clone(),
-                    expires: Instant::now() + self.ttl,
-                };
-                *slot.current.write().unwrap_or_else(|p| p.into_inner()) = Some(cached);
+                    expires,
+                    refresh_at: expires - lead,
+                });
                 Ok(value)
             }
-            Err(e) => {
+            Err(e) if e.is_server_side() => {
                 let stale = slot.current.read().unwrap_or_else(|p| p.into_inner()).clone();
                 match stale {
-                    Some(s) => {
-                        tracing::warn!(app_id, error = %e, "key provider failed; serving the expired keys");
+                    Some(s) if Instant::now() < s.expires + self.policy.max_stale => {
+                        tracing::warn!(app_id, error = %e, "key store failed; serving the expired keys");
                         Ok(s.value)
                     }
-                    None => Err(e),
+                    _ => Err(e),
                 }
             }
+            Err(e) => Err(e),
         }
     }
 
@@ -144,13 +199,24 @@ impl CachingKeys {
     }
 }
 
+impl Policy {
+    /// The bounded map of slots; a slot idle for `ttl + max_stale` can serve nothing.
+    fn storage(&self) -> Cache<String, Arc<Slot>> {
+        Cache::builder()
+            .max_capacity(self.capacity)
+            .time_to_idle(self.ttl + self.max_stale)
+            .build()
+    }
+}
+
 #[async_trait]
 impl KeyProvider for CachingKeys {
     async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
-        let slot = self.slot(app_id);
+        let this = self;
+        let slot = this.slot(app_id);
         if let Some(cur) = Self::fresh(&slot) {
-            if Instant::now() + self.refresh_before >= cur.expires {
-                self.spawn_refresh(app_id, slot.clone());
+            if Instant::now() >= cur.refresh_at {
+                this.spawn_refresh(app_id, slot.clone());
             }
             return Ok(cur.value);
         }
@@ -159,12 +225,13 @@ impl KeyProvider for CachingKeys {
         if let Some(cur) = Self::fresh(&slot) {
             return Ok(cur.value);
         }
-        self.fetch(app_id, &slot, false).await
+        this.fetch(app_id, &slot, false).await
     }
 
     async fn reload(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
-        let slot = self.slot(app_id);
+        let this = self;
+        let slot = this.slot(app_id);
         let _guard = slot.loading.lock().await;
-        self.fetch(app_id, &slot, true).await
+        this.fetch(app_id, &slot, true).await
     }
 }

@@ -1,19 +1,31 @@
 //! `PhoneClient`: what a service calls.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
-use phone_core::{Envelope, Error, KeyProblem, ParseOptions, PhoneNumber};
-use phone_crypto::{Backend, ContentCipher, CryptoBackend, Opened, SignatureVerifier, open_envelope};
+use moka::sync::Cache;
+use phone_core::{Envelope, Error, KeyProblem, KeyRole, ParseOptions, PhoneNumber};
+use phone_crypto::{AppKeys, Backend, CryptoBackend, KeyFingerprint, KeyPool, Opened, PoolStats};
 use tokio::time::Instant;
 use tracing::field::Empty;
 
 use crate::material::AppKeyMaterial;
 use crate::provider::{KeyProvider, SharedKeyProvider};
 
+/// The default number of apps whose prepared keys (and reload cooldowns) are kept.
+pub const DEFAULT_CAPACITY: u64 = 100_000;
+
+/// The default time after which an app's prepared keys that no request used are dropped.
+pub const DEFAULT_IDLE_EXPIRY: Duration = Duration::from_secs(3600);
+
 /// Verifies and decrypts envelopes for any number of apps, with keys from a
 /// [`KeyProvider`]. Cheap to clone, `Send + Sync`: build one and share it across the server.
+///
+/// Prepared keys are cached by the fingerprint of the material they came from, in a bounded
+/// cache (capacity [`DEFAULT_CAPACITY`] apps, idle expiry [`DEFAULT_IDLE_EXPIRY`]): apps with
+/// the same keys share one entry, a stream of app ids cannot grow memory past the capacity,
+/// and one [`KeyPool`] shares each prepared key between all apps holding it (the merchants of
+/// an ISV hold one prepared ISV key).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -38,33 +50,27 @@ pub struct PhoneClient {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
+/// What identifies a prepared key set: the app's material and, in ISV mode, the ISV's.
+type PreparedId = (KeyFingerprint, Option<KeyFingerprint>);
+
 struct Inner {
     provider: SharedKeyProvider,
-    backend: &'static dyn CryptoBackend,
+    pool: KeyPool,
     options: ParseOptions,
     reload_cooldown: Duration,
-    prepared: RwLock<HashMap<String, Arc<Prepared>>>,
-    last_reload: Mutex<HashMap<String, Instant>>,
+    prepared: Cache<PreparedId, Arc<AppKeys>>,
+    last_reload: Cache<String, ()>,
 }
 
-/// One app's keys prepared on the backend, with the material they came from.
-#[derive(Debug)]
-struct Prepared {
-    own: Arc<AppKeyMaterial>,
-    isv: Option<Arc<AppKeyMaterial>>,
-    verifiers: Vec<Box<dyn SignatureVerifier>>,
-    ciphers: Vec<Box<dyn ContentCipher>>,
-}
-
-impl Prepared {
-    fn built_from(&self, own: &Arc<AppKeyMaterial>, isv: &Option<Arc<AppKeyMaterial>>) -> bool {
-        Arc::ptr_eq(&self.own, own)
-            && match (&self.isv, isv) {
-                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-                (None, None) => true,
-                _ => false,
-            }
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PhoneClient")
+            .field("provider", &self.provider)
+            .field("pool", &self.pool)
+            .field("options", &self.options)
+            .field("reload_cooldown", &self.reload_cooldown)
+            .field("prepared", &self.prepared.entry_count())
+            .finish()
     }
 }
 
@@ -72,9 +78,11 @@ impl Prepared {
 #[derive(Debug)]
 pub struct PhoneClientBuilder {
     provider: Option<SharedKeyProvider>,
-    backend: &'static dyn CryptoBackend,
+    backend: Arc<dyn CryptoBackend>,
     options: ParseOptions,
     reload_cooldown: Duration,
+    capacity: u64,
+    idle_expiry: Duration,
 }
 
 impl Default for PhoneClientBuilder {
@@ -84,6 +92,8 @@ impl Default for PhoneClientBuilder {
             backend: Backend::default().provider(),
             options: ParseOptions::default(),
             reload_cooldown: Duration::from_secs(30),
+            capacity: DEFAULT_CAPACITY,
+            idle_expiry: DEFAULT_IDLE_EXPIRY,
         }
     }
 }
@@ -108,26 +118,15 @@ impl PhoneClientBuilder {
     }
 
     /// Any backend implementation.
-    pub fn crypto_backend(mut self, backend: &'static dyn CryptoBackend) -> Self {
+    pub fn crypto_backend(mut self, backend: Arc<dyn CryptoBackend>) -> Self {
         self.backend = backend;
         self
     }
 
-    /// The envelope size limit (default 64 KiB).
-    pub fn max_envelope_bytes(mut self, limit: usize) -> Self {
-        self.options.max_envelope_bytes = limit;
-        self
-    }
-
-    /// Sets every envelope limit at once (sizes, nesting depth, unsigned envelopes).
+    /// Every envelope limit (sizes, nesting depth, unsigned envelopes): the one place limits
+    /// are set.
     pub fn options(mut self, options: ParseOptions) -> Self {
         self.options = options;
-        self
-    }
-
-    /// Accept unsigned envelopes (off by default).
-    pub fn allow_unsigned(mut self, allow: bool) -> Self {
-        self.options.allow_unsigned = allow;
         self
     }
 
@@ -138,25 +137,55 @@ impl PhoneClientBuilder {
         self
     }
 
+    /// How many distinct prepared key sets (and reload cooldowns) are kept (default
+    /// 100,000); the least recently used go first.
+    pub fn capacity(mut self, apps: u64) -> Self {
+        self.capacity = apps;
+        self
+    }
+
+    /// How long prepared keys no request used are kept (default one hour).
+    pub fn idle_expiry(mut self, idle: Duration) -> Self {
+        self.idle_expiry = idle;
+        self
+    }
+
     /// Builds the client; fails without a key provider.
     pub fn build(self) -> Result<PhoneClient, Error> {
         let provider = self.provider.ok_or_else(|| {
             Error::key(
-                phone_core::KeyRole::KeyProvider,
+                KeyRole::KeyProvider,
                 KeyProblem::ProviderFailed("no key provider was configured (PhoneClientBuilder::keys)".into()),
             )
         })?;
         Ok(PhoneClient {
             inner: Arc::new(Inner {
                 provider,
-                backend: self.backend,
+                pool: KeyPool::with_backend(self.backend),
                 options: self.options,
                 reload_cooldown: self.reload_cooldown,
-                prepared: RwLock::default(),
-                last_reload: Mutex::default(),
+                prepared: Cache::builder()
+                    .max_capacity(self.capacity)
+                    .time_to_idle(self.idle_expiry)
+                    .build(),
+                last_reload: Cache::builder()
+                    .max_capacity(self.capacity)
+                    .time_to_live(self.reload_cooldown.max(Duration::from_millis(1)))
+                    .build(),
             }),
         })
     }
+}
+
+/// Counts of what a [`PhoneClient`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientStats {
+    /// Prepared key sets cached (one per distinct material, not per app id).
+    pub prepared_sets: u64,
+    /// App ids in a reload cooldown.
+    pub reload_cooldowns: u64,
+    /// The shared prepared keys.
+    pub pool: PoolStats,
 }
 
 impl PhoneClient {
@@ -167,7 +196,23 @@ impl PhoneClient {
 
     /// The backend's name.
     pub fn backend_name(&self) -> &'static str {
-        self.inner.backend.name()
+        self.inner.pool.backend().name()
+    }
+
+    /// The key provider.
+    pub fn provider(&self) -> &SharedKeyProvider {
+        &self.inner.provider
+    }
+
+    /// What the client holds now (after pending cache maintenance).
+    pub fn stats(&self) -> ClientStats {
+        self.inner.prepared.run_pending_tasks();
+        self.inner.last_reload.run_pending_tasks();
+        ClientStats {
+            prepared_sets: self.inner.prepared.entry_count(),
+            reload_cooldowns: self.inner.last_reload.entry_count(),
+            pool: self.inner.pool.stats(),
+        }
     }
 
     /// The phone number in the envelope `body` posted for `app_id`.
@@ -198,9 +243,10 @@ impl PhoneClient {
     }
 
     async fn open_inner(&self, app_id: &str, body: &str) -> Result<Opened, Error> {
-        let prepared = self.prepared(app_id, false).await?;
+        // The envelope is checked before keys are looked up: garbage never reaches the store.
         let env = Envelope::parse(body, &self.inner.options)?;
-        match open_with(&prepared, &env) {
+        let prepared = self.prepared(app_id, false).await?;
+        match prepared.open_parsed(&env) {
             Err(Error::BadSignature) if self.may_reload(app_id) => {
                 // The keys may have been rotated since they were cached: reload once and retry.
                 let fresh = self.prepared(app_id, true).await?;
@@ -208,22 +254,16 @@ impl PhoneClient {
                     return Err(Error::BadSignature);
                 }
                 tracing::info!(app_id, "keys reloaded after a failed signature");
-                open_with(&fresh, &env)
+                fresh.open_parsed(&env)
             }
             other => other,
         }
     }
 
     fn may_reload(&self, app_id: &str) -> bool {
-        let mut last = self.inner.last_reload.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        match last.get(app_id) {
-            Some(t) if now.duration_since(*t) < self.inner.reload_cooldown => false,
-            _ => {
-                last.insert(app_id.to_owned(), now);
-                true
-            }
-        }
+        // Bounded like every per-app-id map: an entry lives for the cooldown at most.
+        let entry = self.inner.last_reload.entry_by_ref(app_id).or_insert(());
+        entry.is_fresh()
     }
 
     async fn material(&self, app_id: &str, force: bool) -> Result<Arc<AppKeyMaterial>, Error> {
@@ -233,56 +273,38 @@ impl PhoneClient {
         } else {
             p.load(app_id).await?
         };
-        found.ok_or_else(|| Error::key(phone_core::KeyRole::App, KeyProblem::UnknownApp(app_id.to_owned())))
+        found.ok_or_else(|| Error::key(KeyRole::App, KeyProblem::UnknownApp(echo(app_id))))
     }
 
-    async fn prepared(&self, app_id: &str, force: bool) -> Result<Arc<Prepared>, Error> {
+    async fn prepared(&self, app_id: &str, force: bool) -> Result<Arc<AppKeys>, Error> {
         let own = self.material(app_id, force).await?;
-        let isv = match &own.verify_with_app {
+        let isv = match own.verify_with_app() {
             Some(isv_id) => Some(self.material(isv_id, force).await?),
             None => None,
         };
-        if let Some(p) = self
-            .inner
-            .prepared
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(app_id)
-            && p.built_from(&own, &isv)
-        {
-            return Ok(p.clone());
+        let id = (own.fingerprint(), isv.as_ref().map(|m| m.fingerprint()));
+        if let Some(p) = self.inner.prepared.get(&id) {
+            return Ok(p);
         }
-        let backend = self.inner.backend;
         let verify_from = isv.as_deref().unwrap_or(&own);
-        let mut verifiers: Vec<_> = verify_from
-            .verify_keys
-            .iter()
-            .map(|k| backend.prepare_verifier(k))
-            .collect::<Result<_, _>>()?;
-        for k in &verify_from.sm2_verify_keys {
-            verifiers.push(backend.prepare_sm2_verifier(k)?);
+        let mut builder = AppKeys::builder().options(self.inner.options.clone());
+        for k in verify_from.verify_keys() {
+            builder = builder.public_key(k.clone());
         }
-        let ciphers = own
-            .aes_keys
-            .iter()
-            .map(|k| backend.prepare_cipher(k))
-            .collect::<Result<_, _>>()?;
-        let prepared = Arc::new(Prepared {
-            own,
-            isv,
-            verifiers,
-            ciphers,
-        });
-        tracing::debug!(app_id, backend = backend.name(), "keys prepared");
-        self.inner
-            .prepared
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(app_id.to_owned(), prepared.clone());
+        for k in own.aes_keys() {
+            builder = builder.aes_key_raw(k.clone());
+        }
+        if let Some(types) = own.sign_types().or_else(|| isv.as_ref().and_then(|m| m.sign_types())) {
+            builder = builder.accept_sign_types(types);
+        }
+        let prepared = Arc::new(builder.build_in(&self.inner.pool)?);
+        tracing::debug!(app_id, backend = self.backend_name(), "keys prepared");
+        self.inner.prepared.insert(id, prepared.clone());
         Ok(prepared)
     }
 }
 
-fn open_with(p: &Prepared, env: &Envelope<'_>) -> Result<Opened, Error> {
-    open_envelope(env, &p.verifiers, &p.ciphers)
+/// An app id as it may appear in an error: it comes from the request, so it is truncated.
+fn echo(app_id: &str) -> String {
+    app_id.chars().take(64).collect()
 }

@@ -4,34 +4,55 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use phone_core::Error;
+use moka::sync::Cache;
+use phone_core::{Error, SignType};
 
+use crate::client::DEFAULT_CAPACITY;
 use crate::material::AppKeyMaterial;
 use crate::provider::KeyProvider;
 
 type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 /// The variables' text as last read, and the material parsed from it.
-type Parsed = HashMap<String, (Vec<Option<String>>, Arc<AppKeyMaterial>)>;
+type Parsed = (Vec<Option<String>>, Arc<AppKeyMaterial>);
+
+/// The variable prefixes, one app's form being `<PREFIX>_<APPID>`.
+pub const ENV_PREFIXES: [&str; 4] = [
+    "ALIPAY_PUBLIC_KEY",
+    "ALIPAY_AES_KEY",
+    "ALIPAY_VERIFY_WITH",
+    "ALIPAY_SIGN_TYPES",
+];
 
 /// Keys from the environment.
 ///
 /// - `ALIPAY_PUBLIC_KEY_<APPID>` and `ALIPAY_AES_KEY_<APPID>`: one app (taken first);
 /// - `ALIPAY_PUBLIC_KEY` and `ALIPAY_AES_KEY`: every other app id (a single-app service);
-/// - `ALIPAY_VERIFY_WITH_<APPID>`: ISV mode, verify with that app's Alipay public key.
+///   parsed once, shared by every app id they serve;
+/// - `ALIPAY_VERIFY_WITH_<APPID>`: ISV mode, verify with that app's Alipay public key;
+/// - `ALIPAY_SIGN_TYPES_<APPID>` / `ALIPAY_SIGN_TYPES`: pin the accepted sign types, e.g.
+///   `RSA2`.
 ///
 /// Several keys for rotation are separated by `|` (base64 and PEM never contain it).
-/// An app with no variables is "not mine", so a chain moves on.
+/// An app with no variables is "not mine", so a chain moves on. Parsed per-app material is
+/// kept for at most 100,000 app ids.
 ///
 /// ```
 /// use phone_client::EnvKeys;
-/// // Tests and embedders can inject the lookup instead of the process environment.
-/// let env = EnvKeys::from_lookup(|name| (name == "ALIPAY_AES_KEY").then(|| "aa4BtZ4tspm2wnXLb1ThQA==".to_owned()));
+/// // Tests and embedders can give the variables instead of the process environment.
+/// let env = EnvKeys::from_vars([("ALIPAY_AES_KEY", "aa4BtZ4tspm2wnXLb1ThQA==")]);
+/// assert!(env.is_configured());
+/// assert!(!EnvKeys::from_vars(Vec::<(String, String)>::new()).is_configured());
 /// ```
 #[derive(Clone)]
 pub struct EnvKeys {
     lookup: Lookup,
-    /// Parsed material per app, reused while the variables' text is unchanged.
-    parsed: Arc<Mutex<Parsed>>,
+    /// Every variable name, when known (the process environment, or given variables).
+    names: Option<Arc<dyn Fn() -> Vec<String> + Send + Sync>>,
+    /// The default keys' material: one for every app id they serve.
+    defaults: Arc<Mutex<Option<Parsed>>>,
+    /// Parsed material of apps with variables of their own, reused while their text is
+    /// unchanged.
+    apps: Cache<String, Arc<Parsed>>,
 }
 
 impl std::fmt::Debug for EnvKeys {
@@ -49,14 +70,31 @@ impl Default for EnvKeys {
 impl EnvKeys {
     /// Reads the process environment.
     pub fn new() -> Self {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        let mut keys = Self::from_lookup(|name| std::env::var(name).ok());
+        keys.names = Some(Arc::new(|| {
+            std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()).collect()
+        }));
+        keys
     }
 
-    /// Reads variables through `lookup`.
+    /// Reads the given variables only.
+    pub fn from_vars<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Self {
+        let map: HashMap<String, String> = vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        let map = Arc::new(map);
+        let names = map.clone();
+        let mut keys = Self::from_lookup(move |name| map.get(name).cloned());
+        keys.names = Some(Arc::new(move || names.keys().cloned().collect()));
+        keys
+    }
+
+    /// Reads variables through `lookup` (then [`EnvKeys::is_configured`] cannot list them and
+    /// answers from the default variables only).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
         Self {
             lookup: Arc::new(lookup),
-            parsed: Arc::default(),
+            names: None,
+            defaults: Arc::default(),
+            apps: Cache::builder().max_capacity(DEFAULT_CAPACITY).build(),
         }
     }
 
@@ -64,26 +102,55 @@ impl EnvKeys {
         (self.lookup)(name).filter(|v| !v.trim().is_empty())
     }
 
-    /// Whether the single-app variables are set (the example server's switch).
+    /// Whether the single-app variables (`ALIPAY_PUBLIC_KEY`, `ALIPAY_AES_KEY`) are set.
     pub fn has_default_keys(&self) -> bool {
         self.var("ALIPAY_PUBLIC_KEY").is_some() && self.var("ALIPAY_AES_KEY").is_some()
     }
 
-    fn material(
-        &self,
-        public: Option<String>,
-        aes: Option<String>,
-        verify_with: Option<String>,
-    ) -> Result<AppKeyMaterial, Error> {
+    /// The app ids that have variables of their own (`ALIPAY_PUBLIC_KEY_<APPID>`, ...), when
+    /// the variable names can be listed.
+    pub fn configured_apps(&self) -> Option<Vec<String>> {
+        let names = self.names.as_ref()?();
+        let mut apps: Vec<String> = names
+            .iter()
+            .filter_map(|n| {
+                ENV_PREFIXES
+                    .iter()
+                    .find_map(|p| n.strip_prefix(p).and_then(|rest| rest.strip_prefix('_')))
+            })
+            .filter(|app| !app.is_empty() && self.var(&format!("ALIPAY_AES_KEY_{app}")).is_some())
+            .map(str::to_owned)
+            .collect();
+        apps.sort();
+        apps.dedup();
+        Some(apps)
+    }
+
+    /// Whether any keys are configured: the default variables, or any app's own.
+    pub fn is_configured(&self) -> bool {
+        self.var("ALIPAY_PUBLIC_KEY").is_some()
+            || self.var("ALIPAY_AES_KEY").is_some()
+            || self.configured_apps().is_some_and(|a| !a.is_empty())
+    }
+
+    fn material(&self, vars: &[Option<String>]) -> Result<AppKeyMaterial, Error> {
         let mut m = AppKeyMaterial::new();
-        for k in public.iter().flat_map(|v| v.split('|')) {
+        for k in vars[0].iter().flat_map(|v| v.split('|')) {
             m = m.with_alipay_public_key(k)?;
         }
-        for k in aes.iter().flat_map(|v| v.split('|')) {
+        for k in vars[1].iter().flat_map(|v| v.split('|')) {
             m = m.with_aes_key(k)?;
         }
-        if let Some(isv) = verify_with {
+        if let Some(isv) = &vars[2] {
             m = m.verify_with(isv.trim());
+        }
+        if let Some(types) = &vars[3] {
+            let types = types
+                .split([',', '|', ' '])
+                .filter(|t| !t.is_empty())
+                .map(SignType::parse)
+                .collect::<Result<Vec<_>, _>>()?;
+            m = m.accept_sign_types(&types);
         }
         Ok(m)
     }
@@ -92,25 +159,47 @@ impl EnvKeys {
 #[async_trait]
 impl KeyProvider for EnvKeys {
     async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
-        let mut vars = vec![
-            self.var(&format!("ALIPAY_PUBLIC_KEY_{app_id}")),
-            self.var(&format!("ALIPAY_AES_KEY_{app_id}")),
-            self.var(&format!("ALIPAY_VERIFY_WITH_{app_id}")),
-        ];
-        if vars.iter().all(Option::is_none) {
-            vars = vec![self.var("ALIPAY_PUBLIC_KEY"), self.var("ALIPAY_AES_KEY"), None];
-            if vars.iter().all(Option::is_none) {
-                return Ok(None);
+        // Only a plausible app id is looked up as a variable suffix: the id comes from the
+        // request, and `=` or NUL in a variable name is not something to hand the OS.
+        let plausible = !app_id.is_empty()
+            && app_id.len() <= 64
+            && app_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        let own: Vec<Option<String>> = if plausible {
+            ENV_PREFIXES
+                .iter()
+                .map(|p| self.var(&format!("{p}_{app_id}")))
+                .collect()
+        } else {
+            vec![None; ENV_PREFIXES.len()]
+        };
+        if own.iter().any(Option::is_some) {
+            if let Some(hit) = self.apps.get(app_id)
+                && hit.0 == own
+            {
+                return Ok(Some(hit.1.clone()));
             }
+            let material = Arc::new(self.material(&own)?);
+            self.apps.insert(app_id.to_owned(), Arc::new((own, material.clone())));
+            return Ok(Some(material));
         }
-        let mut parsed = self.parsed.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((seen, material)) = parsed.get(app_id)
-            && *seen == vars
+        let defaults: Vec<Option<String>> = ["ALIPAY_PUBLIC_KEY", "ALIPAY_AES_KEY"]
+            .iter()
+            .map(|n| self.var(n))
+            .chain([None, self.var("ALIPAY_SIGN_TYPES")])
+            .collect();
+        if defaults[..2].iter().all(Option::is_none) {
+            return Ok(None);
+        }
+        let mut cached = self.defaults.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((seen, material)) = &*cached
+            && *seen == defaults
         {
             return Ok(Some(material.clone()));
         }
-        let material = Arc::new(self.material(vars[0].clone(), vars[1].clone(), vars[2].clone())?);
-        parsed.insert(app_id.to_owned(), (vars, material.clone()));
+        let material = Arc::new(self.material(&defaults)?);
+        *cached = Some((defaults, material.clone()));
         Ok(Some(material))
     }
 }

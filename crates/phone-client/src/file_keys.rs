@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use async_trait::async_trait;
@@ -22,6 +22,7 @@ use crate::provider::KeyProvider;
 /// [apps.2021009999999999]                      # a merchant app under an ISV
 /// aes_key = "..."
 /// verify_with = "2021001234567890"             # verify with the ISV app's Alipay public key
+/// sign_types = ["RSA2"]                        # optional: accept only these sign types
 /// ```
 ///
 /// [`FileKeys::watch`] re-reads the file when its modification time or size changes (checked
@@ -36,13 +37,16 @@ use crate::provider::KeyProvider;
 pub struct FileKeys {
     path: PathBuf,
     check_interval: Duration,
-    state: Arc<Mutex<FileState>>,
+    /// What requests read: swapped whole after a reload.
+    snapshot: Arc<RwLock<Arc<Snapshot>>>,
+    /// When the file was last looked at; requests check it without waiting.
+    checked: Arc<Mutex<Option<Instant>>>,
+    /// Serialises the file system work, which runs on tokio's blocking-aware `fs`.
+    refresh: Arc<tokio::sync::Mutex<Option<(SystemTime, u64)>>>,
 }
 
 #[derive(Debug, Default)]
-struct FileState {
-    stamp: Option<(SystemTime, u64)>,
-    checked: Option<Instant>,
+struct Snapshot {
     apps: HashMap<String, Arc<AppKeyMaterial>>,
     error: Option<Error>,
 }
@@ -64,6 +68,15 @@ struct AppEntry {
     #[serde(default)]
     aes_keys: Vec<String>,
     verify_with: Option<String>,
+    sign_types: Option<Vec<String>>,
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> Error {
+    Error::key_with_source(
+        phone_core::KeyRole::Keyring,
+        KeyProblem::ProviderFailed(format!("{}: {e}", path.display())),
+        e,
+    )
 }
 
 fn file_error(path: &Path, why: impl std::fmt::Display) -> Error {
@@ -79,7 +92,9 @@ impl FileKeys {
         Self {
             path: path.into(),
             check_interval: Duration::from_secs(1),
-            state: Arc::default(),
+            snapshot: Arc::default(),
+            checked: Arc::default(),
+            refresh: Arc::default(),
         }
     }
 
@@ -108,6 +123,14 @@ impl FileKeys {
                     .with_aes_key(k)
                     .map_err(|e| file_error(&self.path, format!("app {app_id}: {e}")))?;
             }
+            if let Some(types) = entry.sign_types {
+                let types = types
+                    .iter()
+                    .map(|t| phone_core::SignType::parse(t))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| file_error(&self.path, format!("app {app_id}: {e}")))?;
+                m = m.accept_sign_types(&types);
+            }
             if let Some(isv) = entry.verify_with {
                 m = m.verify_with(isv);
             }
@@ -116,73 +139,94 @@ impl FileKeys {
         Ok(apps)
     }
 
-    fn refresh(&self, state: &mut FileState, force: bool) {
+    /// Whether the file is due for a look; marks it looked at.
+    fn due(&self, force: bool) -> bool {
+        let mut checked = self.checked.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
-        if !force
-            && state
-                .checked
-                .is_some_and(|t| now.duration_since(t) < self.check_interval)
-        {
-            return;
+        if !force && checked.is_some_and(|t| now.duration_since(t) < self.check_interval) {
+            return false;
         }
-        state.checked = Some(now);
-        let meta = match std::fs::metadata(&self.path) {
+        *checked = Some(now);
+        true
+    }
+
+    async fn refresh(&self, force: bool) {
+        let mut stamp_seen = self.refresh.lock().await;
+        let meta = match tokio::fs::metadata(&self.path).await {
             Ok(m) => m,
             Err(e) => {
-                state.error = Some(file_error(&self.path, e));
+                let error = io_error(&self.path, e);
+                let mut snap = self.snapshot.write().unwrap_or_else(|p| p.into_inner());
+                *snap = Arc::new(Snapshot {
+                    apps: snap.apps.clone(),
+                    error: Some(error),
+                });
                 return;
             }
         };
         let stamp = (meta.modified().unwrap_or(SystemTime::UNIX_EPOCH), meta.len());
-        if !force && state.stamp == Some(stamp) {
+        if !force && *stamp_seen == Some(stamp) {
             return;
         }
         warn_if_shared(&self.path, &meta);
-        let parsed = std::fs::read_to_string(&self.path)
-            .map_err(|e| file_error(&self.path, e))
-            .and_then(|t| self.parse(&t));
+        let parsed = match tokio::fs::read_to_string(&self.path).await {
+            Ok(text) => self.parse(&text),
+            Err(e) => Err(io_error(&self.path, e)),
+        };
+        *stamp_seen = Some(stamp);
+        let mut snap = self.snapshot.write().unwrap_or_else(|p| p.into_inner());
         match parsed {
             Ok(apps) => {
-                // Keep the Arc of unchanged apps so the client does not re-prepare them.
-                let mut next = HashMap::new();
-                for (id, m) in apps {
-                    let keep = state.apps.get(&id).filter(|old| same(old, &m)).cloned();
-                    next.insert(id, keep.unwrap_or(m));
-                }
+                // Keep the Arc of unchanged apps: nothing downstream sees a change.
+                let next: HashMap<_, _> = apps
+                    .into_iter()
+                    .map(|(id, m)| {
+                        let keep = snap.apps.get(&id).filter(|old| ***old == *m).cloned();
+                        (id, keep.unwrap_or(m))
+                    })
+                    .collect();
                 tracing::info!(path = %self.path.display(), apps = next.len(), "keyring loaded");
-                state.apps = next;
-                state.stamp = Some(stamp);
-                state.error = None;
+                *snap = Arc::new(Snapshot {
+                    apps: next,
+                    error: None,
+                });
             }
             Err(e) => {
                 tracing::error!(path = %self.path.display(), error = %e, "keyring not reloaded; keeping the last good one");
-                state.stamp = Some(stamp);
-                state.error = Some(e);
+                *snap = Arc::new(Snapshot {
+                    apps: snap.apps.clone(),
+                    error: Some(e),
+                });
             }
         }
     }
 
-    fn get(&self, app_id: &str, force: bool) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        self.refresh(&mut state, force);
-        if state.apps.is_empty()
-            && let Some(e) = &state.error
+    async fn get(&self, app_id: &str, force: bool) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+        if self.due(force) {
+            self.refresh(force).await;
+        }
+        let snap = self.snapshot.read().unwrap_or_else(|p| p.into_inner()).clone();
+        if snap.apps.is_empty()
+            && let Some(e) = &snap.error
         {
             return Err(e.clone());
         }
-        Ok(state.apps.get(app_id).cloned())
+        Ok(snap.apps.get(app_id).cloned())
     }
-}
 
-fn same(a: &AppKeyMaterial, b: &AppKeyMaterial) -> bool {
-    a.verify_with_app == b.verify_with_app
-        && a.verify_keys == b.verify_keys
-        && a.sm2_verify_keys == b.sm2_verify_keys
-        && a.aes_keys.len() == b.aes_keys.len()
-        && a.aes_keys
-            .iter()
-            .zip(&b.aes_keys)
-            .all(|(x, y)| x.as_bytes() == y.as_bytes())
+    /// The app ids in the keyring as last loaded (reads the file first when it is due).
+    pub async fn app_ids(&self) -> Result<Vec<String>, Error> {
+        if self.due(false) {
+            self.refresh(false).await;
+        }
+        let snap = self.snapshot.read().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(e) = snap.error.as_ref().filter(|_| snap.apps.is_empty()) {
+            return Err(e.clone());
+        }
+        let mut ids: Vec<String> = snap.apps.keys().cloned().collect();
+        ids.sort();
+        Ok(ids)
+    }
 }
 
 #[cfg(unix)]
@@ -214,10 +258,10 @@ pub fn is_shared(path: &Path) -> std::io::Result<bool> {
 #[async_trait]
 impl KeyProvider for FileKeys {
     async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
-        self.get(app_id, false)
+        self.get(app_id, false).await
     }
 
     async fn reload(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
-        self.get(app_id, true)
+        self.get(app_id, true).await
     }
 }

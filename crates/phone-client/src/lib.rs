@@ -22,9 +22,10 @@ mod material;
 mod provider;
 
 pub use cache::CachingKeys;
-pub use client::{PhoneClient, PhoneClientBuilder};
-pub use env_keys::EnvKeys;
+pub use client::{ClientStats, DEFAULT_CAPACITY, DEFAULT_IDLE_EXPIRY, PhoneClient, PhoneClientBuilder};
+pub use env_keys::{ENV_PREFIXES, EnvKeys};
 pub use file_keys::{FileKeys, is_shared};
 pub use material::AppKeyMaterial;
-pub use phone_crypto::{Backend, Opened};
+pub use phone_core::{Error, ErrorKind, ParseOptions, PhoneNumber};
+pub use phone_crypto::{Backend, KeyPool, Opened};
 pub use provider::{ChainKeys, KeyProvider, SharedKeyProvider, StaticKeys};

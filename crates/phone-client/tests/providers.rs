@@ -31,11 +31,14 @@ fn demo_material() -> AppKeyMaterial {
 /// An envelope sealed with the 4096-bit test key and `aes`.
 fn sealed_by_other_key(aes: &str, mobile: &str) -> (String, String) {
     let private = RsaPrivateKeyDer::parse(&key("rsa4096_pkcs8.pem")).unwrap();
-    let p = Backend::default().provider();
+    let p = Backend::default().alipay_side();
     let body = seal_envelope(
         &success_plaintext(mobile),
         &*p.prepare_signer(&private).unwrap(),
-        Some(&*p.prepare_cipher(&AesKey::parse(aes).unwrap()).unwrap()),
+        Some(
+            &*p.prepare_encryptor(phone_crypto::ContentAlgorithm::AesCbc, &AesKey::parse(aes).unwrap())
+                .unwrap(),
+        ),
         SignType::Rsa2,
     )
     .unwrap();
@@ -369,7 +372,7 @@ async fn sm2_keys_come_through_providers_too() {
             .build()
             .unwrap();
         let got = client.decrypt_phone("sm2-app", &body).await;
-        if b.provider().verify_sign_types().contains(&SignType::Sm2) {
+        if b.capabilities().verifies(SignType::Sm2) {
             assert_eq!(got.unwrap().reveal(), "13700137000");
         } else {
             assert_eq!(got.unwrap_err().kind(), "unsupported_sign_type", "{b}");

@@ -75,9 +75,14 @@ async fn nothing_secret_in_errors_results_debug_or_tracing() {
         .unwrap();
 
     let private = RsaPrivateKeyDer::parse(&data("alipay_private_key.pem")).unwrap();
-    let p = Backend::default().provider();
+    let p = Backend::default().alipay_side();
     let signer = p.prepare_signer(&private).unwrap();
-    let cipher = p.prepare_cipher(&AesKey::parse(&data("aes_key.txt")).unwrap()).unwrap();
+    let cipher = p
+        .prepare_encryptor(
+            phone_crypto::ContentAlgorithm::AesCbc,
+            &AesKey::parse(&data("aes_key.txt")).unwrap(),
+        )
+        .unwrap();
     let alipay_error = seal_envelope(
         r#"{"code":"40003","msg":"Insufficient Conditions","subCode":"isv.invalid-auth-relations","subMsg":"无效的授权关系","mobile":"13800138000"}"#,
         &*signer,

@@ -36,7 +36,10 @@ pub trait AlipaySide: Send + Sync + fmt::Debug {
     fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
         Err(Error::key(
             KeyRole::RsaPrivate,
-            KeyProblem::Rejected(format!("the {} backend cannot generate {bits}-bit RSA keys", self.name())),
+            KeyProblem::Rejected(format!(
+                "the {} backend cannot generate {bits}-bit RSA keys",
+                self.name()
+            )),
         ))
     }
 }
@@ -86,7 +89,10 @@ impl Backend {
 }
 
 // The backends that sign RSA2 only use it.
-#[cfg_attr(not(any(feature = "ring", feature = "rustcrypto", feature = "aws-lc-rs")), allow(dead_code))]
+#[cfg_attr(
+    not(any(feature = "ring", feature = "rustcrypto", feature = "aws-lc-rs")),
+    allow(dead_code)
+)]
 pub(crate) fn unsupported_signing(backend: &str, sign_type: SignType) -> Error {
     Error::UnsupportedSignType {
         name: sign_type.as_str().to_owned(),

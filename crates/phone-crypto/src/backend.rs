@@ -36,10 +36,7 @@ pub trait CryptoBackend: Send + Sync + fmt::Debug {
 
     /// What this backend can verify and decrypt, derived from its factories.
     fn capabilities(&self) -> Capabilities {
-        Capabilities::from_fn(
-            |a| self.verifier(a).is_some(),
-            |a| self.cipher(a).is_some(),
-        )
+        Capabilities::from_fn(|a| self.verifier(a).is_some(), |a| self.cipher(a).is_some())
     }
 }
 
@@ -119,7 +116,11 @@ impl dyn CryptoBackend + '_ {
     }
 
     /// Prepares a content key for `algorithm`, or says which backend can.
-    pub fn prepare_content_key(&self, algorithm: ContentAlgorithm, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
+    pub fn prepare_content_key(
+        &self,
+        algorithm: ContentAlgorithm,
+        key: &AesKey,
+    ) -> Result<Arc<dyn ContentCipher>, Error> {
         match self.cipher(algorithm) {
             Some(f) => f.prepare(key),
             None => Err(crate::capabilities::unsupported_encrypt(
@@ -134,11 +135,7 @@ impl dyn CryptoBackend + '_ {
 pub(crate) fn wrong_algorithm(expected: SignAlgorithm, got: &AlipayPublicKey) -> Error {
     Error::key(
         KeyRole::AlipayPublic,
-        KeyProblem::WrongAlgorithm(format!(
-            "a {} key given to the {} verifier",
-            got.algorithm(),
-            expected
-        )),
+        KeyProblem::WrongAlgorithm(format!("a {} key given to the {} verifier", got.algorithm(), expected)),
     )
 }
 

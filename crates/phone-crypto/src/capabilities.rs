@@ -83,7 +83,9 @@ impl ContentAlgorithm {
 
     /// The algorithm an encrypt type needs.
     pub fn for_encrypt_type(encrypt_type: EncryptType) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.encrypt_types().contains(&encrypt_type))
+        Self::ALL
+            .into_iter()
+            .find(|a| a.encrypt_types().contains(&encrypt_type))
     }
 
     fn index(self) -> usize {

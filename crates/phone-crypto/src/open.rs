@@ -115,14 +115,16 @@ fn verify(keys: &AppKeys, env: &Envelope<'_>, sig: &[u8]) -> Result<usize, Error
     if let Some(hit) = try_all(&env.signed_content()) {
         return Ok(hit);
     }
-    env.raw_signed_content()
-        .and_then(try_all)
-        .ok_or(Error::BadSignature)
+    env.raw_signed_content().and_then(try_all).ok_or(Error::BadSignature)
 }
 
 /// Decrypts verified content: `AES` with the all-zero IV, `AES_V2` with the IV prepended,
 /// `SM4` (GCM) in the Java SDK's layout.
-pub fn decrypt(encrypt_type: EncryptType, cipher: &dyn ContentCipher, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+pub fn decrypt(
+    encrypt_type: EncryptType,
+    cipher: &dyn ContentCipher,
+    ciphertext: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, Error> {
     match encrypt_type {
         EncryptType::Aes => cipher.decrypt_cbc(&[0u8; 16], ciphertext),
         EncryptType::AesV2 => {

@@ -24,7 +24,9 @@ fn sealed(plaintext: &str, encrypted: bool) -> String {
     let signer = p
         .prepare_signer(&RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap())
         .unwrap();
-    let cipher = p.prepare_encryptor(ContentAlgorithm::AesCbc, &AesKey::parse(&demo("aes_key.txt")).unwrap()).unwrap();
+    let cipher = p
+        .prepare_encryptor(ContentAlgorithm::AesCbc, &AesKey::parse(&demo("aes_key.txt")).unwrap())
+        .unwrap();
     seal_envelope(plaintext, &*signer, encrypted.then_some(&*cipher), SignType::Rsa2).unwrap()
 }
 

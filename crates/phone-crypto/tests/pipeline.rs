@@ -318,7 +318,11 @@ fn sm4_envelopes_open_where_supported_and_are_refused_by_name_elsewhere() {
         .unwrap();
     let iv = [7u8; 16];
     let mut content = iv.to_vec();
-    content.extend(cipher.encrypt(&iv, success_plaintext("13500135000").as_bytes()).unwrap());
+    content.extend(
+        cipher
+            .encrypt(&iv, success_plaintext("13500135000").as_bytes())
+            .unwrap(),
+    );
     let b64 = base64::engine::general_purpose::STANDARD.encode(&content);
     let signer = Backend::default().alipay_side().prepare_signer(&private).unwrap();
     let sign = base64::engine::general_purpose::STANDARD
@@ -333,10 +337,7 @@ fn sm4_envelopes_open_where_supported_and_are_refused_by_name_elsewhere() {
             .unwrap();
         match keys.open(&body) {
             Ok(o) => {
-                assert!(
-                    b.capabilities().decrypts(phone_core::EncryptType::Sm4),
-                    "{b}"
-                );
+                assert!(b.capabilities().decrypts(phone_core::EncryptType::Sm4), "{b}");
                 assert_eq!(o.response.phone.reveal(), "13500135000");
             }
             Err(e) => {

@@ -237,9 +237,13 @@ mod alipay_side {
 
         fn prepare_encryptor(&self, alg: ContentAlgorithm, key: &AesKey) -> Result<Box<dyn ContentEncryptor>, Error> {
             if alg != ContentAlgorithm::AesCbc {
-                return Err(crate::capabilities::unsupported_encrypt("aws-lc-rs", alg.encrypt_types()[0]));
+                return Err(crate::capabilities::unsupported_encrypt(
+                    "aws-lc-rs",
+                    alg.encrypt_types()[0],
+                ));
             }
-            let unbound = UnboundCipherKey::new(algorithm(key)?, key.as_bytes()).map_err(|e| rejected(KeyRole::Aes, e))?;
+            let unbound =
+                UnboundCipherKey::new(algorithm(key)?, key.as_bytes()).map_err(|e| rejected(KeyRole::Aes, e))?;
             let key_obj = EncryptingKey::cbc(unbound).map_err(|e| rejected(KeyRole::Aes, e))?;
             Ok(Box::new(AwsLcEncryptor {
                 key: key_obj,

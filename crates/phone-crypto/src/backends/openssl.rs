@@ -261,9 +261,16 @@ mod alipay_side {
             }))
         }
 
-        fn prepare_encryptor(&self, algorithm: ContentAlgorithm, key: &AesKey) -> Result<Box<dyn ContentEncryptor>, Error> {
+        fn prepare_encryptor(
+            &self,
+            algorithm: ContentAlgorithm,
+            key: &AesKey,
+        ) -> Result<Box<dyn ContentEncryptor>, Error> {
             if algorithm != ContentAlgorithm::AesCbc {
-                return Err(crate::capabilities::unsupported_encrypt("openssl", algorithm.encrypt_types()[0]));
+                return Err(crate::capabilities::unsupported_encrypt(
+                    "openssl",
+                    algorithm.encrypt_types()[0],
+                ));
             }
             let cipher = match aes_len(key)? {
                 16 => Cipher::aes_128_cbc(),

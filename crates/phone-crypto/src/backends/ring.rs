@@ -11,7 +11,9 @@ use phone_core::{Error, SignType};
 use ring::signature::{self, RsaPublicKeyComponents};
 
 use super::rustcrypto_aes::RustCryptoAesCbc;
-use crate::backend::{CipherFactory, CryptoBackend, SignatureVerifier, VerifierFactory, not_this_algorithm, wrong_algorithm};
+use crate::backend::{
+    CipherFactory, CryptoBackend, SignatureVerifier, VerifierFactory, not_this_algorithm, wrong_algorithm,
+};
 use crate::capabilities::{ContentAlgorithm, SignAlgorithm};
 use crate::keys::AlipayPublicKey;
 
@@ -151,7 +153,11 @@ mod alipay_side {
             }))
         }
 
-        fn prepare_encryptor(&self, algorithm: ContentAlgorithm, key: &AesKey) -> Result<Box<dyn ContentEncryptor>, Error> {
+        fn prepare_encryptor(
+            &self,
+            algorithm: ContentAlgorithm,
+            key: &AesKey,
+        ) -> Result<Box<dyn ContentEncryptor>, Error> {
             crate::backends::rustcrypto_aes::encryptor(self.name(), algorithm, key)
         }
     }

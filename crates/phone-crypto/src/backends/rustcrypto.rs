@@ -14,7 +14,8 @@ use zeroize::Zeroizing;
 
 use super::rustcrypto_aes::RustCryptoAesCbc;
 use crate::backend::{
-    CipherFactory, ContentCipher, CryptoBackend, SignatureVerifier, VerifierFactory, not_this_algorithm, wrong_algorithm,
+    CipherFactory, ContentCipher, CryptoBackend, SignatureVerifier, VerifierFactory, not_this_algorithm,
+    wrong_algorithm,
 };
 use crate::capabilities::{ContentAlgorithm, SignAlgorithm};
 use crate::keys::{AesKey, AlipayPublicKey};
@@ -250,7 +251,11 @@ mod alipay_side {
             }))
         }
 
-        fn prepare_encryptor(&self, algorithm: ContentAlgorithm, key: &AesKey) -> Result<Box<dyn ContentEncryptor>, Error> {
+        fn prepare_encryptor(
+            &self,
+            algorithm: ContentAlgorithm,
+            key: &AesKey,
+        ) -> Result<Box<dyn ContentEncryptor>, Error> {
             match algorithm {
                 ContentAlgorithm::AesCbc => Ok(Box::new(RustCryptoCipher::new(key)?)),
                 ContentAlgorithm::Sm4Gcm => Ok(Box::new(Sm4Cipher::new(key)?)),

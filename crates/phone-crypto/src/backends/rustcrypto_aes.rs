@@ -114,6 +114,9 @@ pub(crate) fn encryptor(
 ) -> Result<Box<dyn crate::alipay_side::ContentEncryptor>, Error> {
     match algorithm {
         ContentAlgorithm::AesCbc => Ok(Box::new(RustCryptoCipher::new(key)?)),
-        other => Err(crate::capabilities::unsupported_encrypt(backend, other.encrypt_types()[0])),
+        other => Err(crate::capabilities::unsupported_encrypt(
+            backend,
+            other.encrypt_types()[0],
+        )),
     }
 }

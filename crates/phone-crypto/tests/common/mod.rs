@@ -228,12 +228,20 @@ impl CountingBackend {
             verifiers: SignAlgorithm::ALL
                 .into_iter()
                 .filter(|a| caps.verifies_algorithm(*a))
-                .map(|algorithm| CountingVerifierFactory { inner: inner.clone(), algorithm, counts: counts.clone() })
+                .map(|algorithm| CountingVerifierFactory {
+                    inner: inner.clone(),
+                    algorithm,
+                    counts: counts.clone(),
+                })
                 .collect(),
             ciphers: ContentAlgorithm::ALL
                 .into_iter()
                 .filter(|a| caps.decrypts_algorithm(*a))
-                .map(|algorithm| CountingCipherFactory { inner: inner.clone(), algorithm, counts: counts.clone() })
+                .map(|algorithm| CountingCipherFactory {
+                    inner: inner.clone(),
+                    algorithm,
+                    counts: counts.clone(),
+                })
                 .collect(),
             counts,
         })
@@ -245,10 +253,16 @@ impl CryptoBackend for CountingBackend {
         "counting"
     }
     fn verifier(&self, algorithm: SignAlgorithm) -> Option<&dyn VerifierFactory> {
-        self.verifiers.iter().find(|f| f.algorithm == algorithm).map(|f| f as &dyn VerifierFactory)
+        self.verifiers
+            .iter()
+            .find(|f| f.algorithm == algorithm)
+            .map(|f| f as &dyn VerifierFactory)
     }
     fn cipher(&self, algorithm: ContentAlgorithm) -> Option<&dyn CipherFactory> {
-        self.ciphers.iter().find(|f| f.algorithm == algorithm).map(|f| f as &dyn CipherFactory)
+        self.ciphers
+            .iter()
+            .find(|f| f.algorithm == algorithm)
+            .map(|f| f as &dyn CipherFactory)
     }
 }
 
