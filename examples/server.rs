@@ -1,10 +1,12 @@
 //! An HTTP service that turns posted `my.getPhoneNumber` envelopes into phone numbers.
 //!
 //! `cargo run --release --example server` from the workspace root. It listens on
-//! `127.0.0.1:8080` or `PHONE_LISTEN`. With `ALIPAY_PUBLIC_KEY` and `ALIPAY_AES_KEY` set it
-//! serves any app id with those keys (`EnvKeys`, which also reads the per-app
-//! `ALIPAY_PUBLIC_KEY_<APPID>` / `ALIPAY_AES_KEY_<APPID>`); without them it runs in demo mode
-//! on the committed demo keys and says so.
+//! `127.0.0.1:8080` or `PHONE_LISTEN`. Keys come from the environment (`EnvKeys`), in every
+//! documented form: per app `ALIPAY_PUBLIC_KEY_<APPID>` / `ALIPAY_AES_KEY_<APPID>` (and
+//! `ALIPAY_VERIFY_WITH_<APPID>`, `ALIPAY_SIGN_TYPES_<APPID>`), or `ALIPAY_PUBLIC_KEY` /
+//! `ALIPAY_AES_KEY` for every other app id. It fails closed: without any of them it refuses
+//! to start, naming the variables; the public demo keys are used only with `--demo` or
+//! `PHONE_DEMO=1`. Every app accepts only `RSA2` envelopes unless its variables pin others.
 //!
 //! - `POST /alipay/phone?app_id=ID`, body: the envelope exactly as the mini-program got it
 //!   (`res.response`, posted as JSON). 200: `{"status":"ok","code":"10000","mobile":"<masked>"}`.
@@ -36,18 +38,18 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use phone_client::{AppKeyMaterial, EnvKeys, PhoneClient, StaticKeys};
-use phone_core::Error;
+use phone_core::{Error, ErrorKind, SignType};
 use serde_json::json;
 
 /// The HTTP status for an error kind (the table above).
 pub fn status_for(e: &Error) -> StatusCode {
-    match e.kind() {
-        "malformed_envelope" => StatusCode::BAD_REQUEST,
-        "missing_signature" | "bad_signature" => StatusCode::FORBIDDEN,
-        "payload_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
-        "key_error" | "decrypt_failed" => StatusCode::INTERNAL_SERVER_ERROR,
-        "malformed_plaintext" => StatusCode::BAD_GATEWAY,
-        "alipay_error" if e.alipay().is_some_and(|a| a.code == "20000") => StatusCode::SERVICE_UNAVAILABLE,
+    match e.error_kind() {
+        ErrorKind::MalformedEnvelope => StatusCode::BAD_REQUEST,
+        ErrorKind::MissingSignature | ErrorKind::BadSignature => StatusCode::FORBIDDEN,
+        ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorKind::KeyError | ErrorKind::DecryptFailed | ErrorKind::EncryptFailed => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorKind::MalformedPlaintext => StatusCode::BAD_GATEWAY,
+        ErrorKind::AlipayError if e.alipay().is_some_and(|a| a.code == "20000") => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
@@ -83,18 +85,40 @@ pub fn app(client: PhoneClient) -> Router {
         .with_state(client)
 }
 
-/// Keys from the environment, or the demo keys; the flag says whether it is demo mode.
-pub fn client_from_env(env: EnvKeys) -> Result<(PhoneClient, bool), Error> {
-    if env.has_default_keys() {
-        return Ok((PhoneClient::builder().keys(env).build()?, false));
+/// Why the server will not start.
+#[derive(Debug)]
+pub struct NoKeys;
+
+impl std::fmt::Display for NoKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "no keys configured: set ALIPAY_PUBLIC_KEY_<APPID> and ALIPAY_AES_KEY_<APPID> for each app \
+             (ALIPAY_VERIFY_WITH_<APPID> for ISV merchants), or ALIPAY_PUBLIC_KEY and ALIPAY_AES_KEY for \
+             every app id; --demo or PHONE_DEMO=1 serves the public demo keys instead (never in production)",
+        )
     }
-    let demo = AppKeyMaterial::new()
-        .with_alipay_public_key(include_str!("data/alipay_public_key.txt"))?
-        .with_aes_key(include_str!("data/aes_key.txt"))?;
-    Ok((
-        PhoneClient::builder().keys(StaticKeys::new().any_app(demo)).build()?,
-        true,
-    ))
+}
+
+impl std::error::Error for NoKeys {}
+
+/// Keys from the environment; the demo keys only when `demo` is asked for. Fails closed.
+pub fn client_from_env(env: EnvKeys, demo: bool) -> Result<PhoneClient, Box<dyn std::error::Error>> {
+    let builder = PhoneClient::builder().accept_sign_types(&[SignType::Rsa2]);
+    if demo {
+        let demo = AppKeyMaterial::new()
+            .with_alipay_public_key(include_str!("data/alipay_public_key.txt"))?
+            .with_aes_key(include_str!("data/aes_key.txt"))?;
+        return Ok(builder.keys(StaticKeys::new().any_app(demo)).build()?);
+    }
+    if !env.is_configured() {
+        return Err(Box::new(NoKeys));
+    }
+    Ok(builder.keys(env).build()?)
+}
+
+/// Whether demo mode was asked for: `--demo` or `PHONE_DEMO=1`.
+pub fn demo_requested() -> bool {
+    std::env::args().any(|a| a == "--demo") || std::env::var("PHONE_DEMO").is_ok_and(|v| v == "1")
 }
 
 #[tokio::main]
@@ -102,11 +126,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
-    let (client, demo) = client_from_env(EnvKeys::new())?;
+    let demo = demo_requested();
+    let client = match client_from_env(EnvKeys::new(), demo) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("server: {e}");
+            std::process::exit(2);
+        }
+    };
     if demo {
-        tracing::warn!(
-            "demo mode: no ALIPAY_PUBLIC_KEY/ALIPAY_AES_KEY set, serving every app id with the public demo keys in examples/data/"
-        );
+        tracing::warn!("demo mode: serving every app id with the PUBLIC demo keys in examples/data/");
     }
     let addr: SocketAddr = std::env::var("PHONE_LISTEN")
         .unwrap_or_else(|_| "127.0.0.1:8080".into())

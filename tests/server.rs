@@ -34,12 +34,12 @@ fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String)
     (status, body)
 }
 
-async fn start(env: EnvKeys) -> (SocketAddr, bool) {
-    let (client, demo) = server::client_from_env(env).unwrap();
+async fn start(env: EnvKeys, demo: bool) -> SocketAddr {
+    let client = server::client_from_env(env, demo).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, server::app(client)).await.unwrap() });
-    (addr, demo)
+    addr
 }
 
 async fn call(addr: SocketAddr, method: &'static str, path: String, body: String) -> (u16, Value) {
@@ -51,8 +51,7 @@ async fn call(addr: SocketAddr, method: &'static str, path: String, body: String
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_mode_serves_the_contract_over_http() {
-    let (addr, demo) = start(EnvKeys::from_lookup(|_| None)).await;
-    assert!(demo);
+    let addr = start(EnvKeys::from_vars(Vec::<(String, String)>::new()), true).await;
     let (status, body) = call(addr, "GET", "/healthz".into(), String::new()).await;
     assert_eq!((status, body), (200, Value::String("ok".into())));
 
@@ -107,8 +106,7 @@ async fn env_keys_mode_and_server_side_key_errors_are_5xx() {
         "ALIPAY_AES_KEY_broken" => Some(data("alipay_public_key.txt")),
         _ => None,
     });
-    let (addr, demo) = start(env).await;
-    assert!(!demo);
+    let addr = start(env, false).await;
     let (status, body) = call(addr, "POST", "/alipay/phone?app_id=any".into(), data("envelope.json")).await;
     assert_eq!((status, &body["mobile"]), (200, &Value::from("138****8000")));
     let (status, body) = call(
@@ -120,4 +118,73 @@ async fn env_keys_mode_and_server_side_key_errors_are_5xx() {
     .await;
     assert_eq!((status, body["kind"].as_str()), (500, Some("key_error")), "{body}");
     assert!(!body.to_string().contains("13800138000"));
+}
+
+fn seal(private_pem: &str, aes: &str, sign_type: phone_core::SignType) -> String {
+    use phone_crypto::{AesKey, Backend, ContentAlgorithm, RsaPrivateKeyDer, seal_envelope, success_plaintext};
+    // RSA (SHA1) signing needs a backend that has it; RSA2 any.
+    let side = Backend::ALL
+        .iter()
+        .map(|b| b.alipay_side())
+        .find(|s| s.sign_types().contains(&sign_type))
+        .unwrap();
+    let signer = side.prepare_signer(&RsaPrivateKeyDer::parse(private_pem).unwrap()).unwrap();
+    let enc = side.prepare_encryptor(ContentAlgorithm::AesCbc, &AesKey::parse(aes).unwrap()).unwrap();
+    seal_envelope(&success_plaintext("13912345678"), &*signer, Some(&*enc), sign_type).unwrap()
+}
+
+fn real_app_key() -> (String, String) {
+    let pem = std::fs::read_to_string(format!(
+        "{}/crates/phone-crypto/tests/keys/rsa4096_pkcs8.pem",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let public = phone_crypto::RsaPrivateKeyDer::parse(&pem).unwrap().public_key().to_spki_base64();
+    (pem, public)
+}
+
+#[test]
+fn without_any_keys_the_server_refuses_to_start_and_names_the_variables() {
+    let err = server::client_from_env(EnvKeys::from_vars(Vec::<(String, String)>::new()), false).unwrap_err();
+    let msg = err.to_string();
+    for var in ["ALIPAY_PUBLIC_KEY_<APPID>", "ALIPAY_AES_KEY_<APPID>", "ALIPAY_PUBLIC_KEY", "PHONE_DEMO=1"] {
+        assert!(msg.contains(var), "{msg}");
+    }
+    // A half-set configuration (a verifying key, no content key) is not "configured" either.
+    let half = EnvKeys::from_vars([("ALIPAY_PUBLIC_KEY_2021000000000001", real_app_key().1)]);
+    assert!(server::client_from_env(half, false).is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_only_per_app_variables_real_envelopes_open_and_demo_forgeries_are_refused() {
+    const APP: &str = "2021000000000001";
+    const AES: &str = "ZH9pW3dHSwnLZ1hpr+Kw8A==";
+    let (private, public) = real_app_key();
+    let env = EnvKeys::from_vars([
+        (format!("ALIPAY_PUBLIC_KEY_{APP}"), public),
+        (format!("ALIPAY_AES_KEY_{APP}"), AES.to_owned()),
+    ]);
+    let addr = start(env, false).await;
+    let path = format!("/alipay/phone?app_id={APP}");
+
+    let real = seal(&private, AES, phone_core::SignType::Rsa2);
+    let (status, body) = call(addr, "POST", path.clone(), real).await;
+    assert_eq!((status, &body["mobile"]), (200, &Value::from("139****5678")), "{body}");
+
+    // Forged with the public demo private key: the real app's key refuses it.
+    let forged = seal(&data("alipay_private_key.pem"), AES, phone_core::SignType::Rsa2);
+    let (status, body) = call(addr, "POST", path.clone(), forged.clone()).await;
+    assert_eq!((status, body["kind"].as_str()), (403, Some("bad_signature")), "{body}");
+    // Any other app id has no keys at all: nothing falls back to the demo keys.
+    let (status, body) = call(addr, "POST", "/alipay/phone?app_id=2021009999999999".into(), forged).await;
+    assert_eq!((status, body["kind"].as_str()), (500, Some("key_error")), "{body}");
+    // The demo envelope itself is refused too.
+    let (status, body) = call(addr, "POST", path.clone(), data("envelope.json")).await;
+    assert_eq!((status, body["kind"].as_str()), (403, Some("bad_signature")), "{body}");
+
+    // RSA2 is pinned: a legacy RSA (SHA1) envelope that would verify is refused by type.
+    let legacy = seal(&private, AES, phone_core::SignType::Rsa);
+    let (status, body) = call(addr, "POST", path, legacy).await;
+    assert_eq!((status, body["kind"].as_str()), (422, Some("unsupported_sign_type")), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("RSA2"), "{body}");
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use moka::sync::Cache;
-use phone_core::{Envelope, Error, KeyProblem, KeyRole, ParseOptions, PhoneNumber};
+use phone_core::{Envelope, Error, KeyProblem, KeyRole, ParseOptions, PhoneNumber, SignType};
 use phone_crypto::{AppKeys, Backend, CryptoBackend, KeyFingerprint, KeyPool, Opened, PoolStats};
 use tokio::time::Instant;
 use tracing::field::Empty;
@@ -57,6 +57,7 @@ struct Inner {
     provider: SharedKeyProvider,
     pool: KeyPool,
     options: ParseOptions,
+    sign_types: Option<Vec<SignType>>,
     reload_cooldown: Duration,
     prepared: Cache<PreparedId, Arc<AppKeys>>,
     last_reload: Cache<String, ()>,
@@ -80,6 +81,7 @@ pub struct PhoneClientBuilder {
     provider: Option<SharedKeyProvider>,
     backend: Arc<dyn CryptoBackend>,
     options: ParseOptions,
+    sign_types: Option<Vec<SignType>>,
     reload_cooldown: Duration,
     capacity: u64,
     idle_expiry: Duration,
@@ -91,6 +93,7 @@ impl Default for PhoneClientBuilder {
             provider: None,
             backend: Backend::default().provider(),
             options: ParseOptions::default(),
+            sign_types: None,
             reload_cooldown: Duration::from_secs(30),
             capacity: DEFAULT_CAPACITY,
             idle_expiry: DEFAULT_IDLE_EXPIRY,
@@ -130,6 +133,13 @@ impl PhoneClientBuilder {
         self
     }
 
+    /// Pins the sign types every app accepts unless its own material pins others (e.g. only
+    /// `RSA2`: a downgraded `RSA` envelope is `unsupported_sign_type` even if it would verify).
+    pub fn accept_sign_types(mut self, types: &[SignType]) -> Self {
+        self.sign_types = Some(types.to_vec());
+        self
+    }
+
     /// The shortest time between two forced reloads of one app's keys after a failed
     /// signature (default 30 s), so that forged payloads cannot hammer the key store.
     pub fn reload_cooldown(mut self, cooldown: Duration) -> Self {
@@ -163,6 +173,7 @@ impl PhoneClientBuilder {
                 provider,
                 pool: KeyPool::with_backend(self.backend),
                 options: self.options,
+                sign_types: self.sign_types,
                 reload_cooldown: self.reload_cooldown,
                 prepared: Cache::builder()
                     .max_capacity(self.capacity)
@@ -294,7 +305,11 @@ impl PhoneClient {
         for k in own.aes_keys() {
             builder = builder.aes_key_raw(k.clone());
         }
-        if let Some(types) = own.sign_types().or_else(|| isv.as_ref().and_then(|m| m.sign_types())) {
+        let pinned = own
+            .sign_types()
+            .or_else(|| isv.as_ref().and_then(|m| m.sign_types()))
+            .or(self.inner.sign_types.as_deref());
+        if let Some(types) = pinned {
             builder = builder.accept_sign_types(types);
         }
         let prepared = Arc::new(builder.build_in(&self.inner.pool)?);
