@@ -128,8 +128,12 @@ fn seal(private_pem: &str, aes: &str, sign_type: phone_core::SignType) -> String
         .map(|b| b.alipay_side())
         .find(|s| s.sign_types().contains(&sign_type))
         .unwrap();
-    let signer = side.prepare_signer(&RsaPrivateKeyDer::parse(private_pem).unwrap()).unwrap();
-    let enc = side.prepare_encryptor(ContentAlgorithm::AesCbc, &AesKey::parse(aes).unwrap()).unwrap();
+    let signer = side
+        .prepare_signer(&RsaPrivateKeyDer::parse(private_pem).unwrap())
+        .unwrap();
+    let enc = side
+        .prepare_encryptor(ContentAlgorithm::AesCbc, &AesKey::parse(aes).unwrap())
+        .unwrap();
     seal_envelope(&success_plaintext("13912345678"), &*signer, Some(&*enc), sign_type).unwrap()
 }
 
@@ -139,7 +143,10 @@ fn real_app_key() -> (String, String) {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
-    let public = phone_crypto::RsaPrivateKeyDer::parse(&pem).unwrap().public_key().to_spki_base64();
+    let public = phone_crypto::RsaPrivateKeyDer::parse(&pem)
+        .unwrap()
+        .public_key()
+        .to_spki_base64();
     (pem, public)
 }
 
@@ -147,7 +154,12 @@ fn real_app_key() -> (String, String) {
 fn without_any_keys_the_server_refuses_to_start_and_names_the_variables() {
     let err = server::client_from_env(EnvKeys::from_vars(Vec::<(String, String)>::new()), false).unwrap_err();
     let msg = err.to_string();
-    for var in ["ALIPAY_PUBLIC_KEY_<APPID>", "ALIPAY_AES_KEY_<APPID>", "ALIPAY_PUBLIC_KEY", "PHONE_DEMO=1"] {
+    for var in [
+        "ALIPAY_PUBLIC_KEY_<APPID>",
+        "ALIPAY_AES_KEY_<APPID>",
+        "ALIPAY_PUBLIC_KEY",
+        "PHONE_DEMO=1",
+    ] {
         assert!(msg.contains(var), "{msg}");
     }
     // A half-set configuration (a verifying key, no content key) is not "configured" either.
@@ -185,6 +197,10 @@ async fn with_only_per_app_variables_real_envelopes_open_and_demo_forgeries_are_
     // RSA2 is pinned: a legacy RSA (SHA1) envelope that would verify is refused by type.
     let legacy = seal(&private, AES, phone_core::SignType::Rsa);
     let (status, body) = call(addr, "POST", path, legacy).await;
-    assert_eq!((status, body["kind"].as_str()), (422, Some("unsupported_sign_type")), "{body}");
+    assert_eq!(
+        (status, body["kind"].as_str()),
+        (422, Some("unsupported_sign_type")),
+        "{body}"
+    );
     assert!(body["message"].as_str().unwrap().contains("RSA2"), "{body}");
 }

@@ -1,0 +1,280 @@
+//! Multi-tenant state stays bounded and shared: floods of app ids leave every cache at its
+//! capacity, the merchants of an ISV prepare the ISV key once, stale keys are served for
+//! `max_stale` at most.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use phone_client::*;
+use phone_core::Error;
+use phone_crypto::{
+    AesKey, AlipayPublicKey, CipherFactory, ContentAlgorithm, ContentCipher, CryptoBackend, SignAlgorithm,
+    SignatureVerifier, VerifierFactory,
+};
+
+fn data(f: &str) -> String {
+    std::fs::read_to_string(format!("{}/../../examples/data/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+/// A backend that counts every key it prepares, wrapping the default one.
+#[derive(Debug)]
+struct CountingBackend {
+    inner: Arc<dyn CryptoBackend>,
+    rsa: CountingFactory,
+    aes: CountingFactory,
+}
+
+#[derive(Debug)]
+struct CountingFactory {
+    inner: Arc<dyn CryptoBackend>,
+    prepared: Arc<AtomicUsize>,
+}
+
+impl VerifierFactory for CountingFactory {
+    fn algorithm(&self) -> SignAlgorithm {
+        SignAlgorithm::Rsa
+    }
+    fn prepare(&self, key: &AlipayPublicKey) -> Result<Arc<dyn SignatureVerifier>, Error> {
+        self.prepared.fetch_add(1, Ordering::SeqCst);
+        self.inner.prepare_public_key(key)
+    }
+}
+
+impl CipherFactory for CountingFactory {
+    fn algorithm(&self) -> ContentAlgorithm {
+        ContentAlgorithm::AesCbc
+    }
+    fn prepare(&self, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
+        self.prepared.fetch_add(1, Ordering::SeqCst);
+        self.inner.prepare_cipher(key)
+    }
+}
+
+impl CryptoBackend for CountingBackend {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    fn verifier(&self, algorithm: SignAlgorithm) -> Option<&dyn VerifierFactory> {
+        (algorithm == SignAlgorithm::Rsa).then_some(&self.rsa as &dyn VerifierFactory)
+    }
+    fn cipher(&self, algorithm: ContentAlgorithm) -> Option<&dyn CipherFactory> {
+        (algorithm == ContentAlgorithm::AesCbc).then_some(&self.aes as &dyn CipherFactory)
+    }
+}
+
+fn counting_backend() -> (Arc<CountingBackend>, Arc<AtomicUsize>, Arc<AtomicUsize>) {
+    let inner = Backend::default().provider();
+    let (rsa, aes) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let backend = Arc::new(CountingBackend {
+        rsa: CountingFactory {
+            inner: inner.clone(),
+            prepared: rsa.clone(),
+        },
+        aes: CountingFactory {
+            inner: inner.clone(),
+            prepared: aes.clone(),
+        },
+        inner,
+    });
+    (backend, rsa, aes)
+}
+
+/// A 16-byte AES key for merchant `i`, in the console's base64.
+fn merchant_aes(i: usize) -> String {
+    use base64::Engine as _;
+    let mut key = [0u8; 16];
+    key[..8].copy_from_slice(&(i as u64).to_be_bytes());
+    key[8..].copy_from_slice(b"merchant");
+    base64::engine::general_purpose::STANDARD.encode(key)
+}
+
+#[tokio::test]
+async fn merchants_of_an_isv_prepare_the_isv_key_once() {
+    const MERCHANTS: usize = 300;
+    let (backend, rsa, aes) = counting_backend();
+    let mut keys = StaticKeys::new().app(
+        "isv",
+        AppKeyMaterial::new()
+            .with_alipay_public_key(&data("alipay_public_key.txt"))
+            .unwrap(),
+    );
+    for i in 0..MERCHANTS {
+        keys = keys.app(
+            format!("m{i}"),
+            AppKeyMaterial::new()
+                .with_aes_key(&merchant_aes(i))
+                .unwrap()
+                .verify_with("isv"),
+        );
+    }
+    // The demo envelope is encrypted with the demo AES key, so each merchant answers
+    // decrypt_failed or malformed_plaintext after its signature verified with the ISV key:
+    // preparing happens either way.
+    let client = PhoneClient::builder()
+        .keys(keys)
+        .crypto_backend(backend)
+        .build()
+        .unwrap();
+    let body = data("envelope.json");
+    for i in 0..MERCHANTS {
+        let err = client.open(&format!("m{i}"), &body).await.unwrap_err();
+        assert!(
+            matches!(err.kind(), "decrypt_failed" | "malformed_plaintext"),
+            "m{i}: {err}"
+        );
+    }
+    assert_eq!(rsa.load(Ordering::SeqCst), 1, "the ISV key was prepared more than once");
+    assert_eq!(aes.load(Ordering::SeqCst), MERCHANTS);
+    let stats = client.stats();
+    assert_eq!(stats.pool.verifiers, 1);
+    assert_eq!(stats.pool.ciphers, MERCHANTS);
+    assert_eq!(stats.prepared_sets, MERCHANTS as u64);
+}
+
+#[tokio::test]
+async fn default_keys_serving_every_app_id_are_parsed_and_prepared_once() {
+    let (backend, rsa, aes) = counting_backend();
+    let env = EnvKeys::from_vars([
+        ("ALIPAY_PUBLIC_KEY", data("alipay_public_key.txt")),
+        ("ALIPAY_AES_KEY", data("aes_key.txt")),
+    ]);
+    let client = PhoneClient::builder()
+        .keys(env)
+        .crypto_backend(backend)
+        .build()
+        .unwrap();
+    let body = data("envelope.json");
+    for i in 0..2_000 {
+        let phone = client.decrypt_phone(&format!("20210{i}"), &body).await.unwrap();
+        assert_eq!(phone.reveal(), "13800138000");
+    }
+    assert_eq!((rsa.load(Ordering::SeqCst), aes.load(Ordering::SeqCst)), (1, 1));
+    assert_eq!(client.stats().prepared_sets, 1);
+}
+
+#[tokio::test]
+async fn a_flood_of_distinct_app_ids_leaves_every_cache_at_its_capacity() {
+    const CAPACITY: u64 = 500;
+    const FLOOD: usize = 5_000;
+    // Each app id its own material (its own AES key), behind a cache that also remembers the
+    // "not mine" answers of unknown ids.
+    #[derive(Debug)]
+    struct EveryAppDistinct {
+        public: String,
+    }
+    #[async_trait]
+    impl KeyProvider for EveryAppDistinct {
+        async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+            let Some(n) = app_id.strip_prefix("known-") else {
+                return Ok(None);
+            };
+            let i: usize = n.parse().unwrap();
+            Ok(Some(
+                AppKeyMaterial::new()
+                    .with_alipay_public_key(&self.public)?
+                    .with_aes_key(&merchant_aes(i))?
+                    .shared(),
+            ))
+        }
+    }
+    let cached = CachingKeys::new(EveryAppDistinct {
+        public: data("alipay_public_key.txt"),
+    })
+    .capacity(CAPACITY);
+    let client = PhoneClient::builder()
+        .shared_keys(Arc::new(cached.clone()))
+        .capacity(CAPACITY)
+        .reload_cooldown(Duration::from_secs(600))
+        .build()
+        .unwrap();
+    let body = data("envelope.json");
+    // A forged signature for every known id also fills the reload cooldowns.
+    let forged = body.replace("\"sign\":\"", "\"sign\":\"AAAA");
+    for i in 0..FLOOD {
+        let err = client.open(&format!("unknown-{i}"), &body).await.unwrap_err();
+        assert_eq!(err.kind(), "key_error");
+        let err = client.open(&format!("known-{i}"), &forged).await.unwrap_err();
+        assert_eq!(err.kind(), "bad_signature");
+    }
+    let stats = client.stats();
+    assert!(stats.prepared_sets <= CAPACITY, "{stats:?}");
+    assert!(stats.reload_cooldowns <= CAPACITY, "{stats:?}");
+    // Every cache really was used up to its bound, not merely left empty.
+    assert!(stats.prepared_sets >= CAPACITY / 2, "{stats:?}");
+    assert!(cached.entry_count() <= CAPACITY, "{}", cached.entry_count());
+    assert!(cached.entry_count() >= CAPACITY / 2, "{}", cached.entry_count());
+    // The pool holds only keys some cached app still holds.
+    assert!(stats.pool.ciphers as u64 <= CAPACITY, "{stats:?}");
+    assert_eq!(stats.pool.verifiers, 1);
+}
+
+#[tokio::test]
+async fn env_keys_parse_cache_is_bounded_by_the_apps_it_has() {
+    // Unknown app ids never create per-app entries: only apps with variables of their own do.
+    let env = EnvKeys::from_vars([
+        ("ALIPAY_PUBLIC_KEY", data("alipay_public_key.txt")),
+        ("ALIPAY_AES_KEY", data("aes_key.txt")),
+        ("ALIPAY_AES_KEY_own", merchant_aes(1)),
+    ]);
+    let first = env.load("a").await.unwrap().unwrap();
+    for i in 0..1_000 {
+        let m = env.load(&format!("flood-{i}=\0")).await.unwrap().unwrap();
+        assert!(Arc::ptr_eq(&m, &first), "default material parsed again");
+    }
+    let own = env.load("own").await.unwrap().unwrap();
+    assert_ne!(own.fingerprint(), first.fingerprint());
+    assert_eq!(env.configured_apps().unwrap(), vec!["own".to_owned()]);
+}
+
+/// A store that can be switched off.
+#[derive(Debug)]
+struct Flaky {
+    down: AtomicBool,
+    material: Arc<AppKeyMaterial>,
+}
+
+#[async_trait]
+impl KeyProvider for Flaky {
+    async fn load(&self, _app: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+        if self.down.load(Ordering::SeqCst) {
+            return Err(Error::key(
+                phone_core::KeyRole::KeyProvider,
+                phone_core::KeyProblem::ProviderFailed("store down".into()),
+            ));
+        }
+        Ok(Some(self.material.clone()))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn stale_keys_are_served_for_max_stale_then_the_store_error() {
+    let store = Arc::new(Flaky {
+        down: AtomicBool::new(false),
+        material: AppKeyMaterial::new()
+            .with_alipay_public_key(&data("alipay_public_key.txt"))
+            .unwrap()
+            .with_aes_key(&data("aes_key.txt"))
+            .unwrap()
+            .shared(),
+    });
+    let cache = CachingKeys::from_shared(store.clone())
+        .ttl(Duration::from_secs(60))
+        .max_stale(Duration::from_secs(600));
+    assert!(cache.load("app").await.unwrap().is_some());
+    store.down.store(true, Ordering::SeqCst);
+    // Expired, store down: the stale keys keep the app working...
+    tokio::time::advance(Duration::from_secs(61 + 500)).await;
+    assert!(cache.load("app").await.unwrap().is_some());
+    // ...until max_stale past expiry: then the store's error.
+    tokio::time::advance(Duration::from_secs(101)).await;
+    let err = cache.load("app").await.unwrap_err();
+    assert!(err.to_string().contains("store down"), "{err}");
+    // An app never loaded gets the error at once; the store back: everything recovers.
+    assert_eq!(cache.load("new").await.unwrap_err().kind(), "key_error");
+    store.down.store(false, Ordering::SeqCst);
+    assert!(cache.load("app").await.unwrap().is_some());
+    assert!(cache.load("new").await.unwrap().is_some());
+}
