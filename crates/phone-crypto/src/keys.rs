@@ -11,8 +11,12 @@ use std::fmt;
 use base64::Engine as _;
 use base64::alphabet::STANDARD;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use der::{Decode, Encode};
+use der::asn1::{BitStringRef, OctetStringRef};
+use der::pem::{LineEnding, PemLabel};
+use der::referenced::OwnedToRef;
+use der::{Decode, Encode, EncodePem, SecretDocument};
 use phone_core::{Error, KeyProblem, KeyRole};
+use spki::{ObjectIdentifier, SubjectPublicKeyInfoRef};
 use zeroize::Zeroizing;
 
 /// Key text is base64 with lenient padding; the key itself is validated by DER parsing.
@@ -21,10 +25,10 @@ const KEY_B64: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-const OID_RSA: &str = "1.2.840.113549.1.1.1";
-const OID_EC: &str = "1.2.840.10045.2.1";
+/// id-ecPublicKey: what an EC or SM2 key pasted where the RSA key belongs carries.
+const OID_EC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 /// The SM2 curve (sm2p256v1), as EC parameters or as the key algorithm itself.
-const OID_SM2: &str = "1.2.156.10197.1.301";
+const OID_SM2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.301");
 
 /// The RSA modulus sizes this SDK accepts, on every backend alike.
 pub const RSA_BITS: std::ops::RangeInclusive<usize> = 1024..=4096;
@@ -182,8 +186,8 @@ impl RsaPublicKeyDer {
         if pkcs1::RsaPublicKeyRef::from_der(der).is_ok() {
             return Self::from_pkcs1_der(der);
         }
-        if x509_cert::Certificate::from_der(der).is_ok() {
-            return Self::from_certificate_der(der);
+        if let Ok(cert) = x509_cert::Certificate::from_der(der) {
+            return Self::from_certificate(&cert);
         }
         if looks_like_private_der(der) {
             return Err(key_error(ROLE_PUBLIC, KeyProblem::PrivateKeyAsPublic));
@@ -196,7 +200,7 @@ impl RsaPublicKeyDer {
 
     /// Parses an X.509 SubjectPublicKeyInfo.
     pub fn from_spki_der(der: &[u8]) -> Result<Self, Error> {
-        let spki = spki::SubjectPublicKeyInfoRef::from_der(der).map_err(|_| {
+        let spki = SubjectPublicKeyInfoRef::from_der(der).map_err(|_| {
             if looks_like_private_der(der) {
                 key_error(ROLE_PUBLIC, KeyProblem::PrivateKeyAsPublic)
             } else {
@@ -206,9 +210,9 @@ impl RsaPublicKeyDer {
         Self::from_spki(&spki, KeyFormat::Spki)
     }
 
-    fn from_spki(spki: &spki::SubjectPublicKeyInfoRef<'_>, format: KeyFormat) -> Result<Self, Error> {
-        let oid = spki.algorithm.oid.to_string();
-        if oid != OID_RSA {
+    fn from_spki(spki: &SubjectPublicKeyInfoRef<'_>, format: KeyFormat) -> Result<Self, Error> {
+        let oid = spki.algorithm.oid;
+        if oid != pkcs1::ALGORITHM_OID {
             let what = if oid == OID_EC {
                 "an EC (or SM2) public key; the RSA and RSA2 sign types need an RSA key".to_owned()
             } else {
@@ -255,21 +259,15 @@ impl RsaPublicKeyDer {
 
     /// Takes the public key of an X.509 certificate (the first one of a chain).
     pub fn from_certificate_der(der: &[u8]) -> Result<Self, Error> {
-        let cert = x509_cert::Certificate::from_der(der)
-            .map_err(|_| key_error(ROLE_PUBLIC, KeyProblem::Unparsable("not an X.509 certificate".into())))?;
-        let spki_der = cert.tbs_certificate().subject_public_key_info().to_der().map_err(|_| {
-            key_error(
-                ROLE_PUBLIC,
-                KeyProblem::Unparsable("the certificate's key is unreadable".into()),
-            )
-        })?;
-        let spki = spki::SubjectPublicKeyInfoRef::from_der(&spki_der).map_err(|_| {
-            key_error(
-                ROLE_PUBLIC,
-                KeyProblem::Unparsable("the certificate's key is unreadable".into()),
-            )
-        })?;
-        Self::from_spki(&spki, KeyFormat::Certificate)
+        Self::from_certificate(&parse_certificate(der)?)
+    }
+
+    /// Takes the public key of a parsed certificate.
+    pub(crate) fn from_certificate(cert: &x509_cert::Certificate) -> Result<Self, Error> {
+        Self::from_spki(
+            &cert.tbs_certificate().subject_public_key_info().owned_to_ref(),
+            KeyFormat::Certificate,
+        )
     }
 
     /// PKCS#1 `RSAPublicKey` DER.
@@ -304,7 +302,10 @@ impl RsaPublicKeyDer {
 
     /// PEM (`BEGIN PUBLIC KEY`).
     pub fn to_spki_pem(&self) -> String {
-        to_pem("PUBLIC KEY", &self.to_spki_der())
+        // See `spki` for why this cannot fail.
+        self.spki()
+            .and_then(|spki| spki.to_pem(LineEnding::LF))
+            .unwrap_or_default()
     }
 
     /// The console's one-line form: base64 of the SubjectPublicKeyInfo DER.
@@ -314,46 +315,25 @@ impl RsaPublicKeyDer {
 
     /// SubjectPublicKeyInfo DER (rsaEncryption with NULL parameters).
     pub fn to_spki_der(&self) -> Vec<u8> {
-        // BIT STRING(0 unused bits || PKCS#1) after the algorithm identifier.
-        let mut bit_string = vec![0u8];
-        bit_string.extend_from_slice(&self.pkcs1);
-        let mut inner = RSA_ALG_ID.to_vec();
-        push_tlv(&mut inner, 0x03, &bit_string);
-        let mut out = Vec::with_capacity(inner.len() + 4);
-        push_tlv(&mut out, 0x30, &inner);
-        out
+        // See `spki` for why this cannot fail.
+        self.spki().and_then(|spki| spki.to_der()).unwrap_or_default()
+    }
+
+    /// The key as a SubjectPublicKeyInfo. Encoding it cannot fail: der and pem-rfc7468 fail only
+    /// for lengths past 256 MiB or labels outside RFC 7468, and this is a key of at most 4096
+    /// bits under a fixed label; so the infallible `to_spki_*` methods fall back to empty output
+    /// rather than panic.
+    fn spki(&self) -> der::Result<SubjectPublicKeyInfoRef<'_>> {
+        Ok(SubjectPublicKeyInfoRef {
+            algorithm: pkcs1::ALGORITHM_ID,
+            subject_public_key: BitStringRef::from_bytes(&self.pkcs1)?,
+        })
     }
 }
 
-/// AlgorithmIdentifier { rsaEncryption, NULL }.
-const RSA_ALG_ID: [u8; 15] = [
-    0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
-];
-
-/// PEM with 64-character lines.
-fn to_pem(label: &str, der: &[u8]) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
-}
-
-fn push_tlv(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
-    out.push(tag);
-    let len = value.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len() - 1);
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(value);
+fn parse_certificate(der: &[u8]) -> Result<x509_cert::Certificate, Error> {
+    x509_cert::Certificate::from_der(der)
+        .map_err(|_| key_error(ROLE_PUBLIC, KeyProblem::Unparsable("not an X.509 certificate".into())))
 }
 
 /// An SM2 public key (for the `SM2` sign type): the SEC1 point from an SPKI whose algorithm is
@@ -383,32 +363,30 @@ impl Sm2PublicKeyDer {
         let (label, der) = decode_text(text, ROLE_PUBLIC)?;
         match label.as_deref() {
             Some(l) if is_private_label(l) => Err(key_error(ROLE_PUBLIC, KeyProblem::PrivateKeyAsPublic)),
-            Some("CERTIFICATE") => {
-                let cert = x509_cert::Certificate::from_der(&der)
-                    .map_err(|_| key_error(ROLE_PUBLIC, KeyProblem::Unparsable("not an X.509 certificate".into())))?;
-                let spki = cert.tbs_certificate().subject_public_key_info().to_der().map_err(|_| {
-                    key_error(
-                        ROLE_PUBLIC,
-                        KeyProblem::Unparsable("the certificate's key is unreadable".into()),
-                    )
-                })?;
-                Self::from_spki_der(&spki)
-            }
+            Some("CERTIFICATE") => Self::from_spki(
+                &parse_certificate(&der)?
+                    .tbs_certificate()
+                    .subject_public_key_info()
+                    .owned_to_ref(),
+            ),
             _ => Self::from_spki_der(&der),
         }
     }
 
     /// Parses an SM2 SubjectPublicKeyInfo.
     pub fn from_spki_der(der: &[u8]) -> Result<Self, Error> {
-        let spki = spki::SubjectPublicKeyInfoRef::from_der(der)
+        let spki = SubjectPublicKeyInfoRef::from_der(der)
             .map_err(|_| key_error(ROLE_PUBLIC, KeyProblem::Unparsable("not a SubjectPublicKeyInfo".into())))?;
-        let alg = spki.algorithm.oid.to_string();
-        let param = spki
+        Self::from_spki(&spki)
+    }
+
+    fn from_spki(spki: &SubjectPublicKeyInfoRef<'_>) -> Result<Self, Error> {
+        let alg = spki.algorithm.oid;
+        let curve = spki
             .algorithm
             .parameters
-            .and_then(|p| p.decode_as::<der::asn1::ObjectIdentifier>().ok())
-            .map(|o| o.to_string());
-        let is_sm2 = alg == OID_SM2 || (alg == OID_EC && param.as_deref() == Some(OID_SM2));
+            .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+        let is_sm2 = alg == OID_SM2 || (alg == OID_EC && curve == Some(OID_SM2));
         if !is_sm2 {
             return Err(key_error(
                 ROLE_PUBLIC,
@@ -509,7 +487,7 @@ impl RsaPrivateKeyDer {
     /// Parses PKCS#8 or PKCS#1 DER.
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
         if let Ok(info) = pkcs8::PrivateKeyInfoRef::from_der(der) {
-            if info.algorithm.oid.to_string() != OID_RSA {
+            if info.algorithm.oid != pkcs1::ALGORITHM_OID {
                 return Err(key_error(
                     ROLE_PRIVATE,
                     KeyProblem::WrongAlgorithm("not an RSA private key".into()),
@@ -564,17 +542,26 @@ impl RsaPrivateKeyDer {
 
     /// PKCS#8 `PrivateKeyInfo` DER (what `BEGIN PRIVATE KEY` holds).
     pub fn to_pkcs8_der(&self) -> Zeroizing<Vec<u8>> {
-        let mut inner = Zeroizing::new(vec![0x02, 0x01, 0x00]);
-        inner.extend_from_slice(&RSA_ALG_ID);
-        push_tlv(&mut inner, 0x04, &self.pkcs1);
-        let mut out = Zeroizing::new(Vec::with_capacity(inner.len() + 4));
-        push_tlv(&mut out, 0x30, &inner);
-        out
+        // See `pkcs8` for why this cannot fail.
+        self.pkcs8().map(|doc| doc.to_bytes()).unwrap_or_default()
     }
 
     /// PKCS#8 PEM (`BEGIN PRIVATE KEY`), the format the Alipay key tool writes.
     pub fn to_pkcs8_pem(&self) -> Zeroizing<String> {
-        Zeroizing::new(to_pem("PRIVATE KEY", &self.to_pkcs8_der()))
+        // See `pkcs8` for why this cannot fail.
+        self.pkcs8()
+            .and_then(|doc| doc.to_pem(pkcs8::PrivateKeyInfoRef::PEM_LABEL, LineEnding::LF))
+            .unwrap_or_default()
+    }
+
+    /// The key as a PKCS#8 (v1) document, zeroized on drop. Encoding it cannot fail, for the
+    /// reasons given at `RsaPublicKeyDer::spki`; so the infallible `to_pkcs8_*` methods fall back
+    /// to empty output rather than panic.
+    fn pkcs8(&self) -> der::Result<SecretDocument> {
+        SecretDocument::encode_msg(&pkcs8::PrivateKeyInfoRef::new(
+            pkcs1::ALGORITHM_ID,
+            OctetStringRef::new(&self.pkcs1)?,
+        ))
     }
 
     /// The matching public key.
