@@ -13,7 +13,7 @@ use der::Decode;
 use md5::Digest as _;
 use phone_core::{Error, KeyProblem};
 
-use crate::keys::RsaPublicKeyDer;
+use crate::keys::{RsaPublicKeyDer, find_pem};
 
 const RSA_SIGNATURE_PREFIX: &str = "1.2.840.113549.1.1";
 
@@ -64,19 +64,20 @@ pub fn certificate_ders(input: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
     }
     let mut out = Vec::new();
     let mut rest = text;
-    while let Some(start) = rest.find("-----BEGIN CERTIFICATE-----") {
-        let body = &rest[start + "-----BEGIN CERTIFICATE-----".len()..];
-        let end = body
-            .find("-----END CERTIFICATE-----")
-            .ok_or_else(|| cert_error("a certificate without its END line"))?;
-        let b64: String = body[..end].chars().filter(|c| !c.is_ascii_whitespace()).collect();
-        use base64::Engine as _;
-        out.push(
-            base64::engine::general_purpose::STANDARD
-                .decode(b64)
-                .map_err(|_| cert_error("a certificate whose body is not base64"))?,
-        );
-        rest = &body[end..];
+    while let Some((found, after)) = find_pem(rest) {
+        match found {
+            Ok(block) if block.label == "CERTIFICATE" => {
+                let der = block
+                    .decode()
+                    .map_err(|why| cert_error(format!("a certificate that does not decode: {why}")))?;
+                out.push(der.to_vec());
+            }
+            Err(broken) if broken.label.as_deref() == Some("CERTIFICATE") => return Err(cert_error(broken.why)),
+            // Blocks of other kinds, broken or not, are passed over like any text around the
+            // certificates.
+            Ok(_) | Err(_) => {}
+        }
+        rest = after;
     }
     if out.is_empty() {
         return Err(cert_error("no CERTIFICATE block"));

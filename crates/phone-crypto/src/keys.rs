@@ -12,7 +12,7 @@ use base64::Engine as _;
 use base64::alphabet::STANDARD;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use der::asn1::{BitStringRef, OctetStringRef};
-use der::pem::{LineEnding, PemLabel};
+use der::pem::{self, LineEnding, PemLabel};
 use der::referenced::OwnedToRef;
 use der::{Decode, Encode, EncodePem, SecretDocument};
 use phone_core::{Error, KeyProblem, KeyRole};
@@ -93,18 +93,116 @@ fn strip_zeros(bytes: &[u8]) -> Vec<u8> {
     bytes[start..].to_vec()
 }
 
-/// A PEM block found in text: its label and decoded DER.
-struct Pem {
-    label: String,
-    der: Zeroizing<Vec<u8>>,
+/// A PEM block as found in pasted text or a certificate file, its body not yet judged.
+pub(crate) struct PemBlock<'a> {
+    /// The type label, its spacing normalised.
+    pub(crate) label: String,
+    body: &'a str,
+}
+
+/// A BEGIN line that opens no complete block.
+pub(crate) struct BrokenPem {
+    pub(crate) why: &'static str,
+    /// Known once the header line closed.
+    pub(crate) label: Option<String>,
+}
+
+/// Finds the first PEM block in `text`, or what is wrong with it, and the text after it; `None`
+/// when `text` has no BEGIN line.
+///
+/// The lenient half of PEM reading: `pem-rfc7468` implements RFC 7468's strict grammar, which
+/// refuses what users paste and what Alipay ships (certificates wrapped at 76 columns, the
+/// Node SDK's keys as one 392-character line, indented or CRLF lines, doubled spaces in the
+/// labels, text around the block).
+pub(crate) fn find_pem(text: &str) -> Option<(Result<PemBlock<'_>, BrokenPem>, &str)> {
+    const BEGIN: &str = "-----BEGIN";
+    const END: &str = "-----END";
+    const DASHES: &str = "-----";
+    let after = &text[text.find(BEGIN)? + BEGIN.len()..];
+    // A broken block resumes the search right after its BEGIN, so that a BEGIN line it
+    // swallowed (as its label, or while looking for its END) is still found.
+    let broken = |why, label| Some((Err(BrokenPem { why, label }), after));
+    let Some(label_end) = after.find(DASHES) else {
+        return broken("a PEM header without its closing dashes", None);
+    };
+    let label = normalise_label(&after[..label_end]);
+    let rest = &after[label_end + DASHES.len()..];
+    let end = rest.match_indices(END).find_map(|(start, _)| {
+        let tail = &rest[start + END.len()..];
+        let close = tail.find(DASHES)?;
+        (normalise_label(&tail[..close]) == label).then_some((start, start + END.len() + close + DASHES.len()))
+    });
+    let Some((body_end, block_end)) = end else {
+        return broken("a PEM block without its END line", Some(label));
+    };
+    let block = PemBlock {
+        label,
+        body: &rest[..body_end],
+    };
+    Some((Ok(block), &rest[block_end..]))
+}
+
+fn normalise_label(raw: &str) -> String {
+    raw.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl PemBlock<'_> {
+    /// The DER inside: the block is rewritten as strict RFC 7468 PEM, which `pem-rfc7468` then
+    /// checks and decodes (its base64 is constant-time, as private keys deserve).
+    pub(crate) fn decode(&self) -> Result<Zeroizing<Vec<u8>>, String> {
+        // RFC 1421 headers (Proc-Type, DEK-Info of legacy encrypted keys) are not RFC 7468.
+        let mut b64: Zeroizing<Vec<u8>> = Zeroizing::new(
+            self.body
+                .lines()
+                .filter(|l| !l.contains(':'))
+                .flat_map(str::bytes)
+                .filter(|b| !b.is_ascii_whitespace())
+                .collect(),
+        );
+        // pem-rfc7468 refuses an empty body; an empty DER still lets the label speak (a private
+        // key's block where the public key belongs keeps its targeted error).
+        if b64.is_empty() {
+            return Ok(Zeroizing::new(Vec::new()));
+        }
+        // Padding lost in copying is restored (base64ct insists on it); `len % 4 == 1` is
+        // not base64 at all and is left for the decoder to refuse.
+        if b64.len() % 4 >= 2 {
+            let padded = b64.len().next_multiple_of(4);
+            b64.resize(padded, b'=');
+        }
+        let lines = b64.chunks(pem::BASE64_WRAP_WIDTH);
+        // Sized up front: growing a Zeroizing<Vec> would leave unzeroized copies behind.
+        let mut strict = Zeroizing::new(Vec::with_capacity(b64.len() + lines.len() + 2 * self.label.len() + 32));
+        for part in [b"-----BEGIN ", self.label.as_bytes(), b"-----\n"] {
+            strict.extend_from_slice(part);
+        }
+        for line in lines {
+            strict.extend_from_slice(line);
+            strict.push(b'\n');
+        }
+        for part in [b"-----END ", self.label.as_bytes(), b"-----\n"] {
+            strict.extend_from_slice(part);
+        }
+        let describe = |e: pem::Error| match e {
+            pem::Error::Base64(_) | pem::Error::Length => "the PEM body is not base64".to_owned(),
+            other => format!("a PEM block this SDK cannot read ({other})"),
+        };
+        let mut decoder = pem::Decoder::new(&strict).map_err(describe)?;
+        let mut der = Zeroizing::new(Vec::new());
+        decoder.decode_to_end(&mut der).map_err(describe)?;
+        Ok(der)
+    }
 }
 
 /// Decodes key text: PEM (first block, lenient about line lengths and spacing) or bare base64.
 /// Returns `None` as the label for bare base64.
 fn decode_text(text: &str, role: KeyRole) -> Result<(Option<String>, Zeroizing<Vec<u8>>), Error> {
     let text = text.trim().replace("\\n", "\n").replace("\\r", "");
-    if let Some(pem) = parse_pem(&text, role)? {
-        return Ok((Some(pem.label), pem.der));
+    let unparsable = |why: String| key_error(role, KeyProblem::Unparsable(why));
+    if let Some((found, _)) = find_pem(&text) {
+        let block = found.map_err(|broken| unparsable(broken.why.to_owned()))?;
+        let der = block.decode().map_err(unparsable)?;
+        return Ok((Some(block.label), der));
     }
     let compact: Zeroizing<String> = Zeroizing::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
     if compact.is_empty() {
@@ -114,39 +212,6 @@ fn decode_text(text: &str, role: KeyRole) -> Result<(Option<String>, Zeroizing<V
         .decode(compact.as_bytes())
         .map_err(|_| key_error(role, KeyProblem::Unparsable("not base64 or PEM".into())))?;
     Ok((None, Zeroizing::new(der)))
-}
-
-fn parse_pem(text: &str, role: KeyRole) -> Result<Option<Pem>, Error> {
-    let Some(begin) = text.find("-----BEGIN ") else {
-        return Ok(None);
-    };
-    let after = &text[begin + "-----BEGIN ".len()..];
-    let unparsable = |why: &str| key_error(role, KeyProblem::Unparsable(why.into()));
-    let label_end = after
-        .find("-----")
-        .ok_or_else(|| unparsable("a PEM header without its closing dashes"))?;
-    let label = after[..label_end].trim().to_owned();
-    let body_start = &after[label_end + 5..];
-    let end_marker = format!("-----END {label}-----");
-    let body_end = body_start
-        .find(&end_marker)
-        .ok_or_else(|| unparsable("a PEM block without its END line"))?;
-    // Skip RFC 1421 headers (Proc-Type, DEK-Info) of legacy encrypted keys.
-    let body: Zeroizing<String> = Zeroizing::new(
-        body_start[..body_end]
-            .lines()
-            .filter(|l| !l.contains(':'))
-            .flat_map(|l| l.chars())
-            .filter(|c| !c.is_ascii_whitespace())
-            .collect(),
-    );
-    let der = KEY_B64
-        .decode(body.as_bytes())
-        .map_err(|_| unparsable("the PEM body is not base64"))?;
-    Ok(Some(Pem {
-        label,
-        der: Zeroizing::new(der),
-    }))
 }
 
 fn is_private_label(label: &str) -> bool {
