@@ -9,13 +9,18 @@
 
 use std::time::{Duration, SystemTime};
 
-use der::Decode;
+use der::{Decode, Encode};
 use md5::Digest as _;
 use phone_core::{Error, KeyProblem};
+use spki::ObjectIdentifier;
+use x509_cert::Certificate;
 
 use crate::keys::{RsaPublicKeyDer, find_pem};
 
-const RSA_SIGNATURE_PREFIX: &str = "1.2.840.113549.1.1";
+/// pkcs-1: the arc of the RSA signature algorithms.
+const PKCS1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1");
+const SHA1_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.5");
+const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
 
 /// What one certificate says, for SNs and operator warnings.
 #[derive(Debug, Clone)]
@@ -36,12 +41,13 @@ pub struct CertInfo {
     /// Whether `not_after` has passed (a warning, not an error: Alipay keeps old certs valid
     /// for verification).
     pub expired: bool,
+    signature_oid: ObjectIdentifier,
 }
 
 impl CertInfo {
     /// Whether the certificate is signed with RSA.
     pub fn is_rsa_signed(&self) -> bool {
-        self.signature_algorithm.starts_with(RSA_SIGNATURE_PREFIX)
+        self.signature_oid.parent() == Some(PKCS1)
     }
 
     /// Whether issuer and subject are the same (a root).
@@ -109,8 +115,7 @@ fn decimal(bytes: &[u8]) -> String {
 
 /// Reads one certificate (DER).
 pub fn cert_info(der: &[u8]) -> Result<CertInfo, Error> {
-    let cert = x509_cert::Certificate::from_der(der)
-        .map_err(|_| cert_error("not an X.509 certificate this parser accepts"))?;
+    let cert = Certificate::from_der(der).map_err(|_| cert_error("not an X.509 certificate this parser accepts"))?;
     let tbs = cert.tbs_certificate();
     let issuer = tbs.issuer().to_string();
     let subject = tbs.subject().to_string();
@@ -123,14 +128,16 @@ pub fn cert_info(der: &[u8]) -> Result<CertInfo, Error> {
     let expired = SystemTime::now()
         .duration_since(not_after)
         .is_ok_and(|d| d > Duration::ZERO);
+    let signature_oid = cert.signature_algorithm().oid;
     Ok(CertInfo {
         sn,
         issuer,
         subject,
         serial,
-        signature_algorithm: cert.signature_algorithm().oid.to_string(),
+        signature_algorithm: signature_oid.to_string(),
         not_after,
         expired,
+        signature_oid,
     })
 }
 
@@ -219,10 +226,10 @@ pub fn check_chain(
     root_bundle: &[u8],
     backend: &dyn crate::CryptoBackend,
 ) -> Result<ChainCheck, Error> {
-    let parse_all = |input: &[u8]| -> Result<Vec<x509_cert::Certificate>, Error> {
+    let parse_all = |input: &[u8]| -> Result<Vec<Certificate>, Error> {
         Ok(certificate_ders(input)?
             .iter()
-            .filter_map(|der| x509_cert::Certificate::from_der(der).ok())
+            .filter_map(|der| Certificate::from_der(der).ok())
             .collect())
     };
     let chain = parse_all(cert_file)?;
@@ -241,14 +248,16 @@ pub fn check_chain(
         let Some(parent) = from_roots.or(from_file) else {
             return Ok(ChainCheck::Incomplete { missing_issuer: issuer });
         };
-        let sign_type = match current.signature_algorithm().oid.to_string().as_str() {
-            "1.2.840.113549.1.1.11" => phone_core::SignType::Rsa2,
-            "1.2.840.113549.1.1.5" => phone_core::SignType::Rsa,
+        let sign_type = match current.signature_algorithm().oid {
+            SHA256_WITH_RSA => phone_core::SignType::Rsa2,
+            SHA1_WITH_RSA => phone_core::SignType::Rsa,
             _ => return Ok(ChainCheck::Incomplete { missing_issuer: issuer }),
         };
-        let parent_der = der::Encode::to_der(parent).map_err(|_| cert_error("unreadable issuer certificate"))?;
-        let key = RsaPublicKeyDer::from_certificate_der(&parent_der)?;
-        let tbs = der::Encode::to_der(current.tbs_certificate()).map_err(|_| cert_error("unreadable certificate"))?;
+        let key = RsaPublicKeyDer::from_certificate(parent)?;
+        let tbs = current
+            .tbs_certificate()
+            .to_der()
+            .map_err(|_| cert_error("unreadable certificate"))?;
         let sig = current
             .signature()
             .as_bytes()
