@@ -277,7 +277,20 @@ pub fn check_chain(
 
 #[cfg(test)]
 mod tests {
-    use super::decimal;
+    use super::{certificate_ders, decimal};
+
+    #[test]
+    fn certificate_files_pass_over_blocks_of_other_kinds() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/certs/alipayRootCert.crt");
+        let cert = std::fs::read_to_string(path).unwrap();
+        let one = certificate_ders(cert.as_bytes()).unwrap();
+        assert_eq!(one.len(), 1);
+        let noisy = format!("-----BEGIN PRIVATE KEY-----\nAAAA\n-----BEGIN PUBLIC\n{cert}");
+        assert_eq!(certificate_ders(noisy.as_bytes()).unwrap(), one);
+        let truncated = &cert[..cert.find("-----END").unwrap()];
+        assert!(certificate_ders(truncated.as_bytes()).is_err());
+        assert!(certificate_ders(b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n").is_err());
+    }
 
     #[test]
     fn decimal_of_big_integers() {

@@ -711,3 +711,90 @@ impl AesKey {
         base64::engine::general_purpose::STANDARD.encode(&*self.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo(name: &str) -> String {
+        std::fs::read_to_string(format!("{}/../../examples/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    #[test]
+    fn encodings_reproduce_the_files_openssl_wrote() {
+        let private_pem = demo("alipay_private_key.pem");
+        let private = RsaPrivateKeyDer::parse(&private_pem).unwrap();
+        assert_eq!(*private.to_pkcs8_pem(), private_pem);
+        let pkcs8_der = private.to_pkcs8_der();
+        let info = pkcs8::PrivateKeyInfoRef::from_der(&pkcs8_der).unwrap();
+        assert_eq!(info.algorithm, pkcs1::ALGORITHM_ID);
+        assert_eq!(info.private_key.as_bytes(), private.pkcs1_der());
+
+        let public_pem = demo("alipay_public_key.pem");
+        let public = RsaPublicKeyDer::parse(&public_pem).unwrap();
+        assert_eq!(public.to_spki_pem(), public_pem);
+        assert_eq!(public.pkcs1_der(), private.public_key().pkcs1_der());
+        let der = public.to_spki_der();
+        assert_eq!(
+            RsaPublicKeyDer::from_spki_der(&der).unwrap().pkcs1_der(),
+            public.pkcs1_der()
+        );
+    }
+
+    #[test]
+    fn pasted_pem_is_made_strict_before_pem_rfc7468_reads_it() {
+        let pem = demo("alipay_public_key.pem");
+        let want = RsaPublicKeyDer::parse(&pem).unwrap();
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let wrap = |width: usize, eol: &str| -> String {
+            body.as_bytes()
+                .chunks(width)
+                .map(|c| format!("{}{eol}", std::str::from_utf8(c).unwrap()))
+                .collect()
+        };
+        for pasted in [
+            // Alipay's certificates wrap at 76 columns, the Node SDK's keys not at all.
+            format!("-----BEGIN PUBLIC KEY-----\n{}-----END PUBLIC KEY-----", wrap(76, "\n")),
+            format!("-----BEGIN PUBLIC KEY-----{body}-----END PUBLIC KEY-----"),
+            format!(
+                "-----BEGIN PUBLIC KEY-----\r\n{}-----END PUBLIC KEY-----\r\n",
+                wrap(64, "\r\n")
+            ),
+            format!(
+                "  -----BEGIN  PUBLIC KEY-----\n\t{}\n  -----END  PUBLIC KEY-----  ",
+                wrap(40, " \n\t")
+            ),
+            format!(
+                "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----",
+                body.trim_end_matches('=')
+            ),
+            format!("-----BEGIN PUBLIC KEY-----\nProc-Type: 4,ENCRYPTED\n\n{body}\n-----END PUBLIC KEY-----"),
+            format!("the key:\n-----BEGIN PUBLIC KEY-----\n{body}\n-----END PUBLIC KEY-----\nthanks"),
+        ] {
+            let got = RsaPublicKeyDer::parse(&pasted).unwrap_or_else(|e| panic!("{pasted:?}: {e}"));
+            assert_eq!(got.pkcs1_der(), want.pkcs1_der(), "{pasted:?}");
+        }
+        // An empty block is still judged by its label.
+        let empty = "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----";
+        assert!(matches!(
+            RsaPublicKeyDer::parse(empty),
+            Err(Error::KeyError {
+                problem: KeyProblem::PrivateKeyAsPublic,
+                ..
+            })
+        ));
+        for broken in [
+            format!("-----BEGIN PUBLIC KEY-----\n{body}!\n-----END PUBLIC KEY-----"),
+            format!("-----BEGIN PUBLIC KEY-----\n{body}A\n-----END PUBLIC KEY-----"),
+            format!("-----BEGIN PUBLIC KEY-----\n{body}\n-----END PRIVATE KEY-----"),
+        ] {
+            assert!(matches!(
+                RsaPublicKeyDer::parse(&broken),
+                Err(Error::KeyError {
+                    problem: KeyProblem::Unparsable(_),
+                    ..
+                })
+            ));
+        }
+    }
+}
