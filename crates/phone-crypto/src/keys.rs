@@ -150,14 +150,16 @@ impl PemBlock<'_> {
     /// The DER inside: the block is rewritten as strict RFC 7468 PEM, which `pem-rfc7468` then
     /// checks and decodes (its base64 is constant-time, as private keys deserve).
     pub(crate) fn decode(&self) -> Result<Zeroizing<Vec<u8>>, String> {
+        // Sized up front (with room for padding): growing a Zeroizing<Vec> would leave
+        // unzeroized copies behind.
+        let mut b64 = Zeroizing::new(Vec::with_capacity(self.body.len() + 3));
         // RFC 1421 headers (Proc-Type, DEK-Info of legacy encrypted keys) are not RFC 7468.
-        let mut b64: Zeroizing<Vec<u8>> = Zeroizing::new(
+        b64.extend(
             self.body
                 .lines()
                 .filter(|l| !l.contains(':'))
                 .flat_map(str::bytes)
-                .filter(|b| !b.is_ascii_whitespace())
-                .collect(),
+                .filter(|b| !b.is_ascii_whitespace()),
         );
         // pem-rfc7468 refuses an empty body; an empty DER still lets the label speak (a private
         // key's block where the public key belongs keeps its targeted error).
@@ -171,7 +173,6 @@ impl PemBlock<'_> {
             b64.resize(padded, b'=');
         }
         let lines = b64.chunks(pem::BASE64_WRAP_WIDTH);
-        // Sized up front: growing a Zeroizing<Vec> would leave unzeroized copies behind.
         let mut strict = Zeroizing::new(Vec::with_capacity(b64.len() + lines.len() + 2 * self.label.len() + 32));
         for part in [b"-----BEGIN ", self.label.as_bytes(), b"-----\n"] {
             strict.extend_from_slice(part);
