@@ -9,13 +9,18 @@
 
 use std::time::{Duration, SystemTime};
 
-use der::Decode;
+use der::{Decode, Encode};
 use md5::Digest as _;
 use phone_core::{Error, KeyProblem};
+use spki::ObjectIdentifier;
+use x509_cert::Certificate;
 
-use crate::keys::RsaPublicKeyDer;
+use crate::keys::{RsaPublicKeyDer, find_pem};
 
-const RSA_SIGNATURE_PREFIX: &str = "1.2.840.113549.1.1";
+/// pkcs-1: the arc of the RSA signature algorithms.
+const PKCS1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1");
+const SHA1_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.5");
+const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
 
 /// What one certificate says, for SNs and operator warnings.
 #[derive(Debug, Clone)]
@@ -36,12 +41,13 @@ pub struct CertInfo {
     /// Whether `not_after` has passed (a warning, not an error: Alipay keeps old certs valid
     /// for verification).
     pub expired: bool,
+    signature_oid: ObjectIdentifier,
 }
 
 impl CertInfo {
     /// Whether the certificate is signed with RSA.
     pub fn is_rsa_signed(&self) -> bool {
-        self.signature_algorithm.starts_with(RSA_SIGNATURE_PREFIX)
+        self.signature_oid.parent() == Some(PKCS1)
     }
 
     /// Whether issuer and subject are the same (a root).
@@ -64,19 +70,20 @@ pub fn certificate_ders(input: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
     }
     let mut out = Vec::new();
     let mut rest = text;
-    while let Some(start) = rest.find("-----BEGIN CERTIFICATE-----") {
-        let body = &rest[start + "-----BEGIN CERTIFICATE-----".len()..];
-        let end = body
-            .find("-----END CERTIFICATE-----")
-            .ok_or_else(|| cert_error("a certificate without its END line"))?;
-        let b64: String = body[..end].chars().filter(|c| !c.is_ascii_whitespace()).collect();
-        use base64::Engine as _;
-        out.push(
-            base64::engine::general_purpose::STANDARD
-                .decode(b64)
-                .map_err(|_| cert_error("a certificate whose body is not base64"))?,
-        );
-        rest = &body[end..];
+    while let Some((found, after)) = find_pem(rest) {
+        match found {
+            Ok(block) if block.label == "CERTIFICATE" => {
+                let der = block
+                    .decode()
+                    .map_err(|why| cert_error(format!("a certificate that does not decode: {why}")))?;
+                out.push(der.to_vec());
+            }
+            Err(broken) if broken.label.as_deref() == Some("CERTIFICATE") => return Err(cert_error(broken.why)),
+            // Blocks of other kinds, broken or not, are passed over like any text around the
+            // certificates.
+            Ok(_) | Err(_) => {}
+        }
+        rest = after;
     }
     if out.is_empty() {
         return Err(cert_error("no CERTIFICATE block"));
@@ -108,8 +115,7 @@ fn decimal(bytes: &[u8]) -> String {
 
 /// Reads one certificate (DER).
 pub fn cert_info(der: &[u8]) -> Result<CertInfo, Error> {
-    let cert = x509_cert::Certificate::from_der(der)
-        .map_err(|_| cert_error("not an X.509 certificate this parser accepts"))?;
+    let cert = Certificate::from_der(der).map_err(|_| cert_error("not an X.509 certificate this parser accepts"))?;
     let tbs = cert.tbs_certificate();
     let issuer = tbs.issuer().to_string();
     let subject = tbs.subject().to_string();
@@ -122,14 +128,16 @@ pub fn cert_info(der: &[u8]) -> Result<CertInfo, Error> {
     let expired = SystemTime::now()
         .duration_since(not_after)
         .is_ok_and(|d| d > Duration::ZERO);
+    let signature_oid = cert.signature_algorithm().oid;
     Ok(CertInfo {
         sn,
         issuer,
         subject,
         serial,
-        signature_algorithm: cert.signature_algorithm().oid.to_string(),
+        signature_algorithm: signature_oid.to_string(),
         not_after,
         expired,
+        signature_oid,
     })
 }
 
@@ -218,10 +226,10 @@ pub fn check_chain(
     root_bundle: &[u8],
     backend: &dyn crate::CryptoBackend,
 ) -> Result<ChainCheck, Error> {
-    let parse_all = |input: &[u8]| -> Result<Vec<x509_cert::Certificate>, Error> {
+    let parse_all = |input: &[u8]| -> Result<Vec<Certificate>, Error> {
         Ok(certificate_ders(input)?
             .iter()
-            .filter_map(|der| x509_cert::Certificate::from_der(der).ok())
+            .filter_map(|der| Certificate::from_der(der).ok())
             .collect())
     };
     let chain = parse_all(cert_file)?;
@@ -240,14 +248,16 @@ pub fn check_chain(
         let Some(parent) = from_roots.or(from_file) else {
             return Ok(ChainCheck::Incomplete { missing_issuer: issuer });
         };
-        let sign_type = match current.signature_algorithm().oid.to_string().as_str() {
-            "1.2.840.113549.1.1.11" => phone_core::SignType::Rsa2,
-            "1.2.840.113549.1.1.5" => phone_core::SignType::Rsa,
+        let sign_type = match current.signature_algorithm().oid {
+            SHA256_WITH_RSA => phone_core::SignType::Rsa2,
+            SHA1_WITH_RSA => phone_core::SignType::Rsa,
             _ => return Ok(ChainCheck::Incomplete { missing_issuer: issuer }),
         };
-        let parent_der = der::Encode::to_der(parent).map_err(|_| cert_error("unreadable issuer certificate"))?;
-        let key = RsaPublicKeyDer::from_certificate_der(&parent_der)?;
-        let tbs = der::Encode::to_der(current.tbs_certificate()).map_err(|_| cert_error("unreadable certificate"))?;
+        let key = RsaPublicKeyDer::from_certificate(parent)?;
+        let tbs = current
+            .tbs_certificate()
+            .to_der()
+            .map_err(|_| cert_error("unreadable certificate"))?;
         let sig = current
             .signature()
             .as_bytes()
@@ -267,7 +277,20 @@ pub fn check_chain(
 
 #[cfg(test)]
 mod tests {
-    use super::decimal;
+    use super::{certificate_ders, decimal};
+
+    #[test]
+    fn certificate_files_pass_over_blocks_of_other_kinds() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/certs/alipayRootCert.crt");
+        let cert = std::fs::read_to_string(path).unwrap();
+        let one = certificate_ders(cert.as_bytes()).unwrap();
+        assert_eq!(one.len(), 1);
+        let noisy = format!("-----BEGIN PRIVATE KEY-----\nAAAA\n-----BEGIN PUBLIC\n{cert}");
+        assert_eq!(certificate_ders(noisy.as_bytes()).unwrap(), one);
+        let truncated = &cert[..cert.find("-----END").unwrap()];
+        assert!(certificate_ders(truncated.as_bytes()).is_err());
+        assert!(certificate_ders(b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n").is_err());
+    }
 
     #[test]
     fn decimal_of_big_integers() {

@@ -11,8 +11,12 @@ use std::fmt;
 use base64::Engine as _;
 use base64::alphabet::STANDARD;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use der::{Decode, Encode};
+use der::asn1::{BitStringRef, OctetStringRef};
+use der::pem::{self, LineEnding, PemLabel};
+use der::referenced::OwnedToRef;
+use der::{Decode, Encode, EncodePem, SecretDocument};
 use phone_core::{Error, KeyProblem, KeyRole};
+use spki::{ObjectIdentifier, SubjectPublicKeyInfoRef};
 use zeroize::Zeroizing;
 
 /// Key text is base64 with lenient padding; the key itself is validated by DER parsing.
@@ -21,10 +25,10 @@ const KEY_B64: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-const OID_RSA: &str = "1.2.840.113549.1.1.1";
-const OID_EC: &str = "1.2.840.10045.2.1";
+/// id-ecPublicKey: what an EC or SM2 key pasted where the RSA key belongs carries.
+const OID_EC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 /// The SM2 curve (sm2p256v1), as EC parameters or as the key algorithm itself.
-const OID_SM2: &str = "1.2.156.10197.1.301";
+const OID_SM2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.301");
 
 /// The RSA modulus sizes this SDK accepts, on every backend alike.
 pub const RSA_BITS: std::ops::RangeInclusive<usize> = 1024..=4096;
@@ -89,18 +93,117 @@ fn strip_zeros(bytes: &[u8]) -> Vec<u8> {
     bytes[start..].to_vec()
 }
 
-/// A PEM block found in text: its label and decoded DER.
-struct Pem {
-    label: String,
-    der: Zeroizing<Vec<u8>>,
+/// A PEM block as found in pasted text or a certificate file, its body not yet judged.
+pub(crate) struct PemBlock<'a> {
+    /// The type label, its spacing normalised.
+    pub(crate) label: String,
+    body: &'a str,
+}
+
+/// A BEGIN line that opens no complete block.
+pub(crate) struct BrokenPem {
+    pub(crate) why: &'static str,
+    /// Known once the header line closed.
+    pub(crate) label: Option<String>,
+}
+
+/// Finds the first PEM block in `text`, or what is wrong with it, and the text after it; `None`
+/// when `text` has no BEGIN line.
+///
+/// The lenient half of PEM reading: `pem-rfc7468` implements RFC 7468's strict grammar, which
+/// refuses what users paste and what Alipay ships (certificates wrapped at 76 columns, the
+/// Node SDK's keys as one 392-character line, indented or CRLF lines, doubled spaces in the
+/// labels, text around the block).
+pub(crate) fn find_pem(text: &str) -> Option<(Result<PemBlock<'_>, BrokenPem>, &str)> {
+    const BEGIN: &str = "-----BEGIN";
+    const END: &str = "-----END";
+    const DASHES: &str = "-----";
+    let after = &text[text.find(BEGIN)? + BEGIN.len()..];
+    // A broken block resumes the search right after its BEGIN, so that a BEGIN line it
+    // swallowed (as its label, or while looking for its END) is still found.
+    let broken = |why, label| Some((Err(BrokenPem { why, label }), after));
+    let Some(label_end) = after.find(DASHES) else {
+        return broken("a PEM header without its closing dashes", None);
+    };
+    let label = normalise_label(&after[..label_end]);
+    let rest = &after[label_end + DASHES.len()..];
+    let end = rest.match_indices(END).find_map(|(start, _)| {
+        let tail = &rest[start + END.len()..];
+        let close = tail.find(DASHES)?;
+        (normalise_label(&tail[..close]) == label).then_some((start, start + END.len() + close + DASHES.len()))
+    });
+    let Some((body_end, block_end)) = end else {
+        return broken("a PEM block without its END line", Some(label));
+    };
+    let block = PemBlock {
+        label,
+        body: &rest[..body_end],
+    };
+    Some((Ok(block), &rest[block_end..]))
+}
+
+fn normalise_label(raw: &str) -> String {
+    raw.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl PemBlock<'_> {
+    /// The DER inside: the block is rewritten as strict RFC 7468 PEM, which `pem-rfc7468` then
+    /// checks and decodes (its base64 is constant-time, as private keys deserve).
+    pub(crate) fn decode(&self) -> Result<Zeroizing<Vec<u8>>, String> {
+        // Sized up front (with room for padding): growing a Zeroizing<Vec> would leave
+        // unzeroized copies behind.
+        let mut b64 = Zeroizing::new(Vec::with_capacity(self.body.len() + 3));
+        // RFC 1421 headers (Proc-Type, DEK-Info of legacy encrypted keys) are not RFC 7468.
+        b64.extend(
+            self.body
+                .lines()
+                .filter(|l| !l.contains(':'))
+                .flat_map(str::bytes)
+                .filter(|b| !b.is_ascii_whitespace()),
+        );
+        // pem-rfc7468 refuses an empty body; an empty DER still lets the label speak (a private
+        // key's block where the public key belongs keeps its targeted error).
+        if b64.is_empty() {
+            return Ok(Zeroizing::new(Vec::new()));
+        }
+        // Padding lost in copying is restored (base64ct insists on it); `len % 4 == 1` is
+        // not base64 at all and is left for the decoder to refuse.
+        if b64.len() % 4 >= 2 {
+            let padded = b64.len().next_multiple_of(4);
+            b64.resize(padded, b'=');
+        }
+        let lines = b64.chunks(pem::BASE64_WRAP_WIDTH);
+        let mut strict = Zeroizing::new(Vec::with_capacity(b64.len() + lines.len() + 2 * self.label.len() + 32));
+        for part in [b"-----BEGIN ", self.label.as_bytes(), b"-----\n"] {
+            strict.extend_from_slice(part);
+        }
+        for line in lines {
+            strict.extend_from_slice(line);
+            strict.push(b'\n');
+        }
+        for part in [b"-----END ", self.label.as_bytes(), b"-----\n"] {
+            strict.extend_from_slice(part);
+        }
+        let describe = |e: pem::Error| match e {
+            pem::Error::Base64(_) | pem::Error::Length => "the PEM body is not base64".to_owned(),
+            other => format!("a PEM block this SDK cannot read ({other})"),
+        };
+        let mut decoder = pem::Decoder::new(&strict).map_err(describe)?;
+        let mut der = Zeroizing::new(Vec::new());
+        decoder.decode_to_end(&mut der).map_err(describe)?;
+        Ok(der)
+    }
 }
 
 /// Decodes key text: PEM (first block, lenient about line lengths and spacing) or bare base64.
 /// Returns `None` as the label for bare base64.
 fn decode_text(text: &str, role: KeyRole) -> Result<(Option<String>, Zeroizing<Vec<u8>>), Error> {
     let text = text.trim().replace("\\n", "\n").replace("\\r", "");
-    if let Some(pem) = parse_pem(&text, role)? {
-        return Ok((Some(pem.label), pem.der));
+    let unparsable = |why: String| key_error(role, KeyProblem::Unparsable(why));
+    if let Some((found, _)) = find_pem(&text) {
+        let block = found.map_err(|broken| unparsable(broken.why.to_owned()))?;
+        let der = block.decode().map_err(unparsable)?;
+        return Ok((Some(block.label), der));
     }
     let compact: Zeroizing<String> = Zeroizing::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
     if compact.is_empty() {
@@ -110,39 +213,6 @@ fn decode_text(text: &str, role: KeyRole) -> Result<(Option<String>, Zeroizing<V
         .decode(compact.as_bytes())
         .map_err(|_| key_error(role, KeyProblem::Unparsable("not base64 or PEM".into())))?;
     Ok((None, Zeroizing::new(der)))
-}
-
-fn parse_pem(text: &str, role: KeyRole) -> Result<Option<Pem>, Error> {
-    let Some(begin) = text.find("-----BEGIN ") else {
-        return Ok(None);
-    };
-    let after = &text[begin + "-----BEGIN ".len()..];
-    let unparsable = |why: &str| key_error(role, KeyProblem::Unparsable(why.into()));
-    let label_end = after
-        .find("-----")
-        .ok_or_else(|| unparsable("a PEM header without its closing dashes"))?;
-    let label = after[..label_end].trim().to_owned();
-    let body_start = &after[label_end + 5..];
-    let end_marker = format!("-----END {label}-----");
-    let body_end = body_start
-        .find(&end_marker)
-        .ok_or_else(|| unparsable("a PEM block without its END line"))?;
-    // Skip RFC 1421 headers (Proc-Type, DEK-Info) of legacy encrypted keys.
-    let body: Zeroizing<String> = Zeroizing::new(
-        body_start[..body_end]
-            .lines()
-            .filter(|l| !l.contains(':'))
-            .flat_map(|l| l.chars())
-            .filter(|c| !c.is_ascii_whitespace())
-            .collect(),
-    );
-    let der = KEY_B64
-        .decode(body.as_bytes())
-        .map_err(|_| unparsable("the PEM body is not base64"))?;
-    Ok(Some(Pem {
-        label,
-        der: Zeroizing::new(der),
-    }))
 }
 
 fn is_private_label(label: &str) -> bool {
@@ -182,8 +252,8 @@ impl RsaPublicKeyDer {
         if pkcs1::RsaPublicKeyRef::from_der(der).is_ok() {
             return Self::from_pkcs1_der(der);
         }
-        if x509_cert::Certificate::from_der(der).is_ok() {
-            return Self::from_certificate_der(der);
+        if let Ok(cert) = x509_cert::Certificate::from_der(der) {
+            return Self::from_certificate(&cert);
         }
         if looks_like_private_der(der) {
             return Err(key_error(ROLE_PUBLIC, KeyProblem::PrivateKeyAsPublic));
@@ -196,7 +266,7 @@ impl RsaPublicKeyDer {
 
     /// Parses an X.509 SubjectPublicKeyInfo.
     pub fn from_spki_der(der: &[u8]) -> Result<Self, Error> {
-        let spki = spki::SubjectPublicKeyInfoRef::from_der(der).map_err(|_| {
+        let spki = SubjectPublicKeyInfoRef::from_der(der).map_err(|_| {
             if looks_like_private_der(der) {
                 key_error(ROLE_PUBLIC, KeyProblem::PrivateKeyAsPublic)
             } else {
@@ -206,9 +276,9 @@ impl RsaPublicKeyDer {
         Self::from_spki(&spki, KeyFormat::Spki)
     }
 
-    fn from_spki(spki: &spki::SubjectPublicKeyInfoRef<'_>, format: KeyFormat) -> Result<Self, Error> {
-        let oid = spki.algorithm.oid.to_string();
-        if oid != OID_RSA {
+    fn from_spki(spki: &SubjectPublicKeyInfoRef<'_>, format: KeyFormat) -> Result<Self, Error> {
+        let oid = spki.algorithm.oid;
+        if oid != pkcs1::ALGORITHM_OID {
             let what = if oid == OID_EC {
                 "an EC (or SM2) public key; the RSA and RSA2 sign types need an RSA key".to_owned()
             } else {
@@ -255,21 +325,15 @@ impl RsaPublicKeyDer {
 
     /// Takes the public key of an X.509 certificate (the first one of a chain).
     pub fn from_certificate_der(der: &[u8]) -> Result<Self, Error> {
-        let cert = x509_cert::Certificate::from_der(der)
-            .map_err(|_| key_error(ROLE_PUBLIC, KeyProblem::Unparsable("not an X.509 certificate".into())))?;
-        let spki_der = cert.tbs_certificate().subject_public_key_info().to_der().map_err(|_| {
-            key_error(
-                ROLE_PUBLIC,
-                KeyProblem::Unparsable("the certificate's key is unreadable".into()),
-            )
-        })?;
-        let spki = spki::SubjectPublicKeyInfoRef::from_der(&spki_der).map_err(|_| {
-            key_error(
-                ROLE_PUBLIC,
-                KeyProblem::Unparsable("the certificate's key is unreadable".into()),
-            )
-        })?;
-        Self::from_spki(&spki, KeyFormat::Certificate)
+        Self::from_certificate(&parse_certificate(der)?)
+    }
+
+    /// Takes the public key of a parsed certificate.
+    pub(crate) fn from_certificate(cert: &x509_cert::Certificate) -> Result<Self, Error> {
+        Self::from_spki(
+            &cert.tbs_certificate().subject_public_key_info().owned_to_ref(),
+            KeyFormat::Certificate,
+        )
     }
 
     /// PKCS#1 `RSAPublicKey` DER.
@@ -304,7 +368,10 @@ impl RsaPublicKeyDer {
 
     /// PEM (`BEGIN PUBLIC KEY`).
     pub fn to_spki_pem(&self) -> String {
-        to_pem("PUBLIC KEY", &self.to_spki_der())
+        // See `spki` for why this cannot fail.
+        self.spki()
+            .and_then(|spki| spki.to_pem(LineEnding::LF))
+            .unwrap_or_default()
     }
 
     /// The console's one-line form: base64 of the SubjectPublicKeyInfo DER.
@@ -314,46 +381,25 @@ impl RsaPublicKeyDer {
 
     /// SubjectPublicKeyInfo DER (rsaEncryption with NULL parameters).
     pub fn to_spki_der(&self) -> Vec<u8> {
-        // BIT STRING(0 unused bits || PKCS#1) after the algorithm identifier.
-        let mut bit_string = vec![0u8];
-        bit_string.extend_from_slice(&self.pkcs1);
-        let mut inner = RSA_ALG_ID.to_vec();
-        push_tlv(&mut inner, 0x03, &bit_string);
-        let mut out = Vec::with_capacity(inner.len() + 4);
-        push_tlv(&mut out, 0x30, &inner);
-        out
+        // See `spki` for why this cannot fail.
+        self.spki().and_then(|spki| spki.to_der()).unwrap_or_default()
+    }
+
+    /// The key as a SubjectPublicKeyInfo. Encoding it cannot fail: der and pem-rfc7468 fail only
+    /// for lengths past 256 MiB or labels outside RFC 7468, and this is a key of at most 4096
+    /// bits under a fixed label; so the infallible `to_spki_*` methods fall back to empty output
+    /// rather than panic.
+    fn spki(&self) -> der::Result<SubjectPublicKeyInfoRef<'_>> {
+        Ok(SubjectPublicKeyInfoRef {
+            algorithm: pkcs1::ALGORITHM_ID,
+            subject_public_key: BitStringRef::from_bytes(&self.pkcs1)?,
+        })
     }
 }
 
-/// AlgorithmIdentifier { rsaEncryption, NULL }.
-const RSA_ALG_ID: [u8; 15] = [
-    0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
-];
-
-/// PEM with 64-character lines.
-fn to_pem(label: &str, der: &[u8]) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
-}
-
-fn push_tlv(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
-    out.push(tag);
-    let len = value.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len() - 1);
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(value);
+fn parse_certificate(der: &[u8]) -> Result<x509_cert::Certificate, Error> {
+    x509_cert::Certificate::from_der(der)
+        .map_err(|_| key_error(ROLE_PUBLIC, KeyProblem::Unparsable("not an X.509 certificate".into())))
 }
 
 /// An SM2 public key (for the `SM2` sign type): the SEC1 point from an SPKI whose algorithm is
@@ -383,32 +429,30 @@ impl Sm2PublicKeyDer {
         let (label, der) = decode_text(text, ROLE_PUBLIC)?;
         match label.as_deref() {
             Some(l) if is_private_label(l) => Err(key_error(ROLE_PUBLIC, KeyProblem::PrivateKeyAsPublic)),
-            Some("CERTIFICATE") => {
-                let cert = x509_cert::Certificate::from_der(&der)
-                    .map_err(|_| key_error(ROLE_PUBLIC, KeyProblem::Unparsable("not an X.509 certificate".into())))?;
-                let spki = cert.tbs_certificate().subject_public_key_info().to_der().map_err(|_| {
-                    key_error(
-                        ROLE_PUBLIC,
-                        KeyProblem::Unparsable("the certificate's key is unreadable".into()),
-                    )
-                })?;
-                Self::from_spki_der(&spki)
-            }
+            Some("CERTIFICATE") => Self::from_spki(
+                &parse_certificate(&der)?
+                    .tbs_certificate()
+                    .subject_public_key_info()
+                    .owned_to_ref(),
+            ),
             _ => Self::from_spki_der(&der),
         }
     }
 
     /// Parses an SM2 SubjectPublicKeyInfo.
     pub fn from_spki_der(der: &[u8]) -> Result<Self, Error> {
-        let spki = spki::SubjectPublicKeyInfoRef::from_der(der)
+        let spki = SubjectPublicKeyInfoRef::from_der(der)
             .map_err(|_| key_error(ROLE_PUBLIC, KeyProblem::Unparsable("not a SubjectPublicKeyInfo".into())))?;
-        let alg = spki.algorithm.oid.to_string();
-        let param = spki
+        Self::from_spki(&spki)
+    }
+
+    fn from_spki(spki: &SubjectPublicKeyInfoRef<'_>) -> Result<Self, Error> {
+        let alg = spki.algorithm.oid;
+        let curve = spki
             .algorithm
             .parameters
-            .and_then(|p| p.decode_as::<der::asn1::ObjectIdentifier>().ok())
-            .map(|o| o.to_string());
-        let is_sm2 = alg == OID_SM2 || (alg == OID_EC && param.as_deref() == Some(OID_SM2));
+            .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+        let is_sm2 = alg == OID_SM2 || (alg == OID_EC && curve == Some(OID_SM2));
         if !is_sm2 {
             return Err(key_error(
                 ROLE_PUBLIC,
@@ -509,7 +553,7 @@ impl RsaPrivateKeyDer {
     /// Parses PKCS#8 or PKCS#1 DER.
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
         if let Ok(info) = pkcs8::PrivateKeyInfoRef::from_der(der) {
-            if info.algorithm.oid.to_string() != OID_RSA {
+            if info.algorithm.oid != pkcs1::ALGORITHM_OID {
                 return Err(key_error(
                     ROLE_PRIVATE,
                     KeyProblem::WrongAlgorithm("not an RSA private key".into()),
@@ -564,17 +608,26 @@ impl RsaPrivateKeyDer {
 
     /// PKCS#8 `PrivateKeyInfo` DER (what `BEGIN PRIVATE KEY` holds).
     pub fn to_pkcs8_der(&self) -> Zeroizing<Vec<u8>> {
-        let mut inner = Zeroizing::new(vec![0x02, 0x01, 0x00]);
-        inner.extend_from_slice(&RSA_ALG_ID);
-        push_tlv(&mut inner, 0x04, &self.pkcs1);
-        let mut out = Zeroizing::new(Vec::with_capacity(inner.len() + 4));
-        push_tlv(&mut out, 0x30, &inner);
-        out
+        // See `pkcs8` for why this cannot fail.
+        self.pkcs8().map(|doc| doc.to_bytes()).unwrap_or_default()
     }
 
     /// PKCS#8 PEM (`BEGIN PRIVATE KEY`), the format the Alipay key tool writes.
     pub fn to_pkcs8_pem(&self) -> Zeroizing<String> {
-        Zeroizing::new(to_pem("PRIVATE KEY", &self.to_pkcs8_der()))
+        // See `pkcs8` for why this cannot fail.
+        self.pkcs8()
+            .and_then(|doc| doc.to_pem(pkcs8::PrivateKeyInfoRef::PEM_LABEL, LineEnding::LF))
+            .unwrap_or_default()
+    }
+
+    /// The key as a PKCS#8 (v1) document, zeroized on drop. Encoding it cannot fail, for the
+    /// reasons given at `RsaPublicKeyDer::spki`; so the infallible `to_pkcs8_*` methods fall back
+    /// to empty output rather than panic.
+    fn pkcs8(&self) -> der::Result<SecretDocument> {
+        SecretDocument::encode_msg(&pkcs8::PrivateKeyInfoRef::new(
+            pkcs1::ALGORITHM_ID,
+            OctetStringRef::new(&self.pkcs1)?,
+        ))
     }
 
     /// The matching public key.
@@ -657,5 +710,92 @@ impl AesKey {
     /// The console's base64 form.
     pub fn to_base64(&self) -> String {
         base64::engine::general_purpose::STANDARD.encode(&*self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo(name: &str) -> String {
+        std::fs::read_to_string(format!("{}/../../examples/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    #[test]
+    fn encodings_reproduce_the_files_openssl_wrote() {
+        let private_pem = demo("alipay_private_key.pem");
+        let private = RsaPrivateKeyDer::parse(&private_pem).unwrap();
+        assert_eq!(*private.to_pkcs8_pem(), private_pem);
+        let pkcs8_der = private.to_pkcs8_der();
+        let info = pkcs8::PrivateKeyInfoRef::from_der(&pkcs8_der).unwrap();
+        assert_eq!(info.algorithm, pkcs1::ALGORITHM_ID);
+        assert_eq!(info.private_key.as_bytes(), private.pkcs1_der());
+
+        let public_pem = demo("alipay_public_key.pem");
+        let public = RsaPublicKeyDer::parse(&public_pem).unwrap();
+        assert_eq!(public.to_spki_pem(), public_pem);
+        assert_eq!(public.pkcs1_der(), private.public_key().pkcs1_der());
+        let der = public.to_spki_der();
+        assert_eq!(
+            RsaPublicKeyDer::from_spki_der(&der).unwrap().pkcs1_der(),
+            public.pkcs1_der()
+        );
+    }
+
+    #[test]
+    fn pasted_pem_is_made_strict_before_pem_rfc7468_reads_it() {
+        let pem = demo("alipay_public_key.pem");
+        let want = RsaPublicKeyDer::parse(&pem).unwrap();
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let wrap = |width: usize, eol: &str| -> String {
+            body.as_bytes()
+                .chunks(width)
+                .map(|c| format!("{}{eol}", std::str::from_utf8(c).unwrap()))
+                .collect()
+        };
+        for pasted in [
+            // Alipay's certificates wrap at 76 columns, the Node SDK's keys not at all.
+            format!("-----BEGIN PUBLIC KEY-----\n{}-----END PUBLIC KEY-----", wrap(76, "\n")),
+            format!("-----BEGIN PUBLIC KEY-----{body}-----END PUBLIC KEY-----"),
+            format!(
+                "-----BEGIN PUBLIC KEY-----\r\n{}-----END PUBLIC KEY-----\r\n",
+                wrap(64, "\r\n")
+            ),
+            format!(
+                "  -----BEGIN  PUBLIC KEY-----\n\t{}\n  -----END  PUBLIC KEY-----  ",
+                wrap(40, " \n\t")
+            ),
+            format!(
+                "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----",
+                body.trim_end_matches('=')
+            ),
+            format!("-----BEGIN PUBLIC KEY-----\nProc-Type: 4,ENCRYPTED\n\n{body}\n-----END PUBLIC KEY-----"),
+            format!("the key:\n-----BEGIN PUBLIC KEY-----\n{body}\n-----END PUBLIC KEY-----\nthanks"),
+        ] {
+            let got = RsaPublicKeyDer::parse(&pasted).unwrap_or_else(|e| panic!("{pasted:?}: {e}"));
+            assert_eq!(got.pkcs1_der(), want.pkcs1_der(), "{pasted:?}");
+        }
+        // An empty block is still judged by its label.
+        let empty = "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----";
+        assert!(matches!(
+            RsaPublicKeyDer::parse(empty),
+            Err(Error::KeyError {
+                problem: KeyProblem::PrivateKeyAsPublic,
+                ..
+            })
+        ));
+        for broken in [
+            format!("-----BEGIN PUBLIC KEY-----\n{body}!\n-----END PUBLIC KEY-----"),
+            format!("-----BEGIN PUBLIC KEY-----\n{body}A\n-----END PUBLIC KEY-----"),
+            format!("-----BEGIN PUBLIC KEY-----\n{body}\n-----END PRIVATE KEY-----"),
+        ] {
+            assert!(matches!(
+                RsaPublicKeyDer::parse(&broken),
+                Err(Error::KeyError {
+                    problem: KeyProblem::Unparsable(_),
+                    ..
+                })
+            ));
+        }
     }
 }
