@@ -69,7 +69,11 @@ fn prepare_envelopes(n: usize, path: &std::path::Path) -> Result<(), Box<dyn std
             .collect();
         halves
             .into_iter()
-            .map(|h| h.join().map_err(|_| "sealing thread panicked")?.map_err(|e| e.to_string()))
+            .map(|h| {
+                h.join()
+                    .map_err(|_| "sealing thread panicked")?
+                    .map_err(|e| e.to_string())
+            })
             .collect::<Result<Vec<Vec<String>>, String>>()
             .map(|v| v.concat())
     })?;
@@ -93,15 +97,21 @@ fn read_envelopes(path: &str) -> Result<Vec<(String, String)>, Box<dyn std::erro
 
 /// Child: N AES keys prepared alone on the backend.
 fn aes_only(backend: Backend, path: &str) -> Result<f64, Box<dyn std::error::Error>> {
-    let keys: Vec<AesKey> = read_envelopes(path)?
+    // The envelopes stay alive as in the client run, so that neither run prepares into memory
+    // the other freed.
+    let envelopes = read_envelopes(path)?;
+    let keys: Vec<AesKey> = envelopes
         .iter()
         .map(|(aes, _)| AesKey::parse(aes))
         .collect::<Result<_, _>>()?;
     let provider = backend.provider();
     let before = rss_bytes()?;
-    let prepared: Vec<_> = keys.iter().map(|k| provider.prepare_cipher(k)).collect::<Result<_, _>>()?;
+    let prepared: Vec<_> = keys
+        .iter()
+        .map(|k| provider.prepare_cipher(k))
+        .collect::<Result<_, _>>()?;
     let after = rss_bytes()?;
-    std::hint::black_box(&prepared);
+    std::hint::black_box((&prepared, &envelopes));
     Ok((after.saturating_sub(before)) as f64 / keys.len() as f64)
 }
 
@@ -111,7 +121,10 @@ fn client(backend: Backend, path: &str) -> Result<f64, Box<dyn std::error::Error
     let isv_public = isv_private()?.public_key().clone();
     let mut keys = StaticKeys::new().app("isv", AppKeyMaterial::new().with_rsa_public_key(isv_public));
     for (i, (aes, _)) in envelopes.iter().enumerate() {
-        keys = keys.app(format!("m{i}"), AppKeyMaterial::new().with_aes_key(aes)?.verify_with("isv"));
+        keys = keys.app(
+            format!("m{i}"),
+            AppKeyMaterial::new().with_aes_key(aes)?.verify_with("isv"),
+        );
     }
     let client = PhoneClient::builder().keys(keys).backend(backend).build()?;
     let rt = tokio::runtime::Builder::new_current_thread().build()?;

@@ -59,8 +59,20 @@ struct Inner {
     options: ParseOptions,
     sign_types: Option<Vec<SignType>>,
     reload_cooldown: Duration,
-    prepared: Cache<PreparedId, Arc<AppKeys>>,
+    /// quick_cache here: this map holds one entry per distinct material (per merchant of an
+    /// ISV), so its per-entry cost (about 100 bytes against moka's 370) is the SDK's memory
+    /// per app; idle entries are refused on access (`idle_expiry`) and evicted by capacity.
+    prepared: quick_cache::sync::Cache<PreparedId, Prepared>,
+    idle_expiry: Duration,
+    started: std::time::Instant,
     last_reload: Cache<String, ()>,
+}
+
+/// A prepared key set and when a request last used it (seconds since the client started).
+#[derive(Clone)]
+struct Prepared {
+    keys: Arc<AppKeys>,
+    last_used: Arc<std::sync::atomic::AtomicU32>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -70,7 +82,7 @@ impl std::fmt::Debug for Inner {
             .field("pool", &self.pool)
             .field("options", &self.options)
             .field("reload_cooldown", &self.reload_cooldown)
-            .field("prepared", &self.prepared.entry_count())
+            .field("prepared", &self.prepared.len())
             .finish()
     }
 }
@@ -175,10 +187,9 @@ impl PhoneClientBuilder {
                 options: self.options,
                 sign_types: self.sign_types,
                 reload_cooldown: self.reload_cooldown,
-                prepared: Cache::builder()
-                    .max_capacity(self.capacity)
-                    .time_to_idle(self.idle_expiry)
-                    .build(),
+                prepared: quick_cache::sync::Cache::new(usize::try_from(self.capacity).unwrap_or(usize::MAX)),
+                idle_expiry: self.idle_expiry,
+                started: std::time::Instant::now(),
                 last_reload: Cache::builder()
                     .max_capacity(self.capacity)
                     .time_to_live(self.reload_cooldown.max(Duration::from_millis(1)))
@@ -217,10 +228,9 @@ impl PhoneClient {
 
     /// What the client holds now (after pending cache maintenance).
     pub fn stats(&self) -> ClientStats {
-        self.inner.prepared.run_pending_tasks();
         self.inner.last_reload.run_pending_tasks();
         ClientStats {
-            prepared_sets: self.inner.prepared.entry_count(),
+            prepared_sets: self.inner.prepared.len() as u64,
             reload_cooldowns: self.inner.last_reload.entry_count(),
             pool: self.inner.pool.stats(),
         }
@@ -294,8 +304,12 @@ impl PhoneClient {
             None => None,
         };
         let id = (own.fingerprint(), isv.as_ref().map(|m| m.fingerprint()));
+        let now = self.inner.started.elapsed().as_secs() as u32;
         if let Some(p) = self.inner.prepared.get(&id) {
-            return Ok(p);
+            let last = p.last_used.swap(now, std::sync::atomic::Ordering::Relaxed);
+            if u64::from(now.saturating_sub(last)) <= self.inner.idle_expiry.as_secs() {
+                return Ok(p.keys);
+            }
         }
         let verify_from = isv.as_deref().unwrap_or(&own);
         let mut builder = AppKeys::builder().options(self.inner.options.clone());
@@ -314,7 +328,13 @@ impl PhoneClient {
         }
         let prepared = Arc::new(builder.build_in(&self.inner.pool)?);
         tracing::debug!(app_id, backend = self.backend_name(), "keys prepared");
-        self.inner.prepared.insert(id, prepared.clone());
+        self.inner.prepared.insert(
+            id,
+            Prepared {
+                keys: prepared.clone(),
+                last_used: Arc::new(now.into()),
+            },
+        );
         Ok(prepared)
     }
 }
