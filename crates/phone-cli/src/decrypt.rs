@@ -24,7 +24,8 @@ pub struct DecryptArgs {
     #[arg(long, value_name = "KEY")]
     aes_key: String,
     /// The crypto backend.
-    #[arg(long, value_parser = backend_names(), default_value = Backend::default().name())]
+    #[arg(long, value_parser = backend_names(), default_value = Backend::default().name(),
+          long_help = format!("The crypto backend. What each verifies and decrypts:\n{}", phone_crypto::backend_help()))]
     backend: String,
     /// Print the full phone number instead of the masked one.
     #[arg(long)]
