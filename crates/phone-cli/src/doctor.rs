@@ -331,12 +331,13 @@ impl Doctor {
 }
 
 fn error_check(e: &Error) -> &'static str {
-    match e.kind() {
-        "alipay_error" => "alipay_error",
-        "no_phone" => "no_phone",
-        "payload_too_large" => "payload_too_large",
-        "unsupported_sign_type" => "unsupported_sign_type",
-        "unsupported_encrypt_type" => "unsupported_encrypt_type",
+    use phone_core::ErrorKind;
+    match e.error_kind() {
+        kind @ (ErrorKind::AlipayError
+        | ErrorKind::NoPhone
+        | ErrorKind::PayloadTooLarge
+        | ErrorKind::UnsupportedSignType
+        | ErrorKind::UnsupportedEncryptType) => kind.as_str(),
         _ => "malformed_envelope",
     }
 }

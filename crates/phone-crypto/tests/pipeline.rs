@@ -412,3 +412,46 @@ fn sm2_envelopes_verify_where_supported_and_never_mix_with_rsa_keys() {
         }
     }
 }
+
+/// The Java SDK verifies the raw posted text of `response` (escapes such as `\/` kept): an
+/// envelope signed that way opens, only through the fallback, and a tampered one still fails.
+#[test]
+fn a_signature_over_the_raw_escaped_text_verifies_through_the_fallback() {
+    use base64::Engine as _;
+    let private = RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap();
+    let signer = Backend::default().alipay_side().prepare_signer(&private).unwrap();
+    let aes = demo("aes_key.txt");
+    // Find a mobile whose ciphertext's base64 contains '/', so escaping changes the text.
+    let (b64, escaped) = (0..200)
+        .find_map(|i| {
+            let enc = encryptor(Backend::default(), &aes);
+            let ct = enc
+                .encrypt_cbc(&[0; 16], success_plaintext(&format!("1380013{i:04}")).as_bytes())
+                .unwrap();
+            let b64 = base64::engine::general_purpose::STANDARD.encode(ct);
+            b64.contains('/').then(|| (b64.clone(), b64.replace('/', "\\/")))
+        })
+        .unwrap();
+    let raw_signed = format!("\"{escaped}\"");
+    let sign =
+        base64::engine::general_purpose::STANDARD.encode(signer.sign(SignType::Rsa2, raw_signed.as_bytes()).unwrap());
+    let body = format!(
+        r#"{{"response":"{escaped}","sign":"{sign}","sign_type":"RSA2","encrypt_type":"AES","charset":"UTF-8"}}"#
+    );
+    for backend in Backend::ALL {
+        let keys = AppKeys::builder()
+            .alipay_public_key(&demo("alipay_public_key.txt"))
+            .unwrap()
+            .aes_key(&aes)
+            .unwrap()
+            .build(*backend)
+            .unwrap();
+        assert!(
+            keys.open(&body).unwrap().response.phone.reveal().starts_with("1380013"),
+            "{backend}"
+        );
+        // The signature covers the escaped text only: the unescaped body is another text.
+        let plain = body.replace(&escaped, &b64);
+        assert_eq!(keys.open(&plain).unwrap_err().kind(), "bad_signature", "{backend}");
+    }
+}
