@@ -452,6 +452,54 @@ impl<'a> Envelope<'a> {
     }
 }
 
+/// Fuzzing hooks (feature `fuzzing`; not API, no stability promise): the two parser paths on
+/// their own, so `fuzz/fuzz_targets/differential.rs` can check that they read every body the
+/// same way. Neither applies the size and depth limits, which [`Envelope::parse`] checks before
+/// it picks a path.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::{Content, Cow, Envelope, Error, Fields, ParseOptions, fast_fields};
+
+    /// What a path read, before the type checks: the content, the raw alternative signed
+    /// text, then the `sign`, `sign_type`, `encrypt_type` and `charset` texts.
+    pub type Read<'a> = (Content<'a>, Option<&'a str>, [Option<Cow<'a, str>>; 4]);
+
+    fn read(f: Fields<'_>) -> Read<'_> {
+        (
+            f.content,
+            f.raw_response,
+            [f.sign, f.sign_type, f.encrypt_type, f.charset],
+        )
+    }
+
+    /// The fast path; `None` when `body` is not canonical and `parse` would take the other.
+    pub fn fast(body: &str) -> Option<Result<Read<'_>, Error>> {
+        fast_fields(body).map(|f| Envelope::from_fast(f).map(read))
+    }
+
+    /// The general serde path.
+    pub fn general(body: &str) -> Result<Read<'_>, Error> {
+        Envelope::from_serde(body).map(read)
+    }
+
+    /// Either path's result through the checks `parse` applies after the JSON shape.
+    pub fn check<'a>(read: Read<'a>, opts: &ParseOptions) -> Result<Envelope<'a>, Error> {
+        let (content, raw_response, [sign, sign_type, encrypt_type, charset]) = read;
+        Envelope::check(
+            Fields {
+                content,
+                raw_response,
+                sign,
+                sign_type,
+                encrypt_type,
+                charset,
+            },
+            opts,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

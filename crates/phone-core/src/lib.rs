@@ -28,11 +28,19 @@ mod plaintext;
 mod types;
 
 pub use codes::{AlipayCode, KNOWN_CODES, hint_for};
+/// Fuzzing hooks for the envelope parser's two paths (feature `fuzzing`; not API).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub use envelope::fuzzing as fuzz_envelope;
 pub use envelope::{
     Content, DEFAULT_MAX_CONTENT_BYTES, DEFAULT_MAX_ENVELOPE_BYTES, DEFAULT_MAX_JSON_DEPTH, Envelope, ParseOptions,
 };
 pub use error::{AlipayError, Error, ErrorKind, ErrorSource, KeyProblem, KeyRole};
 pub use phone::{PhoneNumber, mask_phone};
+/// Fuzzing hooks for the plaintext parser's two paths (feature `fuzzing`; not API).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub use plaintext::fuzzing as fuzz_plaintext;
 pub use plaintext::{PhoneResponse, parse_plaintext, parse_plaintext_with};
 pub use types::{Charset, EncryptType, SignType};
 

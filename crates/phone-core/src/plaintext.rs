@@ -114,12 +114,25 @@ pub fn parse_plaintext_with(
         )));
     }
     let text_form = charset.decode(bytes)?;
-    if let Some(f) = flat_string_object(&text_form, &PLAINTEXT_FIELDS) {
-        let at = |i: usize| f[i].map(Cow::Borrowed);
-        return finish(at(0), at(1), || Ok(at(2)), || Ok((at(3).or(at(4)), at(5).or(at(6)))));
-    }
+    fast(&text_form).unwrap_or_else(|| general(&text_form))
+}
+
+/// The fast path for Alipay's canonical plaintext; `None` sends it to [`general`].
+fn fast(text_form: &str) -> Option<Result<PhoneResponse, Error>> {
+    let f = flat_string_object(text_form, &PLAINTEXT_FIELDS)?;
+    let at = |i: usize| f[i].map(Cow::Borrowed);
+    Some(finish(
+        at(0),
+        at(1),
+        || Ok(at(2)),
+        || Ok((at(3).or(at(4)), at(5).or(at(6)))),
+    ))
+}
+
+/// The general path: any valid JSON, through serde_json with raw slices.
+fn general(text_form: &str) -> Result<PhoneResponse, Error> {
     let raw: Raw<'_> =
-        serde_json::from_str(&text_form).map_err(|e| Error::MalformedPlaintext(describe(&e, "the plaintext")))?;
+        serde_json::from_str(text_form).map_err(|e| Error::MalformedPlaintext(describe(&e, "the plaintext")))?;
     let code = text(raw.code, "code")?;
     let msg = text(raw.msg, "msg")?;
     finish(
@@ -172,6 +185,25 @@ fn finish<'a>(
         msg: msg.into_owned(),
         phone,
     })
+}
+
+/// Fuzzing hooks (feature `fuzzing`; not API, no stability promise): the two plaintext parser
+/// paths on decoded text, without the size and depth limits, for
+/// `fuzz/fuzz_targets/differential.rs`.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::{Error, PhoneResponse};
+
+    /// The fast path; `None` when the text is not canonical and the general path would run.
+    pub fn fast(text: &str) -> Option<Result<PhoneResponse, Error>> {
+        super::fast(text)
+    }
+
+    /// The general serde path.
+    pub fn general(text: &str) -> Result<PhoneResponse, Error> {
+        super::general(text)
+    }
 }
 
 #[cfg(test)]
