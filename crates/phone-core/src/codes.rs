@@ -234,4 +234,18 @@ mod tests {
         assert_eq!(c.sub_code, Some("isv.invalid-auth-relations"));
         assert_eq!(c.msg, "Insufficient Conditions");
     }
+
+    #[test]
+    fn lookup_with_a_sub_code_finds_that_entry_only() {
+        let c = AlipayCode::lookup("40002", Some("isv.invalid-app-id")).unwrap();
+        assert_eq!(
+            (c.code, c.sub_code, c.sub_msg),
+            ("40002", Some("isv.invalid-app-id"), Some("无效的AppID参数"))
+        );
+        assert_eq!(c.hint, "the app id is wrong or the app is not online");
+        // A sub-code of another code, or an unknown one, finds nothing.
+        assert_eq!(AlipayCode::lookup("40003", Some("isv.invalid-app-id")), None);
+        assert_eq!(AlipayCode::lookup("40002", Some("isv.something-new")), None);
+        assert_eq!(AlipayCode::lookup("99999", None), None);
+    }
 }

@@ -426,8 +426,11 @@ impl<'a> Envelope<'a> {
     pub fn decode_ciphertext(&self) -> Result<Option<Vec<u8>>, Error> {
         match &self.content {
             Content::Encrypted(v) => {
-                let decoded_len = v.len() / 4 * 3;
-                if decoded_len > self.opts.max_ciphertext_bytes + 2 {
+                // Exactly what strict base64 decodes to: 3 bytes per 4 characters, less one per
+                // `=` of padding (a length that is not a multiple of 4 is the decoder's to refuse).
+                let padding = v.bytes().rev().take(2).take_while(|&b| b == b'=').count();
+                let decoded_len = (v.len() / 4 * 3).saturating_sub(padding);
+                if decoded_len > self.opts.max_ciphertext_bytes {
                     return Err(Error::PayloadTooLarge {
                         size: decoded_len,
                         limit: self.opts.max_ciphertext_bytes,
@@ -704,5 +707,163 @@ mod tests {
         let dbg = format!("{env:?}");
         assert!(!dbg.contains("U0VDUkVU"), "{dbg}");
         assert!(dbg.contains("Encrypted(16 bytes)"));
+    }
+
+    #[test]
+    fn defaults_and_builders_set_exact_limits() {
+        assert_eq!(DEFAULT_MAX_ENVELOPE_BYTES, 65_536);
+        assert_eq!(DEFAULT_MAX_CONTENT_BYTES, 32_768);
+        let limits = |o: &ParseOptions| {
+            (
+                o.max_envelope_bytes,
+                o.max_ciphertext_bytes,
+                o.max_plaintext_bytes,
+                o.max_json_depth,
+                o.allow_unsigned,
+            )
+        };
+        assert_eq!(limits(&ParseOptions::default()), (65_536, 32_768, 32_768, 16, false));
+        let opts = ParseOptions::default()
+            .max_envelope_bytes(1)
+            .max_ciphertext_bytes(2)
+            .max_plaintext_bytes(3)
+            .max_json_depth(4)
+            .allow_unsigned(true);
+        assert_eq!(limits(&opts), (1, 2, 3, 4, true));
+    }
+
+    #[test]
+    fn both_entry_points_take_exactly_the_limit_and_refuse_one_byte_more() {
+        let body = r#"{"response":"QUJD","sign":"c2ln"}"#;
+        let at = ParseOptions::default().max_envelope_bytes(body.len());
+        assert_eq!(
+            Envelope::parse(body, &at).unwrap().decode_ciphertext().unwrap(),
+            Some(b"ABC".to_vec())
+        );
+        assert_eq!(
+            Envelope::parse_bytes(body.as_bytes(), &at)
+                .unwrap()
+                .decode_ciphertext()
+                .unwrap(),
+            Some(b"ABC".to_vec())
+        );
+        let under = ParseOptions::default().max_envelope_bytes(body.len() - 1);
+        for err in [
+            Envelope::parse(body, &under).unwrap_err(),
+            Envelope::parse_bytes(body.as_bytes(), &under).unwrap_err(),
+        ] {
+            assert!(
+                matches!(err, Error::PayloadTooLarge { size, limit } if size == body.len() && limit == body.len() - 1),
+                "{err:?}"
+            );
+        }
+        // Bytes over the limit are refused before they are read as UTF-8.
+        let not_utf8 = [0xff_u8; 40];
+        let err = Envelope::parse_bytes(&not_utf8, &ParseOptions::default().max_envelope_bytes(39)).unwrap_err();
+        assert!(matches!(err, Error::PayloadTooLarge { size: 40, limit: 39 }), "{err:?}");
+        let err = Envelope::parse_bytes(&not_utf8, &ParseOptions::default().max_envelope_bytes(40)).unwrap_err();
+        assert_eq!(err.to_string(), "malformed envelope: the envelope is not UTF-8 text");
+    }
+
+    #[test]
+    fn accessors_report_what_was_posted() {
+        let env =
+            parse(r#"{"response":"QUJD","sign":"c2ln","sign_type":"RSA","encrypt_type":"AES_V2","charset":"GBK"}"#)
+                .unwrap();
+        assert!(env.is_encrypted());
+        assert!(env.is_signed());
+        assert_eq!(
+            (env.sign_type(), env.encrypt_type(), env.charset()),
+            (SignType::Rsa, EncryptType::AesV2, Charset::Gbk)
+        );
+        assert_eq!(env.content(), &Content::Encrypted(Cow::Borrowed("QUJD")));
+        assert_eq!(env.plain_text(), None);
+        assert_eq!(env.decode_signature().unwrap(), Some(b"sig".to_vec()));
+        assert_eq!(env.decode_ciphertext().unwrap(), Some(b"ABC".to_vec()));
+        assert_eq!(&*env.signed_content(), br#""QUJD""#);
+        assert_eq!(env.options(), &ParseOptions::default());
+
+        let opts = ParseOptions::default().allow_unsigned(true).max_json_depth(5);
+        let env = Envelope::parse(
+            r#"{"response":{"code":"10000"},"sign_type":"SM2","encrypt_type":"SM4"}"#,
+            &opts,
+        )
+        .unwrap();
+        assert!(!env.is_encrypted());
+        assert!(!env.is_signed());
+        assert_eq!((env.sign_type(), env.encrypt_type()), (SignType::Sm2, EncryptType::Sm4));
+        assert_eq!(env.options(), &opts);
+        assert_eq!(env.content(), &Content::PlainObject(r#"{"code":"10000"}"#));
+        assert_eq!(env.plain_text(), Some(r#"{"code":"10000"}"#));
+        assert_eq!(env.decode_signature().unwrap(), None);
+        assert_eq!(env.decode_ciphertext().unwrap(), None);
+
+        let env = Envelope::parse(r#"{"response":"{\"code\":\"10000\"}","charset":"GB18030"}"#, &opts).unwrap();
+        assert_eq!(
+            env.content(),
+            &Content::PlainString(Cow::Borrowed(r#"{"code":"10000"}"#))
+        );
+        assert_eq!(env.plain_text(), Some(r#"{"code":"10000"}"#));
+        assert_eq!(env.charset(), Charset::Gb18030);
+        assert_eq!(env.decode_ciphertext().unwrap(), None);
+    }
+
+    #[test]
+    fn the_ciphertext_limit_is_exact_in_decoded_bytes() {
+        let opts = ParseOptions::default().max_ciphertext_bytes(16);
+        let body = |n: usize| format!(r#"{{"response":"{}","sign":"c2ln"}}"#, STANDARD.encode(vec![7_u8; n]));
+        // No padding, one `=`, two `=`: each decodes to exactly its length.
+        for n in [0, 14, 15, 16] {
+            let body = body(n);
+            let got = Envelope::parse(&body, &opts).map(|env| env.decode_ciphertext());
+            if n == 0 {
+                // An empty `response` is not content at all.
+                assert_eq!(got.unwrap_err().kind(), "malformed_envelope");
+            } else {
+                assert_eq!(got.unwrap().unwrap(), Some(vec![7_u8; n]), "{n}");
+            }
+        }
+        for n in [17, 18, 19, 100] {
+            let body = body(n);
+            let err = Envelope::parse(&body, &opts).unwrap().decode_ciphertext().unwrap_err();
+            assert!(
+                matches!(err, Error::PayloadTooLarge { size, limit: 16 } if size == n),
+                "{n}: {err:?}"
+            );
+        }
+        // Padding alone is not negative length: the decoder refuses it.
+        let env = Envelope::parse(r#"{"response":"==","sign":"c2ln"}"#, &opts).unwrap();
+        assert_eq!(env.decode_ciphertext().unwrap_err().kind(), "bad_base64");
+    }
+
+    #[cfg(feature = "fuzzing")]
+    #[test]
+    fn the_fuzzing_hooks_are_the_two_paths() {
+        let opts = ParseOptions::default();
+        let canonical =
+            r#"{"response":"QUJD","sign":"c2ln","sign_type":"RSA","encrypt_type":"AES_V2","charset":"GBK"}"#;
+        let want = (
+            Content::Encrypted(Cow::Borrowed("QUJD")),
+            None,
+            [Some("c2ln"), Some("RSA"), Some("AES_V2"), Some("GBK")].map(|v| v.map(Cow::Borrowed)),
+        );
+        assert_eq!(fuzzing::fast(canonical).unwrap().unwrap(), want);
+        assert_eq!(fuzzing::general(canonical).unwrap(), want);
+        let env = fuzzing::check(want, &opts).unwrap();
+        assert_eq!(view(&env), view(&parse(canonical).unwrap()));
+        assert_eq!(env.sign_type(), SignType::Rsa);
+        // An escape is not canonical: only the general path reads it.
+        let escaped = r#"{"response":"ab\/cd==","sign":"c2ln"}"#;
+        assert!(fuzzing::fast(escaped).is_none());
+        let read = fuzzing::general(escaped).unwrap();
+        assert_eq!(read.1, Some(r#""ab\/cd==""#));
+        assert_eq!(read.0, Content::Encrypted(Cow::Borrowed("ab/cd==")));
+        assert_eq!(fuzzing::general("[]").unwrap_err().kind(), "malformed_envelope");
+        assert_eq!(
+            fuzzing::check(fuzzing::fast(r#"{"response":"QUJD"}"#).unwrap().unwrap(), &opts)
+                .unwrap_err()
+                .kind(),
+            "missing_signature"
+        );
     }
 }

@@ -509,4 +509,75 @@ mod tests {
         assert!(e.hint().unwrap().contains("RSA key"));
         assert!(e.to_string().contains("1218 bytes"));
     }
+
+    #[test]
+    fn kinds_and_roles_display_as_their_strings() {
+        for kind in ErrorKind::ALL {
+            assert_eq!(kind.to_string(), kind.as_str());
+        }
+        assert_eq!(ErrorKind::NoPhone.to_string(), "no_phone");
+        assert_eq!(KeyRole::Aes.to_string(), "AES");
+        assert_eq!(KeyRole::KeyProvider.as_str(), "key provider");
+    }
+
+    #[test]
+    fn only_key_errors_are_server_side() {
+        assert!(Error::key(KeyRole::App, KeyProblem::UnknownApp("2021".into())).is_server_side());
+        let io = std::io::Error::other("store down");
+        let e = Error::key_with_source(KeyRole::KeyProvider, KeyProblem::ProviderFailed("timeout".into()), io);
+        assert!(e.is_server_side());
+        assert_eq!(e.kind(), "key_error");
+        assert_eq!(e.to_string(), "key provider key: the key provider failed: timeout");
+        assert_eq!(
+            std::error::Error::source(&e).map(ToString::to_string).as_deref(),
+            Some("store down")
+        );
+        for e in [
+            Error::BadSignature,
+            Error::NoPhone,
+            Error::DecryptFailed("x"),
+            Error::MissingSignature,
+        ] {
+            assert!(!e.is_server_side(), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn alipay_errors_display_every_combination_of_sub_fields() {
+        let show = |sc: Option<&str>, sm: Option<&str>| {
+            AlipayError::new("40003", "Insufficient Conditions", sc, sm).to_string()
+        };
+        assert_eq!(
+            show(Some("isv.invalid-auth-relations"), Some("无效的授权关系")),
+            "Alipay returned 40003 Insufficient Conditions (isv.invalid-auth-relations: 无效的授权关系)"
+        );
+        assert_eq!(
+            show(Some("isv.invalid-auth-relations"), None),
+            "Alipay returned 40003 Insufficient Conditions (isv.invalid-auth-relations)"
+        );
+        assert_eq!(
+            show(None, Some("m")),
+            "Alipay returned 40003 Insufficient Conditions (m)"
+        );
+        assert_eq!(show(None, None), "Alipay returned 40003 Insufficient Conditions");
+        let e = AlipayError::new("40003", "m", Some("isv.invalid-auth-relations"), None);
+        assert_eq!(e.hint(), Some(codes::hint_for("40003", None).unwrap()));
+        assert_eq!(AlipayError::new("12345", "m", None, None).hint(), None);
+    }
+
+    #[test]
+    fn the_contract_json_carries_alipays_fields() {
+        let e = Error::AlipayError(AlipayError::new("40006", "Insufficient Permissions", Some("s"), None));
+        assert_eq!(e.alipay().map(|a| a.code.as_str()), Some("40006"));
+        let v = e.to_contract_json();
+        assert_eq!(v["kind"], "alipay_error");
+        assert_eq!(v["message"], "Alipay returned 40006 Insufficient Permissions (s)");
+        assert_eq!(v["hint"], codes::hint_for("40006", None).unwrap());
+        assert_eq!(
+            (&v["code"], &v["msg"], &v["sub_code"]),
+            (&"40006".into(), &"Insufficient Permissions".into(), &"s".into())
+        );
+        assert!(v["sub_msg"].is_null());
+        assert_eq!(Error::NoPhone.alipay(), None);
+    }
 }

@@ -292,4 +292,76 @@ mod tests {
         let e = parse(r#"{"code":40003,"msg":"Insufficient Conditions"}"#).unwrap_err();
         assert_eq!(e.alipay().unwrap().code, "40003");
     }
+
+    #[test]
+    fn the_plaintext_limit_is_exact() {
+        let body = br#"{"code":"10000","msg":"Success","mobile":"13800138000"}"#;
+        let at = crate::ParseOptions::default().max_plaintext_bytes(body.len());
+        let ok = parse_plaintext_with(body, Charset::Utf8, &at).unwrap();
+        assert_eq!(ok.phone.reveal(), "13800138000");
+        let under = crate::ParseOptions::default().max_plaintext_bytes(body.len() - 1);
+        let err = parse_plaintext_with(body, Charset::Utf8, &under).unwrap_err();
+        assert!(
+            matches!(err, Error::PayloadTooLarge { size, limit } if size == body.len() && limit == body.len() - 1),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn the_general_path_reads_strings_exactly() {
+        // An unknown key sends the text down the general path: unescaped strings are their
+        // slices without the quotes.
+        let ok = parse(r#"{"code":"10000","msg":"Success","mobile":"13800138000","x":1}"#).unwrap();
+        let want = PhoneResponse {
+            code: "10000".into(),
+            msg: "Success".into(),
+            phone: PhoneNumber::parse("13800138000").unwrap(),
+        };
+        assert_eq!(ok, want);
+        assert_eq!(ok.to_string(), "138****8000");
+        // Escapes are decoded, in every field.
+        let e = parse(
+            r#"{"code":40003,"msg":"Insufficient\u0020Conditions","subCode":"isv.invalid-auth-relations","subMsg":"a\/b"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.alipay(),
+            Some(&AlipayError::new(
+                "40003",
+                "Insufficient Conditions",
+                Some("isv.invalid-auth-relations"),
+                Some("a/b")
+            ))
+        );
+        let ok = parse(r#"{"code":"1000\u0030","msg":null,"mobile":"1380013800\u0030"}"#).unwrap();
+        assert_eq!(
+            (ok.code.as_str(), ok.msg.as_str(), ok.phone.reveal()),
+            ("10000", "", "13800138000")
+        );
+        // A `null` sub-field falls back to the snake_case one; other types are refused.
+        let e = parse(r#"{"code":"40006","msg":"m","subCode":null,"sub_code":"b","subMsg":null,"sub_msg":"c"}"#)
+            .unwrap_err();
+        assert_eq!(e.alipay(), Some(&AlipayError::new("40006", "m", Some("b"), Some("c"))));
+        let e = parse(r#"{"code":"40006","msg":true}"#).unwrap_err();
+        assert_eq!(e.to_string(), "malformed plaintext: `msg` is not a string");
+        let e = parse(r#"{"code":-1,"msg":"m"}"#).unwrap_err();
+        assert_eq!(e.alipay(), Some(&AlipayError::new("-1", "m", None, None)));
+    }
+
+    #[cfg(feature = "fuzzing")]
+    #[test]
+    fn the_fuzzing_hooks_are_the_two_paths() {
+        let canonical = r#"{"code":"10000","msg":"Success","mobile":"13800138000"}"#;
+        let want = parse(canonical).unwrap();
+        assert_eq!(fuzzing::fast(canonical).unwrap().unwrap(), want);
+        assert_eq!(fuzzing::general(canonical).unwrap(), want);
+        let escaped = r#"{"code":"1000\u0030","msg":"Success","mobile":"13800138000"}"#;
+        assert!(fuzzing::fast(escaped).is_none());
+        assert_eq!(fuzzing::general(escaped).unwrap(), want);
+        assert_eq!(fuzzing::general("[]").unwrap_err().kind(), "malformed_plaintext");
+        assert_eq!(
+            fuzzing::fast(r#"{"code":"10000"}"#).unwrap().unwrap_err().kind(),
+            "no_phone"
+        );
+    }
 }
