@@ -10,10 +10,7 @@ use std::net::{SocketAddr, TcpStream};
 
 use phone_client::EnvKeys;
 use serde_json::Value;
-
-fn data(f: &str) -> String {
-    std::fs::read_to_string(format!("{}/examples/data/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-}
+use test_support::demo;
 
 /// One HTTP/1.1 request over a fresh connection; returns (status, body).
 fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
@@ -59,7 +56,7 @@ async fn demo_mode_serves_the_contract_over_http() {
         addr,
         "POST",
         "/alipay/phone?app_id=2021001234567890".into(),
-        data("envelope.json"),
+        demo("envelope.json"),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -72,12 +69,12 @@ async fn demo_mode_serves_the_contract_over_http() {
         ("not json", 400, "malformed_envelope"),
         (r#"{"response":"QUJD"}"#, 403, "missing_signature"),
         (
-            &data("envelope.json").replace("\"sign\":\"", "\"sign\":\"AAAA"),
+            &demo("envelope.json").replace("\"sign\":\"", "\"sign\":\"AAAA"),
             403,
             "bad_signature",
         ),
         (
-            &data("envelope.json").replace("\"sign\":\"", "\"sign\":\" "),
+            &demo("envelope.json").replace("\"sign\":\"", "\"sign\":\" "),
             422,
             "bad_base64",
         ),
@@ -92,28 +89,28 @@ async fn demo_mode_serves_the_contract_over_http() {
         assert_eq!((status, got["kind"].as_str()), (want_status, Some(want_kind)), "{got}");
         assert!(got["hint"].is_string(), "{got}");
     }
-    let (status, got) = call(addr, "POST", "/alipay/phone".into(), data("envelope.json")).await;
+    let (status, got) = call(addr, "POST", "/alipay/phone".into(), demo("envelope.json")).await;
     assert_eq!(status, 400, "{got}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn env_keys_mode_and_server_side_key_errors_are_5xx() {
-    let (pk, aes) = (data("alipay_public_key.txt"), data("aes_key.txt"));
+    let (pk, aes) = (demo("alipay_public_key.txt"), demo("aes_key.txt"));
     let env = EnvKeys::from_lookup(move |name| match name {
         "ALIPAY_PUBLIC_KEY" => Some(pk.clone()),
         "ALIPAY_AES_KEY" => Some(aes.clone()),
         // A misconfigured second app: an RSA key where the AES key belongs.
-        "ALIPAY_AES_KEY_broken" => Some(data("alipay_public_key.txt")),
+        "ALIPAY_AES_KEY_broken" => Some(demo("alipay_public_key.txt")),
         _ => None,
     });
     let addr = start(env, false).await;
-    let (status, body) = call(addr, "POST", "/alipay/phone?app_id=any".into(), data("envelope.json")).await;
+    let (status, body) = call(addr, "POST", "/alipay/phone?app_id=any".into(), demo("envelope.json")).await;
     assert_eq!((status, &body["mobile"]), (200, &Value::from("138****8000")));
     let (status, body) = call(
         addr,
         "POST",
         "/alipay/phone?app_id=broken".into(),
-        data("envelope.json"),
+        demo("envelope.json"),
     )
     .await;
     assert_eq!((status, body["kind"].as_str()), (500, Some("key_error")), "{body}");
@@ -184,14 +181,14 @@ async fn with_only_per_app_variables_real_envelopes_open_and_demo_forgeries_are_
     assert_eq!((status, &body["mobile"]), (200, &Value::from("139****5678")), "{body}");
 
     // Forged with the public demo private key: the real app's key refuses it.
-    let forged = seal(&data("alipay_private_key.pem"), AES, phone_core::SignType::Rsa2);
+    let forged = seal(&demo("alipay_private_key.pem"), AES, phone_core::SignType::Rsa2);
     let (status, body) = call(addr, "POST", path.clone(), forged.clone()).await;
     assert_eq!((status, body["kind"].as_str()), (403, Some("bad_signature")), "{body}");
     // Any other app id has no keys at all: nothing falls back to the demo keys.
     let (status, body) = call(addr, "POST", "/alipay/phone?app_id=2021009999999999".into(), forged).await;
     assert_eq!((status, body["kind"].as_str()), (500, Some("key_error")), "{body}");
     // The demo envelope itself is refused too.
-    let (status, body) = call(addr, "POST", path.clone(), data("envelope.json")).await;
+    let (status, body) = call(addr, "POST", path.clone(), demo("envelope.json")).await;
     assert_eq!((status, body["kind"].as_str()), (403, Some("bad_signature")), "{body}");
 
     // RSA2 is pinned: a legacy RSA (SHA1) envelope that would verify is refused by type.

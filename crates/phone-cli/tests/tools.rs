@@ -1,17 +1,13 @@
 //! keygen, forge, verify and doctor, driven through the built binary.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
+use test_support::{hex, root};
 
 const BIN: &str = env!("CARGO_BIN_EXE_alipay-phone");
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("alipay-phone-tools-{}-{name}", std::process::id()));
@@ -21,16 +17,7 @@ fn tmp(name: &str) -> PathBuf {
 }
 
 fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
+    test_support::run(BIN, args, &[("NO_COLOR", "1")], stdin)
 }
 
 fn stdout(o: &Output) -> String {
@@ -307,13 +294,6 @@ fn verify_usage_errors_exit_2() {
         b"",
     );
     assert_eq!(out.status.code(), Some(2));
-}
-
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
 }
 
 fn base64_of(bytes: &[u8]) -> String {

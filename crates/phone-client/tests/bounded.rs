@@ -14,10 +14,7 @@ use phone_crypto::{
     AesKey, AlipayPublicKey, CipherFactory, ContentAlgorithm, ContentCipher, CryptoBackend, SignAlgorithm,
     SignatureVerifier, VerifierFactory,
 };
-
-fn data(f: &str) -> String {
-    std::fs::read_to_string(format!("{}/../../examples/data/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-}
+use test_support::demo;
 
 /// A backend that counts every key it prepares, wrapping the default one.
 #[derive(Debug)]
@@ -98,7 +95,7 @@ async fn merchants_of_an_isv_prepare_the_isv_key_once() {
     let mut keys = StaticKeys::new().app(
         "isv",
         AppKeyMaterial::new()
-            .with_alipay_public_key(&data("alipay_public_key.txt"))
+            .with_alipay_public_key(&demo("alipay_public_key.txt"))
             .unwrap(),
     );
     for i in 0..MERCHANTS {
@@ -118,7 +115,7 @@ async fn merchants_of_an_isv_prepare_the_isv_key_once() {
         .crypto_backend(backend)
         .build()
         .unwrap();
-    let body = data("envelope.json");
+    let body = demo("envelope.json");
     for i in 0..MERCHANTS {
         let err = client.open(&format!("m{i}"), &body).await.unwrap_err();
         assert!(
@@ -138,15 +135,15 @@ async fn merchants_of_an_isv_prepare_the_isv_key_once() {
 async fn default_keys_serving_every_app_id_are_parsed_and_prepared_once() {
     let (backend, rsa, aes) = counting_backend();
     let env = EnvKeys::from_vars([
-        ("ALIPAY_PUBLIC_KEY", data("alipay_public_key.txt")),
-        ("ALIPAY_AES_KEY", data("aes_key.txt")),
+        ("ALIPAY_PUBLIC_KEY", demo("alipay_public_key.txt")),
+        ("ALIPAY_AES_KEY", demo("aes_key.txt")),
     ]);
     let client = PhoneClient::builder()
         .keys(env)
         .crypto_backend(backend)
         .build()
         .unwrap();
-    let body = data("envelope.json");
+    let body = demo("envelope.json");
     for i in 0..2_000 {
         let phone = client.decrypt_phone(&format!("20210{i}"), &body).await.unwrap();
         assert_eq!(phone.reveal(), "13800138000");
@@ -181,7 +178,7 @@ async fn a_flood_of_distinct_app_ids_leaves_every_cache_at_its_capacity() {
         }
     }
     let cached = CachingKeys::new(EveryAppDistinct {
-        public: data("alipay_public_key.txt"),
+        public: demo("alipay_public_key.txt"),
     })
     .capacity(CAPACITY);
     let client = PhoneClient::builder()
@@ -190,7 +187,7 @@ async fn a_flood_of_distinct_app_ids_leaves_every_cache_at_its_capacity() {
         .reload_cooldown(Duration::from_secs(600))
         .build()
         .unwrap();
-    let body = data("envelope.json");
+    let body = demo("envelope.json");
     // A forged signature for every known id also fills the reload cooldowns.
     let forged = body.replace("\"sign\":\"", "\"sign\":\"AAAA");
     for i in 0..FLOOD {
@@ -216,8 +213,8 @@ async fn a_flood_of_distinct_app_ids_leaves_every_cache_at_its_capacity() {
 async fn env_keys_parse_cache_is_bounded_by_the_apps_it_has() {
     // Unknown app ids never create per-app entries: only apps with variables of their own do.
     let env = EnvKeys::from_vars([
-        ("ALIPAY_PUBLIC_KEY", data("alipay_public_key.txt")),
-        ("ALIPAY_AES_KEY", data("aes_key.txt")),
+        ("ALIPAY_PUBLIC_KEY", demo("alipay_public_key.txt")),
+        ("ALIPAY_AES_KEY", demo("aes_key.txt")),
         ("ALIPAY_AES_KEY_own", merchant_aes(1)),
     ]);
     let first = env.load("a").await.unwrap().unwrap();
@@ -255,9 +252,9 @@ async fn stale_keys_are_served_for_max_stale_then_the_store_error() {
     let store = Arc::new(Flaky {
         down: AtomicBool::new(false),
         material: AppKeyMaterial::new()
-            .with_alipay_public_key(&data("alipay_public_key.txt"))
+            .with_alipay_public_key(&demo("alipay_public_key.txt"))
             .unwrap()
-            .with_aes_key(&data("aes_key.txt"))
+            .with_aes_key(&demo("aes_key.txt"))
             .unwrap()
             .shared(),
     });

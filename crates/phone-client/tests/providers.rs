@@ -9,22 +9,15 @@ use async_trait::async_trait;
 use phone_client::*;
 use phone_core::{Error, SignType};
 use phone_crypto::{AesKey, RsaPrivateKeyDer, seal_envelope, success_plaintext};
-
-fn data(f: &str) -> String {
-    std::fs::read_to_string(format!("{}/../../examples/data/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-}
-
-fn key(f: &str) -> String {
-    std::fs::read_to_string(format!("{}/../phone-crypto/tests/keys/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-}
+use test_support::{demo, key};
 
 const OTHER_AES: &str = "MDEyMzQ1Njc4OWFiY2RlZg==";
 
 fn demo_material() -> AppKeyMaterial {
     AppKeyMaterial::new()
-        .with_alipay_public_key(&data("alipay_public_key.txt"))
+        .with_alipay_public_key(&demo("alipay_public_key.txt"))
         .unwrap()
-        .with_aes_key(&data("aes_key.txt"))
+        .with_aes_key(&demo("aes_key.txt"))
         .unwrap()
 }
 
@@ -63,7 +56,7 @@ async fn static_keys_isolate_apps() {
         .unwrap();
     assert_eq!(
         client
-            .decrypt_phone("app-a", &data("envelope.json"))
+            .decrypt_phone("app-a", &demo("envelope.json"))
             .await
             .unwrap()
             .reveal(),
@@ -76,7 +69,7 @@ async fn static_keys_isolate_apps() {
     // Each app's envelope fails under the other app's keys.
     assert_eq!(
         client
-            .decrypt_phone("app-b", &data("envelope.json"))
+            .decrypt_phone("app-b", &demo("envelope.json"))
             .await
             .unwrap_err()
             .kind(),
@@ -121,7 +114,7 @@ async fn isv_mode_verifies_with_the_isv_key_and_decrypts_with_the_merchant_key()
 #[tokio::test]
 async fn env_keys_single_app_and_per_app_forms() {
     let (other_body, other_public) = sealed_by_other_key(OTHER_AES, "13900139000");
-    let (pk, aes) = (data("alipay_public_key.txt"), data("aes_key.txt"));
+    let (pk, aes) = (demo("alipay_public_key.txt"), demo("aes_key.txt"));
     let env = EnvKeys::from_lookup(move |name| match name {
         "ALIPAY_PUBLIC_KEY" => Some(pk.clone()),
         "ALIPAY_AES_KEY" => Some(aes.clone()),
@@ -133,7 +126,7 @@ async fn env_keys_single_app_and_per_app_forms() {
     let client = PhoneClient::builder().keys(env).build().unwrap();
     assert_eq!(
         client
-            .decrypt_phone("any-app", &data("envelope.json"))
+            .decrypt_phone("any-app", &demo("envelope.json"))
             .await
             .unwrap()
             .reveal(),
@@ -143,7 +136,7 @@ async fn env_keys_single_app_and_per_app_forms() {
     assert_eq!((opened.verify_key, opened.aes_key), (Some(0), Some(0)));
     assert_eq!(
         client
-            .decrypt_phone("2021B", &data("envelope.json"))
+            .decrypt_phone("2021B", &demo("envelope.json"))
             .await
             .unwrap_err()
             .kind(),
@@ -155,7 +148,7 @@ async fn env_keys_single_app_and_per_app_forms() {
         .unwrap();
     assert_eq!(
         empty
-            .decrypt_phone("x", &data("envelope.json"))
+            .decrypt_phone("x", &demo("envelope.json"))
             .await
             .unwrap_err()
             .kind(),
@@ -245,7 +238,7 @@ async fn a_failed_signature_reloads_once_and_picks_up_rotated_keys() {
         .reload_cooldown(Duration::from_secs(30))
         .build()
         .unwrap();
-    assert!(client.decrypt_phone("app", &data("envelope.json")).await.is_ok());
+    assert!(client.decrypt_phone("app", &demo("envelope.json")).await.is_ok());
     assert_eq!(source.loads.load(Ordering::SeqCst), 1);
 
     // Alipay rotates to a new key; the cache still holds the old one.
@@ -254,7 +247,7 @@ async fn a_failed_signature_reloads_once_and_picks_up_rotated_keys() {
         AppKeyMaterial::new()
             .with_alipay_public_key(&new_public)
             .unwrap()
-            .with_alipay_public_key(&data("alipay_public_key.txt"))
+            .with_alipay_public_key(&demo("alipay_public_key.txt"))
             .unwrap()
             .with_aes_key(OTHER_AES)
             .unwrap(),
@@ -265,7 +258,7 @@ async fn a_failed_signature_reloads_once_and_picks_up_rotated_keys() {
     assert_eq!(source.loads.load(Ordering::SeqCst), 2);
 
     // Forged payloads within the cooldown do not reach the key store again.
-    let forged = data("envelope.json").replace("\"sign\":\"", "\"sign\":\"AAAA");
+    let forged = demo("envelope.json").replace("\"sign\":\"", "\"sign\":\"AAAA");
     for _ in 0..5 {
         assert_eq!(
             client.decrypt_phone("app", &forged).await.unwrap_err().kind(),
@@ -289,7 +282,7 @@ async fn file_keys_pick_up_edits_and_keep_the_last_good_keyring() {
             &path,
             format!(
                 "[apps.app1]\nalipay_public_key = \"{}\"\naes_key = \"{aes}\"\n",
-                data("alipay_public_key.txt").trim()
+                demo("alipay_public_key.txt").trim()
             ),
         )
         .unwrap();
@@ -302,7 +295,7 @@ async fn file_keys_pick_up_edits_and_keep_the_last_good_keyring() {
     // The wrong AES key first.
     assert_eq!(
         client
-            .decrypt_phone("app1", &data("envelope.json"))
+            .decrypt_phone("app1", &demo("envelope.json"))
             .await
             .unwrap_err()
             .kind(),
@@ -310,10 +303,10 @@ async fn file_keys_pick_up_edits_and_keep_the_last_good_keyring() {
     );
     // Fix the file: no restart needed. (Sizes equal, so wait for a new mtime.)
     std::thread::sleep(Duration::from_millis(20));
-    write(data("aes_key.txt").trim());
+    write(demo("aes_key.txt").trim());
     assert_eq!(
         client
-            .decrypt_phone("app1", &data("envelope.json"))
+            .decrypt_phone("app1", &demo("envelope.json"))
             .await
             .unwrap()
             .reveal(),
@@ -323,7 +316,7 @@ async fn file_keys_pick_up_edits_and_keep_the_last_good_keyring() {
     std::fs::write(&path, "not = [valid").unwrap();
     assert_eq!(
         client
-            .decrypt_phone("app1", &data("envelope.json"))
+            .decrypt_phone("app1", &demo("envelope.json"))
             .await
             .unwrap()
             .reveal(),
@@ -345,25 +338,24 @@ async fn chain_moves_on_only_for_not_mine() {
     let chain =
         ChainKeys::first_try(EnvKeys::from_lookup(|_| None)).or_else(StaticKeys::new().app("app", demo_material()));
     let client = PhoneClient::builder().keys(chain).build().unwrap();
-    assert!(client.decrypt_phone("app", &data("envelope.json")).await.is_ok());
+    assert!(client.decrypt_phone("app", &demo("envelope.json")).await.is_ok());
 
     // A broken provider stops the chain with its error rather than falling through.
     let broken = FileKeys::watch("/nonexistent/keys.toml");
     let chain = ChainKeys::first_try(broken).or_else(StaticKeys::new().app("app", demo_material()));
     let client = PhoneClient::builder().keys(chain).build().unwrap();
-    let err = client.decrypt_phone("app", &data("envelope.json")).await.unwrap_err();
+    let err = client.decrypt_phone("app", &demo("envelope.json")).await.unwrap_err();
     assert_eq!(err.kind(), "key_error");
 }
 
 #[tokio::test]
 async fn sm2_keys_come_through_providers_too() {
-    let dir = format!("{}/../phone-crypto/tests/keys", env!("CARGO_MANIFEST_DIR"));
-    let sm2_public = std::fs::read_to_string(format!("{dir}/sm2_public.pem")).unwrap();
-    let body = std::fs::read_to_string(format!("{dir}/sm2_envelope.json")).unwrap();
+    let sm2_public = key("sm2_public.pem");
+    let body = key("sm2_envelope.json");
     let material = AppKeyMaterial::new()
         .with_alipay_public_key(&sm2_public)
         .unwrap()
-        .with_aes_key(&data("aes_key.txt"))
+        .with_aes_key(&demo("aes_key.txt"))
         .unwrap();
     for b in Backend::ALL {
         let client = PhoneClient::builder()

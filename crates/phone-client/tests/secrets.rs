@@ -8,10 +8,7 @@ use std::sync::{Arc, Mutex};
 use phone_client::*;
 use phone_core::{AlipayError, Envelope, Error, KeyProblem, ParseOptions, PhoneNumber, SignType};
 use phone_crypto::{AesKey, AppKeys, RsaPrivateKeyDer, RsaPublicKeyDer, seal_envelope, success_plaintext};
-
-fn data(f: &str) -> String {
-    std::fs::read_to_string(format!("{}/../../examples/data/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-}
+use test_support::demo;
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -29,12 +26,12 @@ impl Write for Captured {
 /// Every secret of the demo set, and pieces long enough to be recognisable.
 fn secrets(body: &str) -> Vec<String> {
     let mut s = vec!["13800138000".to_owned()];
-    let aes = data("aes_key.txt").trim().to_owned();
+    let aes = demo("aes_key.txt").trim().to_owned();
     let aes_key = AesKey::parse(&aes).unwrap();
     s.push(aes.clone());
     s.push(aes_key.as_bytes().iter().map(|b| format!("{b:02x}")).collect());
     s.push(format!("{:?}", aes_key.as_bytes()));
-    for line in data("alipay_private_key.pem")
+    for line in demo("alipay_private_key.pem")
         .lines()
         .filter(|l| !l.starts_with("-----"))
     {
@@ -63,24 +60,24 @@ async fn nothing_secret_in_errors_results_debug_or_tracing() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let body = data("envelope.json");
+    let body = demo("envelope.json");
     let material = AppKeyMaterial::new()
-        .with_alipay_public_key(&data("alipay_public_key.txt"))
+        .with_alipay_public_key(&demo("alipay_public_key.txt"))
         .unwrap()
-        .with_aes_key(&data("aes_key.txt"))
+        .with_aes_key(&demo("aes_key.txt"))
         .unwrap();
     let client = PhoneClient::builder()
         .keys(StaticKeys::new().app("app", material.clone()))
         .build()
         .unwrap();
 
-    let private = RsaPrivateKeyDer::parse(&data("alipay_private_key.pem")).unwrap();
+    let private = RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap();
     let p = Backend::default().alipay_side();
     let signer = p.prepare_signer(&private).unwrap();
     let cipher = p
         .prepare_encryptor(
             phone_crypto::ContentAlgorithm::AesCbc,
-            &AesKey::parse(&data("aes_key.txt")).unwrap(),
+            &AesKey::parse(&demo("aes_key.txt")).unwrap(),
         )
         .unwrap();
     let alipay_error = seal_envelope(
@@ -92,7 +89,7 @@ async fn nothing_secret_in_errors_results_debug_or_tracing() {
     .unwrap();
     let plain = seal_envelope(&success_plaintext("13800138000"), &*signer, None, SignType::Rsa2).unwrap();
     let wrong_aes = AppKeyMaterial::new()
-        .with_alipay_public_key(&data("alipay_public_key.txt"))
+        .with_alipay_public_key(&demo("alipay_public_key.txt"))
         .unwrap()
         .with_aes_key("MDEyMzQ1Njc4OWFiY2RlZg==")
         .unwrap();
@@ -144,9 +141,9 @@ async fn nothing_secret_in_errors_results_debug_or_tracing() {
         .map(|problem| Error::key(phone_core::KeyRole::Aes, problem))
         .collect();
     for text in [
-        data("aes_key.txt"),
-        data("alipay_private_key.pem"),
-        data("alipay_public_key.txt") + "x",
+        demo("aes_key.txt"),
+        demo("alipay_private_key.pem"),
+        demo("alipay_public_key.txt") + "x",
         "13800138000".into(),
     ] {
         errors.extend(AesKey::parse(&text).err());
@@ -158,9 +155,9 @@ async fn nothing_secret_in_errors_results_debug_or_tracing() {
         outputs.extend([e.to_string(), format!("{e:?}"), e.to_contract_json().to_string()]);
     }
     let keys = AppKeys::builder()
-        .alipay_public_key(&data("alipay_public_key.txt"))
+        .alipay_public_key(&demo("alipay_public_key.txt"))
         .unwrap()
-        .aes_key(&data("aes_key.txt"))
+        .aes_key(&demo("aes_key.txt"))
         .unwrap()
         .build(Backend::default())
         .unwrap();
@@ -176,13 +173,13 @@ async fn nothing_secret_in_errors_results_debug_or_tracing() {
         format!("{env:?}"),
         format!("{phone:?}"),
         phone.to_string(),
-        format!("{:?}", AesKey::parse(&data("aes_key.txt")).unwrap()),
+        format!("{:?}", AesKey::parse(&demo("aes_key.txt")).unwrap()),
     ]);
     for b in Backend::ALL {
         outputs.push(format!(
             "{:?}",
             b.provider()
-                .prepare_cipher(&AesKey::parse(&data("aes_key.txt")).unwrap())
+                .prepare_cipher(&AesKey::parse(&demo("aes_key.txt")).unwrap())
                 .unwrap()
         ));
     }

@@ -1,8 +1,6 @@
 //! Shared helpers for the per-backend suites: vector files, outcomes, the backend macro.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -14,35 +12,9 @@ use phone_crypto::{
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
-pub fn testdata(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata")
-        .join(rel)
-}
-
-pub fn load_json(rel: &str) -> Value {
-    let text = std::fs::read_to_string(testdata(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
-    serde_json::from_str(&text).unwrap()
-}
-
-pub fn read(rel: &str) -> String {
-    std::fs::read_to_string(testdata(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
-}
-
-pub fn demo(file: &str) -> String {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/data")
-        .join(file);
-    std::fs::read_to_string(p).unwrap()
-}
-
-pub fn hex(s: &str) -> Vec<u8> {
-    assert!(s.len().is_multiple_of(2), "odd hex");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
+// The workspace-wide helpers (paths, files, hex), for the suites that `use common::*`.
+#[allow(unused_imports)] // each suite uses its own few
+pub use test_support::{demo, hex, key, load_json, read, testdata};
 
 /// What the SDK made of a case, in the vector files' vocabulary.
 pub fn outcome(backend: Backend, case: &Value) -> Value {
