@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use common::*;
 use phone_core::EncryptType;
-use phone_crypto::{AesKey, ContentAlgorithm, decrypt};
+use phone_crypto::{AesKey, Backend, ContentAlgorithm, decrypt};
 
 for_each_backend! {
     #[test]
@@ -28,6 +28,29 @@ for_each_backend! {
         assert!(failures.is_empty(), "{BACKEND}:\n{}", failures.join("\n"));
         assert_eq!(passed, cases.len());
         assert!(passed >= 3);
+    }
+
+    /// The repository's own `extra.json` (Alipay's real shapes, `examples/make_extra_vectors.rs`):
+    /// every outcome as expected, and for Alipay errors every listed plaintext field exactly,
+    /// so a `subMsg` written with `\/` escapes comes out unescaped.
+    #[test]
+    fn every_extra_envelope_gives_its_expected_outcome_and_fields() {
+        let file = load_json("vectors/extra.json");
+        let cases = file["cases"].as_array().unwrap();
+        assert_eq!(cases.len(), file["count"].as_u64().unwrap() as usize);
+        let (passed, failures) = run_cases(BACKEND, cases);
+        assert!(failures.is_empty(), "{BACKEND}:\n{}", failures.join("\n"));
+        assert_eq!(passed, 7);
+        let mut fields = 0;
+        for case in cases.iter().filter(|c| c["expected"]["error"] == "alipay_error") {
+            let got = outcome(BACKEND, case);
+            for (k, want) in case["expected"]["plaintext"].as_object().unwrap() {
+                assert_eq!(&got["plaintext"][k], want, "{BACKEND} {} {k}", case["name"]);
+                fields += 1;
+            }
+            assert!(!got["plaintext"]["subMsg"].as_str().unwrap_or("").contains('\\'), "{got}");
+        }
+        assert_eq!(fields, 4 + 4 + 4 + 1);
     }
 
     #[test]
@@ -60,4 +83,75 @@ for_each_backend! {
         let sm4 = usize::from(BACKEND.capabilities().decrypts(EncryptType::Sm4));
         assert_eq!(checked, 3 + sm4);
     }
+}
+
+/// Each `extra.json` case has the shape its name claims, read with raw (unpadded) AES-CBC:
+/// one block after the IV, 9 pad bytes of 0x09 after a 55-byte body, `\/` in the text Alipay
+/// encrypted or posted.
+#[test]
+fn extra_vectors_have_the_shapes_they_name() {
+    let file = load_json("vectors/extra.json");
+    let mut checked = 0;
+    for case in file["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let env: serde_json::Value = serde_json::from_str(case["envelope"].as_str().unwrap()).unwrap();
+        let posted = case["envelope"].as_str().unwrap();
+        let key = AesKey::parse(case["aes_key"].as_str().unwrap()).unwrap();
+        let cipher = Backend::default()
+            .provider()
+            .prepare_content_key(ContentAlgorithm::AesCbc, &key)
+            .unwrap();
+        // The raw plaintext and its padding: AES has a zero IV, AES_V2 prepends it.
+        let raw = |content: &[u8]| -> (Vec<u8>, usize) {
+            let (iv, ct) = match env["encrypt_type"].as_str() {
+                Some("AES_V2") => (content[..16].try_into().unwrap(), &content[16..]),
+                _ => ([0u8; 16], content),
+            };
+            let padded = cipher.decrypt(&iv, ct).unwrap().to_vec();
+            let pad = usize::from(*padded.last().unwrap());
+            assert!(
+                padded[padded.len() - pad..].iter().all(|b| usize::from(*b) == pad),
+                "{name}"
+            );
+            (padded[..padded.len() - pad].to_vec(), pad)
+        };
+        let content = env["response"].as_str().map(|r| STANDARD.decode(r).unwrap());
+        match name {
+            "success_55_bytes_pad_09" | "aes_v2_success_55_bytes_pad_09" => {
+                let content = content.unwrap();
+                let v2 = name.starts_with("aes_v2");
+                assert_eq!(content.len(), if v2 { 16 + 64 } else { 64 }, "{name}");
+                let (text, pad) = raw(&content);
+                assert_eq!((text.len(), pad), (55, 9), "{name}");
+                assert_eq!(text, br#"{"code":"10000","msg":"Success","mobile":"13912345678"}"#);
+            }
+            "aes_v2_exactly_one_block" => {
+                let content = content.unwrap();
+                assert_eq!(content.len(), 16 + 16);
+                assert_eq!(raw(&content), (br#"{"code":"4000"}"#.to_vec(), 1));
+            }
+            "aes_v2_iv_only" => assert_eq!(content.unwrap().len(), 16),
+            "alipay_error_escaped_url_submsg_encrypted" | "alipay_error_escaped_url_submsg_aes_v2" => {
+                let (text, _) = raw(&content.unwrap());
+                let text = String::from_utf8(text).unwrap();
+                assert!(
+                    text.contains(
+                        r#""subMsg":"无效的AppID参数，详见https:\/\/docs.open.alipay.com\/common\/isverror""#
+                    ),
+                    "{text}"
+                );
+            }
+            "alipay_error_escaped_url_sub_msg_plain" => {
+                // Unencrypted: `response` is the object itself, posted with its escapes.
+                assert!(env["response"].is_object());
+                assert!(
+                    posted.contains(r#""sub_msg":"https:\/\/docs.open.alipay.com\/common\/isverror""#),
+                    "{posted}"
+                );
+            }
+            other => panic!("no shape check for {other}"),
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 7);
 }
