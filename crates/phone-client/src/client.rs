@@ -50,29 +50,30 @@ pub struct PhoneClient {
     inner: Arc<Inner>,
 }
 
-/// What identifies a prepared key set: the app's material and, in ISV mode, the ISV's.
-type PreparedId = (KeyFingerprint, Option<KeyFingerprint>);
+/// What identifies a prepared key set: the app's material's fingerprint, or in ISV mode that
+/// of the app's and the ISV's together.
+type PreparedId = KeyFingerprint;
 
 struct Inner {
     provider: SharedKeyProvider,
     pool: KeyPool,
-    options: ParseOptions,
+    options: Arc<ParseOptions>,
     sign_types: Option<Vec<SignType>>,
     reload_cooldown: Duration,
     /// quick_cache here: this map holds one entry per distinct material (per merchant of an
     /// ISV), so its per-entry cost (about 100 bytes against moka's 370) is the SDK's memory
     /// per app; idle entries are refused on access (`idle_expiry`) and evicted by capacity.
-    prepared: quick_cache::sync::Cache<PreparedId, Prepared>,
+    prepared: quick_cache::sync::Cache<PreparedId, Arc<Prepared>>,
     idle_expiry: Duration,
     started: std::time::Instant,
     last_reload: Cache<String, ()>,
 }
 
-/// A prepared key set and when a request last used it (seconds since the client started).
-#[derive(Clone)]
+/// A prepared key set and when a request last used it (seconds since the client started),
+/// in one allocation: this is the client's memory per distinct app.
 struct Prepared {
-    keys: Arc<AppKeys>,
-    last_used: Arc<std::sync::atomic::AtomicU32>,
+    keys: AppKeys,
+    last_used: std::sync::atomic::AtomicU32,
 }
 
 impl std::fmt::Debug for Inner {
@@ -184,7 +185,7 @@ impl PhoneClientBuilder {
             inner: Arc::new(Inner {
                 provider,
                 pool: KeyPool::with_backend(self.backend),
-                options: self.options,
+                options: Arc::new(self.options),
                 sign_types: self.sign_types,
                 reload_cooldown: self.reload_cooldown,
                 prepared: quick_cache::sync::Cache::new(usize::try_from(self.capacity).unwrap_or(usize::MAX)),
@@ -267,7 +268,7 @@ impl PhoneClient {
         // The envelope is checked before keys are looked up: garbage never reaches the store.
         let env = Envelope::parse(body, &self.inner.options)?;
         let prepared = self.prepared(app_id, false).await?;
-        match prepared.open_parsed(&env) {
+        match prepared.keys.open_parsed(&env) {
             Err(Error::BadSignature) if self.may_reload(app_id) => {
                 // The keys may have been rotated since they were cached: reload once and retry.
                 let fresh = self.prepared(app_id, true).await?;
@@ -275,7 +276,7 @@ impl PhoneClient {
                     return Err(Error::BadSignature);
                 }
                 tracing::info!(app_id, "keys reloaded after a failed signature");
-                fresh.open_parsed(&env)
+                fresh.keys.open_parsed(&env)
             }
             other => other,
         }
@@ -297,22 +298,27 @@ impl PhoneClient {
         found.ok_or_else(|| Error::key(KeyRole::App, KeyProblem::UnknownApp(echo(app_id))))
     }
 
-    async fn prepared(&self, app_id: &str, force: bool) -> Result<Arc<AppKeys>, Error> {
+    async fn prepared(&self, app_id: &str, force: bool) -> Result<Arc<Prepared>, Error> {
         let own = self.material(app_id, force).await?;
         let isv = match own.verify_with_app() {
             Some(isv_id) => Some(self.material(isv_id, force).await?),
             None => None,
         };
-        let id = (own.fingerprint(), isv.as_ref().map(|m| m.fingerprint()));
+        let id = match &isv {
+            None => own.fingerprint(),
+            Some(isv) => {
+                KeyFingerprint::of_parts([own.fingerprint().as_bytes().as_slice(), isv.fingerprint().as_bytes()])
+            }
+        };
         let now = self.inner.started.elapsed().as_secs() as u32;
         if let Some(p) = self.inner.prepared.get(&id) {
             let last = p.last_used.swap(now, std::sync::atomic::Ordering::Relaxed);
             if u64::from(now.saturating_sub(last)) <= self.inner.idle_expiry.as_secs() {
-                return Ok(p.keys);
+                return Ok(p);
             }
         }
         let verify_from = isv.as_deref().unwrap_or(&own);
-        let mut builder = AppKeys::builder().options(self.inner.options.clone());
+        let mut builder = AppKeys::builder().shared_options(self.inner.options.clone());
         for k in verify_from.verify_keys() {
             builder = builder.public_key(k.clone());
         }
@@ -326,15 +332,12 @@ impl PhoneClient {
         if let Some(types) = pinned {
             builder = builder.accept_sign_types(types);
         }
-        let prepared = Arc::new(builder.build_in(&self.inner.pool)?);
+        let prepared = Arc::new(Prepared {
+            keys: builder.build_in(&self.inner.pool)?,
+            last_used: now.into(),
+        });
         tracing::debug!(app_id, backend = self.backend_name(), "keys prepared");
-        self.inner.prepared.insert(
-            id,
-            Prepared {
-                keys: prepared.clone(),
-                last_used: Arc::new(now.into()),
-            },
-        );
+        self.inner.prepared.insert(id, prepared.clone());
         Ok(prepared)
     }
 }

@@ -1,10 +1,10 @@
 //! One app's prepared keys: what a service keeps in memory and reuses for every payload.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use phone_core::{Envelope, Error, KeyProblem, KeyRole, ParseOptions, PhoneNumber, SignType};
 
-use crate::backend::{ContentCipher, SignatureVerifier};
+use crate::backend::{ContentCipher, CryptoBackend, SignatureVerifier};
 use crate::capabilities::{Capabilities, ContentAlgorithm, SignAlgorithm};
 use crate::keys::{AesKey, AlipayPublicKey, RsaPublicKeyDer};
 use crate::open::{Opened, open_prepared};
@@ -50,18 +50,48 @@ pub(crate) struct PreparedVerifier {
     pub(crate) key: Arc<dyn SignatureVerifier>,
 }
 
-/// One content key prepared for each algorithm the backend has and the key fits.
-#[derive(Debug, Clone)]
+/// One content key: AES-CBC prepared up front; SM4-GCM, which few apps use, prepared on the
+/// first `SM4` envelope (it would otherwise double the memory of every 16-byte key on a
+/// backend that has SM4).
+#[derive(Debug)]
 pub(crate) struct PreparedContentKey {
     pub(crate) aes_cbc: Option<Arc<dyn ContentCipher>>,
-    pub(crate) sm4_gcm: Option<Arc<dyn ContentCipher>>,
+    pub(crate) sm4_gcm: Option<Box<LazySm4>>,
+}
+
+/// A 16-byte content key kept for SM4-GCM, prepared when first needed.
+pub(crate) struct LazySm4 {
+    key: AesKey,
+    prepared: OnceLock<Option<Arc<dyn ContentCipher>>>,
+}
+
+impl std::fmt::Debug for LazySm4 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazySm4")
+            .field("prepared", &self.prepared.get().is_some())
+            .finish()
+    }
 }
 
 impl PreparedContentKey {
-    pub(crate) fn get(&self, algorithm: ContentAlgorithm) -> Option<&dyn ContentCipher> {
+    /// The prepared key for `algorithm`, if this key fits it on this backend.
+    pub(crate) fn get(&self, algorithm: ContentAlgorithm, backend: &dyn CryptoBackend) -> Option<&dyn ContentCipher> {
         match algorithm {
             ContentAlgorithm::AesCbc => self.aes_cbc.as_deref(),
-            ContentAlgorithm::Sm4Gcm => self.sm4_gcm.as_deref(),
+            ContentAlgorithm::Sm4Gcm => {
+                let lazy = self.sm4_gcm.as_deref()?;
+                lazy.prepared
+                    .get_or_init(|| backend.prepare_content_key(ContentAlgorithm::Sm4Gcm, &lazy.key).ok())
+                    .as_deref()
+            }
+        }
+    }
+
+    /// Whether this key can serve `algorithm` (without preparing anything).
+    pub(crate) fn fits(&self, algorithm: ContentAlgorithm) -> bool {
+        match algorithm {
+            ContentAlgorithm::AesCbc => self.aes_cbc.is_some(),
+            ContentAlgorithm::Sm4Gcm => self.sm4_gcm.is_some(),
         }
     }
 }
@@ -89,15 +119,15 @@ pub struct AppKeys {
     pub(crate) verifiers: Box<[PreparedVerifier]>,
     pub(crate) content_keys: Box<[PreparedContentKey]>,
     pub(crate) sign_types: Option<SignTypeSet>,
-    pub(crate) backend: &'static str,
+    pub(crate) backend: Arc<dyn CryptoBackend>,
     pub(crate) capabilities: Capabilities,
-    pub(crate) options: ParseOptions,
+    pub(crate) options: Arc<ParseOptions>,
 }
 
 impl std::fmt::Debug for AppKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppKeys")
-            .field("backend", &self.backend)
+            .field("backend", &self.backend.name())
             .field("verifying_keys", &self.verifiers.len())
             .field("content_keys", &self.content_keys.len())
             .field("sign_types", &self.sign_types.map(SignTypeSet::names))
@@ -113,7 +143,7 @@ pub struct AppKeysBuilder {
     public_keys: Vec<AlipayPublicKey>,
     aes_keys: Vec<AesKey>,
     sign_types: Option<Vec<SignType>>,
-    options: ParseOptions,
+    options: Arc<ParseOptions>,
 }
 
 impl AppKeysBuilder {
@@ -168,7 +198,13 @@ impl AppKeysBuilder {
 
     /// Sets every envelope limit at once (sizes, nesting depth, unsigned envelopes): the one
     /// place limits are configured.
-    pub fn options(mut self, options: ParseOptions) -> Self {
+    pub fn options(self, options: ParseOptions) -> Self {
+        self.shared_options(Arc::new(options))
+    }
+
+    /// Like [`AppKeysBuilder::options`], sharing one set of limits between many apps (what
+    /// a service with thousands of apps does: the limits are not copied per app).
+    pub fn shared_options(mut self, options: Arc<ParseOptions>) -> Self {
         self.options = options;
         self
     }
@@ -211,9 +247,12 @@ impl AppKeysBuilder {
                     .then(|| pool.cipher(ContentAlgorithm::AesCbc, k))
                     .transpose()?;
                 // SM4 keys are 16 bytes: the console's key serves SM4 when the app chose it.
-                let sm4_gcm = (k.len() == 16 && capabilities.decrypts_algorithm(ContentAlgorithm::Sm4Gcm))
-                    .then(|| pool.cipher(ContentAlgorithm::Sm4Gcm, k))
-                    .transpose()?;
+                let sm4_gcm = (k.len() == 16 && capabilities.decrypts_algorithm(ContentAlgorithm::Sm4Gcm)).then(|| {
+                    Box::new(LazySm4 {
+                        key: k.clone(),
+                        prepared: OnceLock::new(),
+                    })
+                });
                 Ok(PreparedContentKey { aes_cbc, sm4_gcm })
             })
             .collect::<Result<Box<[_]>, Error>>()?;
@@ -221,7 +260,7 @@ impl AppKeysBuilder {
             verifiers,
             content_keys,
             sign_types: self.sign_types.as_deref().map(SignTypeSet::from_types),
-            backend: backend.name(),
+            backend: backend.clone(),
             capabilities,
             options: self.options,
         })
@@ -236,7 +275,7 @@ impl AppKeys {
 
     /// The name of the backend the keys were prepared on.
     pub fn backend(&self) -> &'static str {
-        self.backend
+        self.backend.name()
     }
 
     /// The envelope limits.

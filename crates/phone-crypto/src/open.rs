@@ -36,7 +36,7 @@ pub(crate) fn open_prepared(keys: &AppKeys, env: &Envelope<'_>) -> Result<Opened
             return Err(refusal);
         }
         if !keys.capabilities.verifies(sign_type) {
-            return Err(unsupported_sign(keys.backend, sign_type));
+            return Err(unsupported_sign(keys.backend.name(), sign_type));
         }
         let algorithm = SignAlgorithm::for_sign_type(sign_type);
         if !keys.verifiers.iter().any(|v| Some(v.algorithm) == algorithm) {
@@ -49,9 +49,9 @@ pub(crate) fn open_prepared(keys: &AppKeys, env: &Envelope<'_>) -> Result<Opened
     let content_algorithm = ContentAlgorithm::for_encrypt_type(env.encrypt_type());
     if env.is_encrypted() {
         if !keys.capabilities.decrypts(env.encrypt_type()) {
-            return Err(unsupported_encrypt(keys.backend, env.encrypt_type()));
+            return Err(unsupported_encrypt(keys.backend.name(), env.encrypt_type()));
         }
-        let usable = content_algorithm.is_some_and(|a| keys.content_keys.iter().any(|k| k.get(a).is_some()));
+        let usable = content_algorithm.is_some_and(|a| keys.content_keys.iter().any(|k| k.fits(a)));
         if !keys.content_keys.is_empty() && !usable {
             return Err(Error::UnsupportedEncryptType {
                 name: env.encrypt_type().as_str().into(),
@@ -81,7 +81,9 @@ pub(crate) fn open_prepared(keys: &AppKeys, env: &Envelope<'_>) -> Result<Opened
     };
     let mut first_err = None;
     for (i, key) in keys.content_keys.iter().enumerate() {
-        let Some(cipher) = key.get(algorithm) else { continue };
+        let Some(cipher) = key.get(algorithm, &*keys.backend) else {
+            continue;
+        };
         match decrypt(env.encrypt_type(), cipher, &ciphertext)
             .and_then(|pt| parse_plaintext_with(&pt, env.charset(), env.options()))
         {
@@ -150,5 +152,125 @@ pub fn decrypt(
             name: other.as_str().into(),
             reason: "not an encrypt type this SDK knows".into(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::capabilities::ContentAlgorithm;
+    use crate::keys::AesKey;
+    use crate::selection::Backend;
+
+    /// A cipher that records what it was given and returns its input: shows exactly how
+    /// `decrypt` splits the content.
+    #[derive(Debug, Default)]
+    struct Echo(Mutex<Vec<([u8; 16], Vec<u8>)>>);
+
+    impl ContentCipher for Echo {
+        fn decrypt(&self, iv: &[u8; 16], input: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+            self.0.lock().unwrap().push((*iv, input.to_vec()));
+            Ok(Zeroizing::new(input.to_vec()))
+        }
+
+        fn key_len(&self) -> usize {
+            16
+        }
+    }
+
+    impl Echo {
+        fn calls(&self) -> Vec<([u8; 16], Vec<u8>)> {
+            self.0.lock().unwrap().clone()
+        }
+    }
+
+    const IV: [u8; 16] = [9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6];
+
+    /// One block: eight bytes of data and eight of padding.
+    fn block() -> Vec<u8> {
+        let mut b = b"ABCDEFGH".to_vec();
+        b.extend([8; 8]);
+        b
+    }
+
+    fn refusal(result: Result<Zeroizing<Vec<u8>>, Error>) -> &'static str {
+        match result {
+            Err(Error::DecryptFailed(why)) => why,
+            other => panic!("not a decrypt_failed: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn aes_uses_the_zero_iv_and_the_whole_content() {
+        let echo = Echo::default();
+        assert_eq!(&*decrypt(EncryptType::Aes, &echo, &block()).unwrap(), b"ABCDEFGH");
+        assert_eq!(echo.calls(), [([0; 16], block())]);
+    }
+
+    #[test]
+    fn aes_v2_of_exactly_an_iv_and_one_block_opens() {
+        let echo = Echo::default();
+        let mut content = IV.to_vec();
+        content.extend(block());
+        assert_eq!(content.len(), 32);
+        assert_eq!(&*decrypt(EncryptType::AesV2, &echo, &content).unwrap(), b"ABCDEFGH");
+        assert_eq!(echo.calls(), [(IV, block())]);
+    }
+
+    #[test]
+    fn aes_v2_shorter_than_an_iv_and_one_block_is_decrypt_failed_before_decrypting() {
+        let echo = Echo::default();
+        let mut content = IV.to_vec();
+        content.extend(block());
+        for len in [31, 16, 0] {
+            assert_eq!(
+                refusal(decrypt(EncryptType::AesV2, &echo, &content[..len])),
+                "AES_V2 content is shorter than an IV and one block",
+                "{len}"
+            );
+        }
+        assert_eq!(echo.calls(), []);
+    }
+
+    #[test]
+    fn sm4_of_exactly_an_iv_and_a_tag_reaches_the_cipher() {
+        let echo = Echo::default();
+        let tag = [0x5a; 16];
+        let mut content = IV.to_vec();
+        content.extend(tag);
+        // GCM output is not padded: what the cipher returns is the plaintext.
+        assert_eq!(&*decrypt(EncryptType::Sm4, &echo, &content).unwrap(), &tag[..]);
+        for len in [31, 16, 0] {
+            assert_eq!(
+                refusal(decrypt(EncryptType::Sm4, &echo, &content[..len])),
+                "SM4 content is shorter than an IV and a tag",
+                "{len}"
+            );
+        }
+        assert_eq!(echo.calls(), [(IV, tag.to_vec())]);
+    }
+
+    #[test]
+    fn one_real_block_after_the_iv_opens_on_every_backend() {
+        let key = AesKey::from_bytes(&[0x42; 16]).unwrap();
+        for backend in Backend::ALL {
+            let encryptor = backend
+                .alipay_side()
+                .prepare_encryptor(ContentAlgorithm::AesCbc, &key)
+                .unwrap();
+            let mut content = IV.to_vec();
+            content.extend(encryptor.encrypt_cbc(&IV, b"13800138000").unwrap());
+            assert_eq!(content.len(), 32, "{backend}");
+            let cipher = backend.provider().prepare_cipher(&key).unwrap();
+            let got = decrypt(EncryptType::AesV2, &*cipher, &content).unwrap();
+            assert_eq!(&*got, b"13800138000", "{backend}");
+            assert_eq!(
+                refusal(decrypt(EncryptType::AesV2, &*cipher, &content[..31])),
+                "AES_V2 content is shorter than an IV and one block",
+                "{backend}"
+            );
+        }
     }
 }

@@ -43,6 +43,12 @@ impl KeyFingerprint {
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
+
+    fn short(&self) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&self.0[..16]);
+        out
+    }
 }
 
 impl fmt::Debug for KeyFingerprint {
@@ -83,7 +89,9 @@ impl AesKey {
 /// Weak references by fingerprint: the pool never keeps a key alive on its own, so its size
 /// follows the keys that apps still hold.
 struct WeakMap<T: ?Sized> {
-    map: HashMap<(u8, KeyFingerprint), Weak<T>>,
+    /// Keyed by the algorithm and the fingerprint's first 128 bits: collision-free in practice
+    /// for configured keys, and half the bytes per entry of a pool of 100,000 merchant keys.
+    map: HashMap<(u8, [u8; 16]), Weak<T>>,
     sweep_at: usize,
 }
 
@@ -99,7 +107,7 @@ impl<T: ?Sized> Default for WeakMap<T> {
 impl<T: ?Sized> WeakMap<T> {
     fn get_or_try(
         &mut self,
-        key: (u8, KeyFingerprint),
+        key: (u8, [u8; 16]),
         prepare: impl FnOnce() -> Result<Arc<T>, Error>,
     ) -> Result<(Arc<T>, bool), Error> {
         if let Some(live) = self.map.get(&key).and_then(Weak::upgrade) {
@@ -190,7 +198,9 @@ impl KeyPool {
     pub fn verifier(&self, key: &AlipayPublicKey) -> Result<Arc<dyn SignatureVerifier>, Error> {
         let tag = key.algorithm() as u8;
         let mut map = self.verifiers.lock().unwrap_or_else(|p| p.into_inner());
-        let (v, fresh) = map.get_or_try((tag, key.fingerprint()), || self.backend.prepare_public_key(key))?;
+        let (v, fresh) = map.get_or_try((tag, key.fingerprint().short()), || {
+            self.backend.prepare_public_key(key)
+        })?;
         self.count(fresh);
         Ok(v)
     }
@@ -199,7 +209,7 @@ impl KeyPool {
     pub fn cipher(&self, algorithm: ContentAlgorithm, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
         let tag = algorithm as u8;
         let mut map = self.ciphers.lock().unwrap_or_else(|p| p.into_inner());
-        let (c, fresh) = map.get_or_try((tag, key.fingerprint()), || {
+        let (c, fresh) = map.get_or_try((tag, key.fingerprint().short()), || {
             self.backend.prepare_content_key(algorithm, key)
         })?;
         self.count(fresh);

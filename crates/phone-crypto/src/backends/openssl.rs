@@ -105,16 +105,18 @@ impl std::fmt::Debug for OpenSslCipher {
 }
 
 impl OpenSslCipher {
+    fn new_ctx(&self) -> Result<openssl::cipher_ctx::CipherCtx, openssl::error::ErrorStack> {
+        let mut ctx = openssl::cipher_ctx::CipherCtx::new()?;
+        ctx.decrypt_init(Some(self.evp), Some(&self.key), None)?;
+        ctx.set_padding(false);
+        Ok(ctx)
+    }
+
     fn decrypt_pooled(&self, iv: &[u8; 16], input: &[u8]) -> Result<Zeroizing<Vec<u8>>, openssl::error::ErrorStack> {
         let pooled = self.pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let mut ctx = match pooled {
             Some(ctx) => ctx,
-            None => {
-                let mut ctx = openssl::cipher_ctx::CipherCtx::new()?;
-                ctx.decrypt_init(Some(self.evp), Some(&self.key), None)?;
-                ctx.set_padding(false);
-                ctx
-            }
+            None => self.new_ctx()?,
         };
         // Only the IV changes: the key schedule is reused.
         ctx.decrypt_init(None, None, Some(iv))?;
@@ -150,11 +152,16 @@ impl CipherFactory for AesCbcFactory {
 
     fn prepare(&self, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
         let len = aes_len(key)?;
-        Ok(Arc::new(OpenSslCipher {
+        let cipher = OpenSslCipher {
             evp: evp(len),
             key: Zeroizing::new(key.as_bytes().to_vec()),
             pool: Default::default(),
-        }))
+        };
+        // The key schedule is expanded here, once, like every other backend's: the first
+        // payload finds a ready context.
+        let ctx = cipher.new_ctx().map_err(rejected(KeyRole::Aes))?;
+        cipher.pool.lock().unwrap_or_else(|p| p.into_inner()).push(ctx);
+        Ok(Arc::new(cipher))
     }
 }
 
