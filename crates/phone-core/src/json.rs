@@ -156,7 +156,7 @@ pub(crate) fn flat_string_object<'a, const N: usize>(body: &'a str, names: &[&st
 
 #[cfg(test)]
 mod tests {
-    use super::{depth_exceeds, openers, string_end};
+    use super::{depth_exceeds, describe, openers, string_end};
 
     #[test]
     fn openers_counts_both_brackets_only() {
@@ -185,5 +185,47 @@ mod tests {
             assert_eq!(string_end(&vec![0x7f; len]), None);
             assert_eq!(string_end(&vec![0x20; len]), None);
         }
+    }
+
+    #[test]
+    fn depth_goes_back_down_after_each_closer() {
+        // Four openers, but never more than two open at once.
+        assert!(!depth_exceeds(b"[[1],[2],{\"a\":3}]", 2));
+        assert!(depth_exceeds(b"[[1],[2],{\"a\":3}]", 1));
+        assert!(!depth_exceeds(b"[][][][]", 1));
+        assert!(depth_exceeds(b"[][][[]]", 1));
+    }
+
+    #[test]
+    fn string_end_matches_a_plain_scan_for_every_byte_at_every_position() {
+        // The word-at-a-time prefilter must never miss a special byte, whatever surrounds it:
+        // at either end of the first two words and in the tail after them.
+        let special = |c: u8| c == b'"' || c == b'\\' || c < 0x20;
+        for filler in (0..=255_u8).filter(|&c| !special(c)) {
+            for byte in 0..=255_u8 {
+                for pos in [0, 1, 6, 7, 8, 9, 15, 16] {
+                    let mut s = vec![filler; 20];
+                    s[pos] = byte;
+                    let want = s.iter().position(|&c| special(c));
+                    assert_eq!(string_end(&s), want, "{filler:#x} {byte:#x} at {pos}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn serde_errors_become_messages_without_the_input() {
+        let err = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap_err();
+        assert_eq!(
+            describe(&err(""), "the envelope"),
+            "the envelope is empty or truncated JSON"
+        );
+        assert_eq!(describe(&err("{\"a\":"), "x"), "x is empty or truncated JSON");
+        assert_eq!(
+            describe(&err("\n 13800138000x"), "the plaintext"),
+            "the plaintext is not valid JSON (line 2, column 13)"
+        );
+        let data = serde_json::from_str::<Vec<u8>>("[13800138000]").unwrap_err();
+        assert_eq!(describe(&data, "y"), "y is not a JSON object of the expected shape");
     }
 }
