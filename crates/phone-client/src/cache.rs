@@ -22,7 +22,9 @@ use crate::provider::{KeyProvider, SharedKeyProvider};
 /// - on a miss, one load runs and every concurrent caller for that app waits for it;
 /// - a load that takes longer than `load_timeout` (default 5 s) fails with `key_error`; while
 ///   the store fails, expired keys are served (with a warning) for at most `max_stale`
-///   (default 1 hour) past their expiry, then the store's error is returned;
+///   (default 1 hour) past their expiry, then the store's error is returned; while stale keys
+///   are served the store is asked again at most once per `max(refresh_before, load_timeout)`,
+///   so callers do not queue behind one failing load after another;
 /// - at most `capacity` app ids (default 100,000, known and unknown alike) are kept, and an
 ///   entry no request touched for `ttl + max_stale` is dropped.
 ///
@@ -65,6 +67,8 @@ struct Cached {
     value: Option<Arc<AppKeyMaterial>>,
     expires: Instant,
     refresh_at: Instant,
+    /// When the answer really expired, while it is being served stale.
+    stale_since: Option<Instant>,
 }
 
 impl CachingKeys {
@@ -169,15 +173,23 @@ impl CachingKeys {
                     value: value.clone(),
                     expires,
                     refresh_at: expires - lead,
+                    stale_since: None,
                 });
                 Ok(value)
             }
             Err(e) if e.is_server_side() => {
-                let stale = slot.current.read().unwrap_or_else(|p| p.into_inner()).clone();
-                match stale {
-                    Some(s) if Instant::now() < s.expires + self.policy.max_stale => {
+                let mut current = slot.current.write().unwrap_or_else(|p| p.into_inner());
+                let now = Instant::now();
+                match current.as_mut() {
+                    Some(s) if now < s.stale_since.unwrap_or(s.expires) + self.policy.max_stale => {
                         tracing::warn!(app_id, error = %e, "key store failed; serving the expired keys");
-                        Ok(s.value)
+                        // The stale answer counts as fresh until the next retry: the callers
+                        // queued behind this load do not each wait for the store in turn.
+                        s.stale_since.get_or_insert(s.expires);
+                        let retry = now + self.policy.retry_after();
+                        s.expires = retry;
+                        s.refresh_at = retry;
+                        Ok(s.value.clone())
                     }
                     _ => Err(e),
                 }
@@ -200,6 +212,14 @@ impl CachingKeys {
 }
 
 impl Policy {
+    /// How long a stale answer is served before the store is asked again.
+    fn retry_after(&self) -> Duration {
+        self.refresh_before
+            .max(self.load_timeout)
+            .min(self.ttl)
+            .max(Duration::from_millis(1))
+    }
+
     /// The bounded map of slots; a slot idle for `ttl + max_stale` can serve nothing.
     fn storage(&self) -> Cache<String, Arc<Slot>> {
         Cache::builder()

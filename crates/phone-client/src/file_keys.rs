@@ -49,6 +49,8 @@ pub struct FileKeys {
 struct Snapshot {
     apps: HashMap<String, Arc<AppKeyMaterial>>,
     error: Option<Error>,
+    /// Whether the file was read (or failed to be) at least once.
+    loaded: bool,
 }
 
 #[derive(Deserialize)]
@@ -160,6 +162,7 @@ impl FileKeys {
                 *snap = Arc::new(Snapshot {
                     apps: snap.apps.clone(),
                     error: Some(error),
+                    loaded: true,
                 });
                 return;
             }
@@ -189,6 +192,7 @@ impl FileKeys {
                 *snap = Arc::new(Snapshot {
                     apps: next,
                     error: None,
+                    loaded: true,
                 });
             }
             Err(e) => {
@@ -196,15 +200,23 @@ impl FileKeys {
                 *snap = Arc::new(Snapshot {
                     apps: snap.apps.clone(),
                     error: Some(e),
+                    loaded: true,
                 });
             }
         }
     }
 
-    async fn get(&self, app_id: &str, force: bool) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
-        if self.due(force) {
+    /// Looks at the file when due; a caller arriving before the first read finished waits
+    /// for it instead of answering "not mine" from the empty start.
+    async fn ensure_fresh(&self, force: bool) {
+        let loaded = self.snapshot.read().unwrap_or_else(|p| p.into_inner()).loaded;
+        if self.due(force) || !loaded {
             self.refresh(force).await;
         }
+    }
+
+    async fn get(&self, app_id: &str, force: bool) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+        self.ensure_fresh(force).await;
         let snap = self.snapshot.read().unwrap_or_else(|p| p.into_inner()).clone();
         if snap.apps.is_empty()
             && let Some(e) = &snap.error
@@ -216,9 +228,7 @@ impl FileKeys {
 
     /// The app ids in the keyring as last loaded (reads the file first when it is due).
     pub async fn app_ids(&self) -> Result<Vec<String>, Error> {
-        if self.due(false) {
-            self.refresh(false).await;
-        }
+        self.ensure_fresh(false).await;
         let snap = self.snapshot.read().unwrap_or_else(|p| p.into_inner()).clone();
         if let Some(e) = snap.error.as_ref().filter(|_| snap.apps.is_empty()) {
             return Err(e.clone());

@@ -276,3 +276,76 @@ async fn stale_keys_are_served_for_max_stale_then_the_store_error() {
     assert!(cache.load("app").await.unwrap().is_some());
     assert!(cache.load("new").await.unwrap().is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_racing_the_first_keyring_read_wait_for_it() {
+    // Found by the soak test: the second of two first requests used to read the empty
+    // snapshot while the first one was still reading the file, and got "not mine".
+    let dir = std::env::temp_dir().join(format!("alipay-phone-race-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("keys.toml");
+    std::fs::write(&path, format!("[apps.a]\naes_key = {:?}\n", demo("aes_key.txt").trim())).unwrap();
+    for _ in 0..20 {
+        let keys = FileKeys::watch(&path);
+        let calls: Vec<_> = (0..8)
+            .map(|_| {
+                let k = keys.clone();
+                tokio::spawn(async move { k.load("a").await })
+            })
+            .collect();
+        for c in calls {
+            assert!(c.await.unwrap().unwrap().is_some());
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A store whose loads never finish in time.
+#[derive(Debug)]
+struct Hanging {
+    hang: AtomicBool,
+    loads: AtomicUsize,
+    material: Arc<AppKeyMaterial>,
+}
+
+#[async_trait]
+impl KeyProvider for Hanging {
+    async fn load(&self, _app: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+        self.loads.fetch_add(1, Ordering::SeqCst);
+        if self.hang.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+        Ok(Some(self.material.clone()))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn callers_behind_a_hanging_store_get_stale_keys_after_one_timeout_not_one_each() {
+    let store = Arc::new(Hanging {
+        hang: AtomicBool::new(false),
+        loads: AtomicUsize::new(0),
+        material: AppKeyMaterial::new()
+            .with_aes_key(&demo("aes_key.txt"))
+            .unwrap()
+            .shared(),
+    });
+    let cache = CachingKeys::from_shared(store.clone())
+        .ttl(Duration::from_secs(60))
+        .load_timeout(Duration::from_secs(1));
+    cache.load("app").await.unwrap().unwrap();
+    store.hang.store(true, Ordering::SeqCst);
+    tokio::time::advance(Duration::from_secs(61)).await;
+    let start = tokio::time::Instant::now();
+    let calls: Vec<_> = (0..20)
+        .map(|_| {
+            let c = cache.clone();
+            tokio::spawn(async move { c.load("app").await })
+        })
+        .collect();
+    for c in calls {
+        assert!(c.await.unwrap().unwrap().is_some());
+    }
+    // One load timed out; the 19 others were served the stale keys without asking again.
+    assert_eq!(store.loads.load(Ordering::SeqCst), 2);
+    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+}
