@@ -77,10 +77,9 @@ fn answer(r: &Result<PhoneResponse, Error>) -> Result<(String, String, String), 
 /// right length (`visit_seq`, fields by position), so `["a","","","",""]` (the minimized crash)
 /// parsed as an envelope and `["10000","Success","13800138000",null,null,null,null]` as a phone
 /// answer, where the fast path and the contract ("not a JSON object of the expected shape")
-/// take only objects. While that finding is open the target tolerates top-level arrays, to
-/// keep looking for others; set this to `false` once phone-core refuses them (the ignored tests
-/// in crates/phone-core/tests/fuzz_regressions.rs).
-const TOLERATE_KNOWN_ARRAY_FINDING: bool = true;
+/// take only objects. Fixed: both general paths refuse a top-level array (regression tests in
+/// crates/phone-core/tests/fuzz_regressions.rs); the switch stays for the next such finding.
+const TOLERATE_KNOWN_ARRAY_FINDING: bool = false;
 
 /// A document either path accepts must be a JSON object, as the fast path requires.
 fn assert_object(text: &str, what: &str) {

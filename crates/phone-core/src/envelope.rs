@@ -258,6 +258,13 @@ impl<'a> Envelope<'a> {
 
     /// The general path: any valid JSON, through serde_json with raw slices.
     fn from_serde(body: &'a str) -> Result<Fields<'a>, Error> {
+        // serde's derive also reads a struct from an array, by position: only an object is an
+        // envelope (found by the differential fuzz target).
+        if starts_array(body) {
+            return Err(Error::MalformedEnvelope(
+                "the envelope is not a JSON object of the expected shape".into(),
+            ));
+        }
         let raw: RawEnvelope<'a> =
             serde_json::from_str(body).map_err(|e| Error::MalformedEnvelope(describe(&e, "the envelope")))?;
         let response = raw
@@ -501,6 +508,11 @@ pub mod fuzzing {
             opts,
         )
     }
+}
+
+/// Whether JSON text is an array (after JSON's own whitespace).
+pub(crate) fn starts_array(text: &str) -> bool {
+    text.trim_start_matches([' ', '\t', '\n', '\r']).starts_with('[')
 }
 
 #[cfg(test)]

@@ -131,6 +131,12 @@ fn fast(text_form: &str) -> Option<Result<PhoneResponse, Error>> {
 
 /// The general path: any valid JSON, through serde_json with raw slices.
 fn general(text_form: &str) -> Result<PhoneResponse, Error> {
+    // As for the envelope: serde would read the fields from an array by position.
+    if crate::envelope::starts_array(text_form) {
+        return Err(Error::MalformedPlaintext(
+            "the plaintext is not a JSON object of the expected shape".into(),
+        ));
+    }
     let raw: Raw<'_> =
         serde_json::from_str(text_form).map_err(|e| Error::MalformedPlaintext(describe(&e, "the plaintext")))?;
     let code = text(raw.code, "code")?;

@@ -8,7 +8,6 @@ use phone_core::{Charset, Envelope, ParseOptions, parse_plaintext};
 /// `encrypt_type`, `charset` by position), where the fast path and the contract take only an
 /// object. The fuzzer's minimized input is `["a","","","",""]` (unsigned allowed).
 #[test]
-#[ignore = "open: phone-core's general envelope path accepts a top-level JSON array (fix described in issue 11)"]
 fn an_array_is_not_an_envelope() {
     for (body, opts) in [
         (r#"["a","","","",""]"#, ParseOptions::default().allow_unsigned(true)),
@@ -24,7 +23,6 @@ fn an_array_is_not_an_envelope() {
 /// `subCode`, `sub_code`, `subMsg`, `sub_msg` by position (the fuzzer's input was seven base64
 /// strings, answered as an Alipay error with that "code").
 #[test]
-#[ignore = "open: phone-core's general plaintext path accepts a top-level JSON array (fix described in issue 11)"]
 fn an_array_is_not_a_plaintext() {
     for body in [
         r#"["10000","Success","13800138000",null,null,null,null]"#,
