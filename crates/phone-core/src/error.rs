@@ -356,6 +356,49 @@ impl Error {
         matches!(self, Self::KeyError { .. })
     }
 
+    /// The HTTP status a service answers with for this error. Plain `u16`: phone-core has no
+    /// HTTP dependency.
+    ///
+    /// | status | kinds | whose problem |
+    /// | --- | --- | --- |
+    /// | 400 | `malformed_envelope` | the request |
+    /// | 403 | `missing_signature`, `bad_signature` | the payload is not proven to come from Alipay |
+    /// | 413 | `payload_too_large` | the request |
+    /// | 422 | `bad_base64`, `unsupported_sign_type`, `unsupported_encrypt_type`, `no_phone`, `alipay_error` (but 20000) | the payload or the user's authorisation |
+    /// | 500 | `key_error` (unknown app id, wrong or missing keys), `decrypt_failed` (a verified payload our AES key cannot open), `encrypt_failed` | this server's configuration |
+    /// | 502 | `malformed_plaintext` | Alipay's content is not what the protocol says |
+    /// | 503 | `alipay_error` 20000 (Alipay busy), `key_error` with [`KeyProblem::ProviderFailed`] (the key store cannot be reached) | temporary: retry later |
+    ///
+    /// ```
+    /// use phone_core::{AlipayError, Error, KeyProblem, KeyRole};
+    /// assert_eq!(Error::BadSignature.http_status(), 403);
+    /// assert_eq!(Error::key(KeyRole::App, KeyProblem::UnknownApp("2021".into())).http_status(), 500);
+    /// // Temporary: the key store is down, or Alipay is busy.
+    /// let store_down = Error::key(KeyRole::KeyProvider, KeyProblem::ProviderFailed("timeout".into()));
+    /// assert_eq!(store_down.http_status(), 503);
+    /// let busy = Error::AlipayError(AlipayError::new("20000", "Service Currently Unavailable", None, None));
+    /// assert_eq!(busy.http_status(), 503);
+    /// ```
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::MalformedEnvelope(_) => 400,
+            Self::MissingSignature | Self::BadSignature => 403,
+            Self::PayloadTooLarge { .. } => 413,
+            Self::BadBase64 { .. }
+            | Self::UnsupportedSignType { .. }
+            | Self::UnsupportedEncryptType { .. }
+            | Self::NoPhone => 422,
+            Self::AlipayError(a) if a.code == "20000" => 503,
+            Self::AlipayError(_) => 422,
+            Self::KeyError {
+                problem: KeyProblem::ProviderFailed(_),
+                ..
+            } => 503,
+            Self::KeyError { .. } | Self::DecryptFailed(_) | Self::EncryptFailed(_) => 500,
+            Self::MalformedPlaintext(_) => 502,
+        }
+    }
+
     /// The stable kind string of the contract, e.g. `"bad_signature"`.
     pub fn kind(&self) -> &'static str {
         self.error_kind().as_str()
@@ -500,6 +543,74 @@ mod tests {
                 "encrypt_failed"
             ]
         );
+    }
+
+    #[test]
+    fn every_kind_has_its_documented_http_status() {
+        let example = |kind: ErrorKind| match kind {
+            ErrorKind::MalformedEnvelope => Error::MalformedEnvelope("x".into()),
+            ErrorKind::MissingSignature => Error::MissingSignature,
+            ErrorKind::PayloadTooLarge => Error::PayloadTooLarge { size: 2, limit: 1 },
+            ErrorKind::UnsupportedSignType => Error::UnsupportedSignType {
+                name: "SM2".into(),
+                reason: "r".into(),
+            },
+            ErrorKind::UnsupportedEncryptType => Error::UnsupportedEncryptType {
+                name: "SM4".into(),
+                reason: "r".into(),
+            },
+            ErrorKind::BadBase64 => Error::BadBase64 { field: "sign" },
+            ErrorKind::KeyError => Error::key(KeyRole::Aes, KeyProblem::AesKeyLength { len: 7 }),
+            ErrorKind::BadSignature => Error::BadSignature,
+            ErrorKind::DecryptFailed => Error::DecryptFailed("padding"),
+            ErrorKind::MalformedPlaintext => Error::MalformedPlaintext("x".into()),
+            ErrorKind::AlipayError => Error::AlipayError(AlipayError::new("40003", "m", None, None)),
+            ErrorKind::NoPhone => Error::NoPhone,
+            ErrorKind::EncryptFailed => Error::EncryptFailed("x"),
+        };
+        let want = |kind: ErrorKind| match kind {
+            ErrorKind::MalformedEnvelope => 400,
+            ErrorKind::MissingSignature | ErrorKind::BadSignature => 403,
+            ErrorKind::PayloadTooLarge => 413,
+            ErrorKind::UnsupportedSignType
+            | ErrorKind::UnsupportedEncryptType
+            | ErrorKind::BadBase64
+            | ErrorKind::AlipayError
+            | ErrorKind::NoPhone => 422,
+            ErrorKind::KeyError | ErrorKind::DecryptFailed | ErrorKind::EncryptFailed => 500,
+            ErrorKind::MalformedPlaintext => 502,
+        };
+        for kind in ErrorKind::ALL {
+            let e = example(kind);
+            assert_eq!(e.error_kind(), kind);
+            assert_eq!(e.http_status(), want(kind), "{kind}");
+        }
+        // The two temporary failures: retry later.
+        let busy = Error::AlipayError(AlipayError::new("20000", "Service Currently Unavailable", None, None));
+        assert_eq!(busy.http_status(), 503);
+        let store_down = Error::key_with_source(
+            KeyRole::KeyProvider,
+            KeyProblem::ProviderFailed("timeout".into()),
+            std::io::Error::other("down"),
+        );
+        assert_eq!(store_down.http_status(), 503);
+        // Every other key problem is the configuration: 500.
+        for problem in [
+            KeyProblem::PrivateKeyAsPublic,
+            KeyProblem::PublicKeyAsPrivate,
+            KeyProblem::Unparsable("x".into()),
+            KeyProblem::WrongAlgorithm("EC".into()),
+            KeyProblem::UnsupportedSize { bits: 512 },
+            KeyProblem::AesKeyLength { len: 7 },
+            KeyProblem::Rejected("x".into()),
+            KeyProblem::UnknownApp("2021".into()),
+        ] {
+            assert_eq!(
+                Error::key(KeyRole::AlipayPublic, problem.clone()).http_status(),
+                500,
+                "{problem:?}"
+            );
+        }
     }
 
     #[test]
