@@ -13,7 +13,8 @@
 //! - `GET /healthz`: 200.
 //!
 //! Failures return the CONTRACT.md error JSON `{"status":"error","kind","message","hint"}`
-//! (plus Alipay's `code`, `msg`, `sub_code`, `sub_msg` for `alipay_error`), with this status:
+//! (plus Alipay's `code`, `msg`, `sub_code`, `sub_msg` for `alipay_error`), with the status of
+//! `Error::http_status`:
 //!
 //! | status | kinds | whose problem |
 //! | --- | --- | --- |
@@ -21,68 +22,23 @@
 //! | 403 | `missing_signature`, `bad_signature` | the payload is not proven to come from Alipay |
 //! | 413 | `payload_too_large` | the request |
 //! | 422 | `bad_base64`, `unsupported_sign_type`, `unsupported_encrypt_type`, `no_phone`, `alipay_error` (but 20000) | the payload or the user's authorisation |
-//! | 500 | `key_error` (unknown app id, bad or unavailable keys), `decrypt_failed` (a verified payload our AES key cannot open) | this server's configuration |
+//! | 500 | `key_error` (unknown app id, wrong or missing keys), `decrypt_failed` (a verified payload our AES key cannot open) | this server's configuration |
 //! | 502 | `malformed_plaintext` | Alipay's content is not what the protocol says |
-//! | 503 | `alipay_error` 20000 | Alipay is busy: retry |
+//! | 503 + `Retry-After` | `alipay_error` 20000 (Alipay busy), `key_error` from a key store that cannot be reached | temporary: retry |
 //!
-//! One log line per request: app id, outcome kind, duration. Never the number, a key or the
-//! ciphertext.
+//! The routes are `phone_client::axum::router` (feature `axum`) plus `/healthz`. One log line
+//! per request: app id, outcome kind, duration. Never the number, a key or the ciphertext.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use phone_client::{AppKeyMaterial, EnvKeys, PhoneClient, StaticKeys};
-use phone_core::{Error, ErrorKind, SignType};
-use serde_json::json;
-
-/// The HTTP status for an error kind (the table above).
-pub fn status_for(e: &Error) -> StatusCode {
-    match e.error_kind() {
-        ErrorKind::MalformedEnvelope => StatusCode::BAD_REQUEST,
-        ErrorKind::MissingSignature | ErrorKind::BadSignature => StatusCode::FORBIDDEN,
-        ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        ErrorKind::KeyError | ErrorKind::DecryptFailed | ErrorKind::EncryptFailed => StatusCode::INTERNAL_SERVER_ERROR,
-        ErrorKind::MalformedPlaintext => StatusCode::BAD_GATEWAY,
-        ErrorKind::AlipayError if e.alipay().is_some_and(|a| a.code == "20000") => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    }
-}
-
-async fn phone(State(client): State<PhoneClient>, Query(q): Query<HashMap<String, String>>, body: Bytes) -> Response {
-    let start = std::time::Instant::now();
-    let Some(app_id) = q.get("app_id").filter(|a| !a.is_empty()) else {
-        let body = json!({"status": "error", "kind": "malformed_envelope", "message": "the app_id query parameter is missing", "hint": "POST /alipay/phone?app_id=<your mini-program's app id>"});
-        return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
-    };
-    let result = match std::str::from_utf8(&body) {
-        Ok(text) => client.open(app_id, text).await,
-        Err(_) => Err(Error::MalformedEnvelope("the body is not UTF-8 text".into())),
-    };
-    let outcome = result.as_ref().map_or_else(|e| e.kind(), |_| "ok");
-    tracing::info!(app_id = %app_id, outcome, duration_us = start.elapsed().as_micros() as u64, "POST /alipay/phone");
-    match result {
-        Ok(o) => {
-            let body = json!({"status": "ok", "code": o.response.code, "mobile": o.response.phone.masked()});
-            (StatusCode::OK, axum::Json(body)).into_response()
-        }
-        Err(e) => (status_for(&e), axum::Json(e.to_contract_json())).into_response(),
-    }
-}
+use phone_core::SignType;
 
 /// The routes, over a client.
 pub fn app(client: PhoneClient) -> Router {
-    Router::new()
-        .route("/alipay/phone", post(phone))
-        .route("/healthz", get(|| async { "ok" }))
-        // Above the SDK's own 64 KiB limit, so an oversized envelope gets the contract's JSON.
-        .layer(DefaultBodyLimit::max(1024 * 1024))
-        .with_state(client)
+    phone_client::axum::router(client).route("/healthz", get(|| async { "ok" }))
 }
 
 /// Why the server will not start.

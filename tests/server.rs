@@ -14,6 +14,12 @@ use test_support::demo;
 
 /// One HTTP/1.1 request over a fresh connection; returns (status, body).
 fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
+    let (status, _, body) = http_with_head(addr, method, path, body);
+    (status, body)
+}
+
+/// Like [`http`], with the response head (status line and headers) too.
+fn http_with_head(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     write!(
         s,
@@ -24,11 +30,8 @@ fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String)
     let mut raw = String::new();
     s.read_to_string(&mut raw).unwrap();
     let status = raw.split(' ').nth(1).unwrap().parse().unwrap();
-    let body = raw
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    (status, head.to_ascii_lowercase(), body.to_owned())
 }
 
 async fn start(env: EnvKeys, demo: bool) -> SocketAddr {
@@ -200,4 +203,78 @@ async fn with_only_per_app_variables_real_envelopes_open_and_demo_forgeries_are_
         "{body}"
     );
     assert!(body["message"].as_str().unwrap().contains("RSA2"), "{body}");
+}
+
+/// A key store that cannot be reached.
+#[derive(Debug)]
+struct StoreDown;
+
+#[async_trait::async_trait]
+impl phone_client::KeyProvider for StoreDown {
+    async fn load(
+        &self,
+        _app_id: &str,
+    ) -> Result<Option<std::sync::Arc<phone_client::AppKeyMaterial>>, phone_core::Error> {
+        Err(phone_core::Error::key_with_source(
+            phone_core::KeyRole::KeyProvider,
+            phone_core::KeyProblem::ProviderFailed("connection refused".into()),
+            std::io::Error::other("connection refused"),
+        ))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_store_that_cannot_be_reached_is_503_with_retry_after() {
+    let client = phone_client::PhoneClient::builder().keys(StoreDown).build().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, server::app(client)).await.unwrap() });
+
+    let (status, head, body) = tokio::task::spawn_blocking(move || {
+        http_with_head(
+            addr,
+            "POST",
+            "/alipay/phone?app_id=2021001234567890",
+            &demo("envelope.json"),
+        )
+    })
+    .await
+    .unwrap();
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!((status, body["kind"].as_str()), (503, Some("key_error")), "{body}");
+    assert!(head.contains("\r\nretry-after: 5"), "{head}");
+    assert!(head.contains("content-type: application/json"), "{head}");
+    assert!(body["hint"].as_str().unwrap().contains("retried"), "{body}");
+
+    // Other failures carry no Retry-After.
+    let (status, head, _) =
+        tokio::task::spawn_blocking(move || http_with_head(addr, "POST", "/alipay/phone?app_id=x", "not json"))
+            .await
+            .unwrap();
+    assert_eq!(status, 400);
+    assert!(!head.contains("retry-after"), "{head}");
+}
+
+#[test]
+fn the_status_table_is_error_http_status() {
+    use axum::response::IntoResponse;
+    use phone_client::axum::ErrorResponse;
+    use phone_core::{AlipayError, Error, KeyProblem, KeyRole};
+    let busy = Error::AlipayError(AlipayError::new("20000", "Service Currently Unavailable", None, None));
+    for (e, status, retry) in [
+        (busy, 503, true),
+        (
+            Error::AlipayError(AlipayError::new("40003", "m", None, None)),
+            422,
+            false,
+        ),
+        (Error::key(KeyRole::App, KeyProblem::UnknownApp("a".into())), 500, false),
+        (Error::MalformedPlaintext("x".into()), 502, false),
+        (Error::DecryptFailed("x"), 500, false),
+    ] {
+        assert_eq!(e.http_status(), status);
+        let r = ErrorResponse(e).into_response();
+        assert_eq!(r.status().as_u16(), status);
+        assert_eq!(r.headers().contains_key("retry-after"), retry);
+    }
 }

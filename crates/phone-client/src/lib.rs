@@ -7,12 +7,19 @@
 //!   Alipay public key ([`AppKeyMaterial::verify_with`]);
 //! - rotation: several keys of each kind; the result says which matched; a failed signature
 //!   reloads the app's keys once (rate-limited) and retries;
-//! - observability: one `tracing` span per call with app id, backend, outcome and duration.
+//! - observability: one `tracing` span per call with app id, backend, outcome and duration;
+//! - HTTP: feature `axum` adds `phone_client::axum::router` (`POST /alipay/phone?app_id=ID`) and an error
+//!   response with the contract's JSON and [`Error::http_status`].
 //!
 //! Key material is parsed by the providers and prepared on the backend once per change; a
 //! payload never triggers key parsing.
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod axum;
 
 mod cache;
 mod client;

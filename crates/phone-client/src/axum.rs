@@ -1,0 +1,203 @@
+//! The [axum](https://docs.rs/axum) integration (feature `axum`): a ready router, an app-id
+//! extractor and an error response with the contract's JSON and HTTP status.
+//!
+//! ```
+//! use phone_client::{PhoneClient, axum::router};
+//!
+//! // `POST /alipay/phone?app_id=ID` with the envelope as the body; add your own routes.
+//! fn app(client: PhoneClient) -> axum::Router {
+//!     router(client).route("/healthz", axum::routing::get(|| async { "ok" }))
+//! }
+//! ```
+//!
+//! - success: 200 `{"status":"ok","code":"10000","mobile":"138****8000"}` (the number masked);
+//! - failure: the contract's JSON ([`Error::to_contract_json`]) with [`Error::http_status`]
+//!   (400, 403, 413, 422, 500, 502 or 503), and `Retry-After` on 503 (Alipay busy, or the key
+//!   store cannot be reached);
+//! - a missing or empty `app_id` query parameter: 400 with kind `malformed_envelope`.
+//!
+//! Every request logs one `tracing` line at `info`: app id, outcome kind and duration; never
+//! the number, a key or the ciphertext.
+
+use ::axum::Router;
+use ::axum::body::Bytes;
+use ::axum::extract::{DefaultBodyLimit, FromRequestParts, Query, State};
+use ::axum::http::request::Parts;
+use ::axum::http::{HeaderValue, StatusCode, header};
+use ::axum::response::{IntoResponse, Response};
+use ::axum::routing::post;
+use phone_core::Error;
+use serde::{Deserialize, Serialize};
+
+use crate::PhoneClient;
+
+/// The path [`router`] serves.
+pub const PHONE_PATH: &str = "/alipay/phone";
+
+/// The `Retry-After` value, in seconds, sent with a 503.
+pub const RETRY_AFTER_SECS: u32 = 5;
+
+/// The body limit [`router`] sets: above the SDK's own 64 KiB envelope limit, so an oversized
+/// envelope still gets the contract's `payload_too_large` JSON rather than axum's plain 413.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// An [`Error`] as an HTTP response: status [`Error::http_status`], body
+/// [`Error::to_contract_json`], and `Retry-After` on a 503. (A newtype because both `Error` and
+/// `IntoResponse` are foreign to your crate.)
+///
+/// ```
+/// use axum::response::IntoResponse;
+/// use phone_client::{Error, axum::ErrorResponse};
+///
+/// async fn handler() -> Result<String, ErrorResponse> {
+///     Err(Error::NoPhone)? // `?` converts an `Error`
+/// }
+/// let response = ErrorResponse(Error::BadSignature).into_response();
+/// assert_eq!(response.status(), 403);
+/// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+#[derive(Debug, Clone)]
+pub struct ErrorResponse(pub Error);
+
+impl From<Error> for ErrorResponse {
+    fn from(e: Error) -> Self {
+        Self(e)
+    }
+}
+
+impl IntoResponse for ErrorResponse {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, ::axum::Json(self.0.to_contract_json())).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        }
+        response
+    }
+}
+
+/// The app id from the `app_id` query parameter (`?app_id=2021001234567890`). A missing or
+/// empty one is rejected with [`MissingAppId`] (400).
+///
+/// ```
+/// use axum::{body::Bytes, extract::State};
+/// use phone_client::{PhoneClient, axum::{AppId, ErrorResponse}};
+///
+/// // Your own handler: open, then do something with the number.
+/// async fn login(State(client): State<PhoneClient>, AppId(app_id): AppId, body: Bytes) -> Result<String, ErrorResponse> {
+///     let text = std::str::from_utf8(&body).map_err(|_| phone_client::Error::MalformedEnvelope("not UTF-8".into()))?;
+///     let opened = client.open(&app_id, text).await?;
+///     Ok(opened.response.phone.masked())
+/// }
+/// # fn app(client: PhoneClient) -> axum::Router {
+/// #     axum::Router::new().route("/login", axum::routing::post(login)).with_state(client)
+/// # }
+/// ```
+///
+/// A single-app service can ignore the query and pass its own app id to
+/// [`PhoneClient::open`] instead.
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppId(pub String);
+
+#[derive(Deserialize)]
+struct AppIdQuery {
+    app_id: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AppId {
+    type Rejection = MissingAppId;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match Query::<AppIdQuery>::try_from_uri(&parts.uri) {
+            Ok(Query(AppIdQuery { app_id: Some(id) })) if !id.is_empty() => Ok(Self(id)),
+            _ => Err(MissingAppId),
+        }
+    }
+}
+
+/// The rejection of [`AppId`]: 400 with the contract's JSON, kind `malformed_envelope`.
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MissingAppId;
+
+impl IntoResponse for MissingAppId {
+    fn into_response(self) -> Response {
+        let body = ::axum::Json(ErrorBody {
+            status: "error",
+            kind: "malformed_envelope",
+            message: "the app_id query parameter is missing",
+            hint: "POST /alipay/phone?app_id=<your mini-program's app id>",
+        });
+        (StatusCode::BAD_REQUEST, body).into_response()
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody {
+    status: &'static str,
+    kind: &'static str,
+    message: &'static str,
+    hint: &'static str,
+}
+
+#[derive(Serialize)]
+struct Success<'a> {
+    status: &'static str,
+    code: &'a str,
+    mobile: String,
+}
+
+/// The handler behind [`router`], for routing it yourself (state: a [`PhoneClient`], or any
+/// state it can be taken from with `FromRef`): the body is the envelope exactly as the
+/// mini-program got it (`res.response`, posted as JSON).
+///
+/// ```
+/// use axum::{Router, routing::post};
+/// use phone_client::{PhoneClient, axum::open_phone};
+/// fn app(client: PhoneClient) -> Router {
+///     Router::new().route("/v1/phone", post(open_phone)).with_state(client)
+/// }
+/// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub async fn open_phone(State(client): State<PhoneClient>, AppId(app_id): AppId, body: Bytes) -> Response {
+    let start = std::time::Instant::now();
+    let result = match std::str::from_utf8(&body) {
+        Ok(text) => client.open(&app_id, text).await,
+        Err(_) => Err(Error::MalformedEnvelope("the body is not UTF-8 text".into())),
+    };
+    let outcome = result.as_ref().map_or_else(|e| e.kind(), |_| "ok");
+    let duration_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+    tracing::info!(app_id = %app_id, outcome, duration_us, "POST {PHONE_PATH}");
+    match result {
+        Ok(o) => {
+            let body = Success {
+                status: "ok",
+                code: &o.response.code,
+                mobile: o.response.phone.masked(),
+            };
+            (StatusCode::OK, ::axum::Json(body)).into_response()
+        }
+        Err(e) => ErrorResponse(e).into_response(),
+    }
+}
+
+/// A router serving `POST /alipay/phone?app_id=ID` ([`open_phone`]) over `client`, with a
+/// [`BODY_LIMIT`] body limit. Merge or nest it into your application, add routes to it.
+///
+/// ```
+/// use phone_client::{AppKeyMaterial, PhoneClient, StaticKeys};
+/// let keys = AppKeyMaterial::new().with_aes_key("aa4BtZ4tspm2wnXLb1ThQA==")?;
+/// let client = PhoneClient::builder().keys(StaticKeys::new().app("2021001234567890", keys)).build()?;
+/// let app: axum::Router = axum::Router::new().merge(phone_client::axum::router(client));
+/// # Ok::<(), phone_client::Error>(())
+/// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub fn router(client: PhoneClient) -> Router {
+    Router::new()
+        .route(PHONE_PATH, post(open_phone))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(client)
+}
