@@ -487,3 +487,28 @@ fn a_signature_over_the_raw_escaped_text_verifies_through_the_fallback() {
         assert_eq!(keys.open(&plain).unwrap_err().kind(), "bad_signature", "{backend}");
     }
 }
+
+/// A backend that has SM4 but no configured key of SM4's size names the problem: the content
+/// keys do not fit, before anything is verified or decrypted.
+#[test]
+fn an_sm4_envelope_without_a_16_byte_key_is_refused_by_type() {
+    let body = r#"{"response":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","sign":"c2ln","sign_type":"RSA2","encrypt_type":"SM4"}"#;
+    let mut checked = 0;
+    for backend in Backend::ALL
+        .iter()
+        .filter(|b| b.capabilities().decrypts(phone_core::EncryptType::Sm4))
+    {
+        let keys = AppKeys::builder()
+            .alipay_public_key(&demo("alipay_public_key.txt"))
+            .unwrap()
+            .aes_key(AES_KEYS[2])
+            .unwrap()
+            .build(*backend)
+            .unwrap();
+        let err = keys.open(body).unwrap_err();
+        assert_eq!(err.kind(), "unsupported_encrypt_type", "{backend}: {err}");
+        assert!(err.to_string().contains("16 bytes"), "{err}");
+        checked += 1;
+    }
+    assert_eq!(checked, usize::from(Backend::from_name("rustcrypto").is_some()));
+}
