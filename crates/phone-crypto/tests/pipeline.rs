@@ -512,3 +512,67 @@ fn an_sm4_envelope_without_a_16_byte_key_is_refused_by_type() {
     }
     assert_eq!(checked, usize::from(Backend::from_name("rustcrypto").is_some()));
 }
+
+/// Pinning: an app that accepts only some sign types opens exactly those, and refuses the
+/// others by type even though their signatures verify.
+#[test]
+fn pinned_sign_types_open_exactly_the_pinned_types() {
+    let private = RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap();
+    let sealed = |sign_type: SignType| {
+        let side = Backend::ALL
+            .iter()
+            .map(|b| b.alipay_side())
+            .find(|s| s.sign_types().contains(&sign_type))
+            .unwrap();
+        let signer = side.prepare_signer(&private).unwrap();
+        let enc = encryptor(Backend::default(), AES_KEYS[0]);
+        seal_envelope(&success_plaintext("13800138000"), &*signer, Some(&*enc), sign_type).unwrap()
+    };
+    let (rsa, rsa2) = (sealed(SignType::Rsa), sealed(SignType::Rsa2));
+    let pins: [(&[SignType], bool, bool); 5] = [
+        (&[SignType::Rsa2], false, true),
+        (&[SignType::Rsa], true, false),
+        (&[SignType::Rsa, SignType::Rsa2], true, true),
+        (&[SignType::Sm2], false, false),
+        (&[], false, false),
+    ];
+    for backend in Backend::ALL {
+        for (pin, rsa_opens, rsa2_opens) in pins {
+            let keys = AppKeys::builder()
+                .alipay_public_key_der(private.public_key().clone())
+                .aes_key(AES_KEYS[0])
+                .unwrap()
+                .accept_sign_types(pin)
+                .build(*backend)
+                .unwrap();
+            assert_eq!(
+                keys.accepts(SignType::Sm2),
+                pin.contains(&SignType::Sm2),
+                "{backend} {pin:?}"
+            );
+            for (body, opens, t) in [(&rsa, rsa_opens, SignType::Rsa), (&rsa2, rsa2_opens, SignType::Rsa2)] {
+                assert_eq!(keys.accepts(t), opens, "{backend} {pin:?} {t}");
+                match keys.open(body) {
+                    Ok(o) => {
+                        assert!(opens, "{backend} {pin:?} opened {t}");
+                        assert_eq!(o.response.phone.reveal(), "13800138000");
+                    }
+                    Err(e) => {
+                        assert!(!opens, "{backend} {pin:?} {t}: {e}");
+                        assert_eq!(e.kind(), "unsupported_sign_type", "{e}");
+                        assert!(e.to_string().contains("this app accepts only"), "{e}");
+                    }
+                }
+            }
+        }
+        // Not pinned: every type the keys verify.
+        let open = AppKeys::builder()
+            .alipay_public_key_der(private.public_key().clone())
+            .aes_key(AES_KEYS[0])
+            .unwrap()
+            .build(*backend)
+            .unwrap();
+        assert!(open.open(&rsa).is_ok() && open.open(&rsa2).is_ok(), "{backend}");
+        assert!(open.accepts(SignType::Sm2));
+    }
+}
