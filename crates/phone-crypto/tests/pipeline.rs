@@ -529,8 +529,10 @@ fn pinned_sign_types_open_exactly_the_pinned_types() {
         seal_envelope(&success_plaintext("13800138000"), &*signer, Some(&*enc), sign_type).unwrap()
     };
     let (rsa, rsa2) = (sealed(SignType::Rsa), sealed(SignType::Rsa2));
-    let pins: [(&[SignType], bool, bool); 5] = [
+    let pins: [(&[SignType], bool, bool); 6] = [
         (&[SignType::Rsa2], false, true),
+        // A type listed twice is still accepted (a set, not a toggle).
+        (&[SignType::Rsa2, SignType::Rsa2], false, true),
         (&[SignType::Rsa], true, false),
         (&[SignType::Rsa, SignType::Rsa2], true, true),
         (&[SignType::Sm2], false, false),
