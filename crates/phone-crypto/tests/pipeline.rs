@@ -587,6 +587,8 @@ fn pinned_sign_types_open_exactly_the_pinned_types() {
             .accept_sign_types(&[SignType::Rsa2])
             .build(*backend)
             .unwrap();
+        assert_eq!(pinned.backend(), backend.name());
+        assert_eq!(pinned.options(), &phone_core::ParseOptions::default());
         let debug = format!("{pinned:?}");
         assert!(
             debug.starts_with("AppKeys {")
