@@ -589,6 +589,12 @@ fn pinned_sign_types_open_exactly_the_pinned_types() {
             .unwrap();
         assert_eq!(pinned.backend(), backend.name());
         assert_eq!(pinned.options(), &phone_core::ParseOptions::default());
+        let limited = AppKeys::builder()
+            .alipay_public_key_der(private.public_key().clone())
+            .options(phone_core::ParseOptions::default().max_envelope_bytes(1234))
+            .build(*backend)
+            .unwrap();
+        assert_eq!(limited.options().max_envelope_bytes, 1234);
         let debug = format!("{pinned:?}");
         assert!(
             debug.starts_with("AppKeys {")
