@@ -232,11 +232,10 @@ impl Policy {
 #[async_trait]
 impl KeyProvider for CachingKeys {
     async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
-        let this = self;
-        let slot = this.slot(app_id);
+        let slot = self.slot(app_id);
         if let Some(cur) = Self::fresh(&slot) {
             if Instant::now() >= cur.refresh_at {
-                this.spawn_refresh(app_id, slot.clone());
+                self.spawn_refresh(app_id, slot.clone());
             }
             return Ok(cur.value);
         }
@@ -245,13 +244,12 @@ impl KeyProvider for CachingKeys {
         if let Some(cur) = Self::fresh(&slot) {
             return Ok(cur.value);
         }
-        this.fetch(app_id, &slot, false).await
+        self.fetch(app_id, &slot, false).await
     }
 
     async fn reload(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
-        let this = self;
-        let slot = this.slot(app_id);
+        let slot = self.slot(app_id);
         let _guard = slot.loading.lock().await;
-        this.fetch(app_id, &slot, true).await
+        self.fetch(app_id, &slot, true).await
     }
 }

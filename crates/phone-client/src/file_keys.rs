@@ -47,6 +47,7 @@ pub struct FileKeys {
 
 #[derive(Debug, Default)]
 struct Snapshot {
+    // Bounded by the keyring file's tables, never by requests (an unknown id is a lookup miss).
     apps: HashMap<String, Arc<AppKeyMaterial>>,
     error: Option<Error>,
     /// Whether the file was read (or failed to be) at least once.

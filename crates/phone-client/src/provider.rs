@@ -38,6 +38,7 @@ pub type SharedKeyProvider = Arc<dyn KeyProvider>;
 /// ```
 #[derive(Debug, Default, Clone)]
 pub struct StaticKeys {
+    // Bounded by the configuration: only `app()` adds entries, never a request.
     apps: HashMap<String, Arc<AppKeyMaterial>>,
     any: Option<Arc<AppKeyMaterial>>,
 }
