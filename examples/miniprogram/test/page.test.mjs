@@ -1,0 +1,502 @@
+// The mini-program page, run by Node against the example server.
+//
+// The page's own app.js and pages/phone/phone.js run in a vm context with a stand-in `my`,
+// `App`, `getApp` and `Page`; pages/phone/phone.axml is rendered from the page's `setData`
+// state by a small evaluator of `a:if` / `a:elif` / `a:else` and `{{ }}`, and the test taps
+// the button the template renders, through the handler names it binds. `my.getPhoneNumber`
+// hands the page an envelope made by `alipay-phone forge`; `my.request` sends a real HTTP
+// request to the example server (`--demo`, on 127.0.0.1, an ephemeral port) the way the
+// Alipay client does.
+//
+//   scripts/miniprogram-test.sh          # builds the CLI and the server, then runs this
+//   node --test examples/miniprogram/test/page.test.mjs   # with both already built
+//
+// Binaries: ALIPAY_PHONE_BIN and PHONE_SERVER_BIN override target/debug/alipay-phone and
+// target/debug/examples/server (CARGO_TARGET_DIR is honoured).
+// Only Node's built-ins (Node 18+: node:test, global fetch).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import vm from 'node:vm';
+import http from 'node:http';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const miniprogram = path.resolve(here, '..');
+const root = path.resolve(miniprogram, '../..');
+const target = process.env.CARGO_TARGET_DIR ? path.resolve(root, process.env.CARGO_TARGET_DIR) : path.join(root, 'target');
+const CLI = process.env.ALIPAY_PHONE_BIN || path.join(target, 'debug', 'alipay-phone');
+const SERVER = process.env.PHONE_SERVER_BIN || path.join(target, 'debug', 'examples', 'server');
+const DATA = path.join(root, 'examples', 'data');
+
+const MOBILE = '13800138000';
+const MASKED = '138****8000';
+
+// ---------------------------------------------------------------------------------------
+// Alipay's side: envelopes from `alipay-phone forge` with the public demo keys.
+
+function forge(...content) {
+  assert.ok(existsSync(CLI), `${CLI} is missing: cargo build -p phone-cli --all-features`);
+  return execFileSync(
+    CLI,
+    [
+      'forge',
+      '--alipay-private-key', `@${path.join(DATA, 'alipay_private_key.pem')}`,
+      '--aes-key', `@${path.join(DATA, 'aes_key.txt')}`,
+      ...content,
+    ],
+    { encoding: 'utf8', timeout: 20_000 },
+  ).trim();
+}
+
+// ---------------------------------------------------------------------------------------
+// The example server, started once for the file.
+
+let server; // { url, child, log }
+
+function startServer() {
+  assert.ok(existsSync(SERVER), `${SERVER} is missing: cargo build --example server`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(SERVER, ['--demo'], {
+      cwd: root,
+      env: { ...process.env, PHONE_LISTEN: '127.0.0.1:0', RUST_LOG: 'info', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the example server did not say where it listens within 15 s:\n${log}`));
+    }, 15_000);
+    const onData = (chunk) => {
+      // tracing's line: `... INFO server: listening addr=127.0.0.1:PORT backend="ring"`
+      log += chunk.toString().replace(/\x1b\[[0-9;]*m/g, '');
+      const m = /listening.*?(127\.0\.0\.1:\d+)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: `http://${m[1]}`, child, log: () => log });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`the example server exited (${code ?? signal}) before listening:\n${log}`));
+    });
+  });
+}
+
+function stopServer(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGINT'); // the server shuts down gracefully on Ctrl-C
+  });
+}
+
+before(async () => {
+  server = await startServer();
+  const health = await fetch(`${server.url}/healthz`);
+  assert.equal(health.status, 200, 'GET /healthz');
+});
+
+after(async () => {
+  await stopServer(server && server.child);
+});
+
+// ---------------------------------------------------------------------------------------
+// The Alipay client, as far as this page uses it.
+
+/**
+ * A stand-in `my`. `phone` scripts my.getPhoneNumber: `{ response }` for success or
+ * `{ fail }` for its fail callback. `httpErrors` says where a non-2xx answer goes:
+ * 'fail' (Alipay's my.request: error 19 with status, headers and data) or 'success'
+ * (clients that hand every status to success); the page must handle both.
+ */
+function standInMy({ canIUse = true, phone, httpErrors = 'fail' } = {}) {
+  const pending = [];
+  const calls = { canIUse: [], getPhoneNumber: 0, requests: [] };
+  const later = (fn) => {
+    const p = new Promise((resolve, reject) => setImmediate(() => Promise.resolve().then(fn).then(resolve, reject)));
+    pending.push(p);
+    return p;
+  };
+  const my = {
+    canIUse(what) {
+      calls.canIUse.push(what);
+      return canIUse;
+    },
+    getPhoneNumber(opts) {
+      calls.getPhoneNumber += 1;
+      later(() => {
+        if (!phone) throw new Error('my.getPhoneNumber called but the test scripted no answer');
+        if (phone.fail) opts.fail && opts.fail(phone.fail);
+        else opts.success && opts.success({ response: phone.response });
+        opts.complete && opts.complete();
+      });
+    },
+    request(opts) {
+      later(async () => {
+        const method = (opts.method || 'GET').toUpperCase();
+        const headers = { ...(opts.header || {}), ...(opts.headers || {}) };
+        let ctKey = Object.keys(headers).find((k) => k.toLowerCase() === 'content-type');
+        if (!ctKey) {
+          ctKey = 'content-type';
+          headers[ctKey] = 'application/x-www-form-urlencoded';
+        }
+        const json = /json/i.test(headers[ctKey]);
+        let body;
+        if (typeof opts.data === 'string') body = opts.data; // a string goes out unchanged
+        else if (opts.data !== undefined && opts.data !== null) {
+          body = json ? JSON.stringify(opts.data) : new URLSearchParams(opts.data).toString();
+        }
+        const sent = { url: opts.url, method, headers, body };
+        calls.requests.push(sent);
+        let res;
+        try {
+          res = await fetch(opts.url, { method, headers, body, redirect: 'manual' });
+        } catch (e) {
+          opts.fail && opts.fail({ error: 12, errorMessage: `network error: ${e.message}` });
+          return;
+        }
+        const text = await res.text();
+        sent.status = res.status;
+        sent.response = text;
+        let data = text;
+        if ((opts.dataType || 'json').toLowerCase() === 'json') {
+          try {
+            data = JSON.parse(text);
+          } catch {
+            opts.fail && opts.fail({ error: 14, errorMessage: 'JSON decode failed', status: res.status, data: text });
+            return;
+          }
+        }
+        const result = { data, status: res.status, headers: Object.fromEntries(res.headers) };
+        if ((res.status >= 200 && res.status < 300) || httpErrors === 'success') opts.success && opts.success(result);
+        else opts.fail && opts.fail({ error: 19, errorMessage: 'http status error', ...result });
+        opts.complete && opts.complete();
+      });
+    },
+  };
+  // Runs until the page has nothing in flight (a callback may start another call).
+  const settle = async () => {
+    while (pending.length) await Promise.all(pending.splice(0));
+  };
+  return { my, calls, settle };
+}
+
+// ---------------------------------------------------------------------------------------
+// The page: its own app.js and phone.js in a vm context; phone.axml rendered from its data.
+
+function loadPage({ backend, ...myOptions }) {
+  const { my, calls, settle } = standInMy(myOptions);
+  let appConfig;
+  let pageConfig;
+  const context = vm.createContext({
+    my,
+    console,
+    setTimeout,
+    clearTimeout,
+    App: (config) => {
+      appConfig = config;
+    },
+    getApp: () => appConfig,
+    Page: (config) => {
+      pageConfig = config;
+    },
+  });
+  const run = (file) => vm.runInContext(readFileSync(path.join(miniprogram, file), 'utf8'), context, { filename: file });
+  run('app.js');
+  assert.ok(appConfig && appConfig.globalData, 'app.js calls App({ globalData })');
+  const appId = appConfig.globalData.appId;
+  if (backend) appConfig.globalData.backend = backend; // the port this run's server got
+  run('pages/phone/phone.js');
+  assert.ok(pageConfig, 'phone.js calls Page({...})');
+
+  // A page instance as the framework makes it: the config's methods, its own copy of data.
+  const page = { ...pageConfig, data: structuredClone(pageConfig.data) };
+  page.setData = function setData(patch) {
+    Object.assign(this.data, patch);
+  };
+  if (typeof page.onLoad === 'function') page.onLoad({});
+  const template = parseAxml(readFileSync(path.join(miniprogram, 'pages/phone/phone.axml'), 'utf8'));
+  const view = () => render(template, page.data);
+  // Tap the rendered authorisation button through the handler names the template binds.
+  const authButton = () => view().elements.find((e) => e.tag === 'button' && e.attrs['open-type'] === 'getAuthorize');
+  const agree = async () => {
+    const b = authButton();
+    assert.ok(b, 'the page renders the getAuthorize button');
+    assert.equal(b.attrs.scope, 'phoneNumber');
+    page[b.attrs.onGetAuthorize]({ type: 'getAuthorize', detail: {} });
+    await settle();
+  };
+  const decline = async (detail) => {
+    const b = authButton();
+    assert.ok(b, 'the page renders the getAuthorize button');
+    page[b.attrs.onError]({ type: 'error', detail });
+    await settle();
+  };
+  return { page, calls, view, authButton, agree, decline, appId };
+}
+
+/** A tiny AXML parser: elements, attributes, text; comments dropped. */
+function parseAxml(src) {
+  const rootNode = { tag: '#root', attrs: {}, children: [] };
+  const stack = [rootNode];
+  const re = /<!--[\s\S]*?-->|<\/([\w-]+)\s*>|<([\w-]+)((?:\s+[\w:.-]+(?:\s*=\s*(?:"[^"]*"|'[^']*'))?)*)\s*(\/?)>|([^<]+)/g;
+  for (const m of src.matchAll(re)) {
+    const top = stack[stack.length - 1];
+    if (m[1]) {
+      assert.equal(top.tag, m[1], `phone.axml: </${m[1]}> closes <${top.tag}>`);
+      stack.pop();
+    } else if (m[2]) {
+      const attrs = {};
+      for (const a of m[3].matchAll(/([\w:.-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'))?/g)) attrs[a[1]] = a[2] ?? a[3] ?? '';
+      const node = { tag: m[2], attrs, children: [] };
+      top.children.push(node);
+      if (!m[4]) stack.push(node);
+    } else if (m[5] && m[5].trim()) {
+      top.children.push({ text: m[5] });
+    } else if (!m[0].startsWith('<!--') && m[0].trim()) {
+      assert.fail(`phone.axml: cannot parse ${JSON.stringify(m[0])}`);
+    }
+  }
+  assert.equal(stack.length, 1, 'phone.axml: every element is closed');
+  return rootNode;
+}
+
+function evaluate(expr, data) {
+  // eslint-disable-next-line no-new-func
+  return new Function('data', `with (data) { return (${expr}); }`)(data);
+}
+
+function interpolate(text, data) {
+  return text.replace(/\{\{([\s\S]*?)\}\}/g, (_, e) => {
+    const v = evaluate(e, data);
+    return v === undefined || v === null ? '' : String(v);
+  });
+}
+
+function condition(value, data) {
+  const m = /^\s*\{\{([\s\S]*)\}\}\s*$/.exec(value);
+  assert.ok(m, `a:if/a:elif takes {{ }}: ${value}`);
+  return Boolean(evaluate(m[1], data));
+}
+
+/** What the user sees: the visible text, and the visible elements with their own text. */
+function render(node, data) {
+  const elements = [];
+  const walk = (n) => {
+    let text = '';
+    let chainTaken = null; // inside an a:if / a:elif / a:else chain: whether a branch was shown
+    for (const child of n.children) {
+      if (child.text !== undefined) {
+        chainTaken = null;
+        text += ` ${interpolate(child.text, data)}`;
+        continue;
+      }
+      const a = child.attrs;
+      let show;
+      if ('a:if' in a) {
+        show = condition(a['a:if'], data);
+        chainTaken = show;
+      } else if ('a:elif' in a || 'a:else' in a) {
+        assert.notEqual(chainTaken, null, `<${child.tag}> with a:elif/a:else follows an a:if`);
+        show = !chainTaken && ('a:else' in a || condition(a['a:elif'], data));
+        chainTaken = chainTaken || show;
+        if ('a:else' in a) chainTaken = null;
+      } else {
+        chainTaken = null;
+        show = true;
+      }
+      if (!show) continue;
+      const attrs = Object.fromEntries(Object.entries(a).map(([k, v]) => [k, interpolate(v, data)]));
+      const element = { tag: child.tag, attrs, text: '' };
+      elements.push(element);
+      element.text = walk(child).replace(/\s+/g, ' ').trim();
+      text += ` ${element.text}`;
+    }
+    return text;
+  };
+  const text = walk(node).replace(/\s+/g, ' ').trim();
+  return { text, elements };
+}
+
+// ---------------------------------------------------------------------------------------
+// The scenarios, as functions of the backend URL so that they can also be run against a
+// server that answers wrongly (the last test: the checks do fail).
+
+async function expectMaskedNumber(backend, httpErrors = 'fail') {
+  const envelope = forge('--mobile', MOBILE);
+  const p = loadPage({ backend, phone: { response: envelope }, httpErrors });
+  assert.deepEqual(p.calls.canIUse, ['button.open-type.getAuthorize']);
+  await p.agree();
+
+  // What went out: one POST of the envelope text, unchanged, as JSON, for app.js's app id.
+  assert.equal(p.calls.getPhoneNumber, 1);
+  assert.equal(p.calls.requests.length, 1, 'one request to the backend');
+  const sent = p.calls.requests[0];
+  assert.equal(sent.method, 'POST');
+  const url = new URL(sent.url);
+  assert.equal(url.pathname, '/alipay/phone');
+  assert.equal(url.searchParams.get('app_id'), p.appId);
+  assert.match(sent.headers['content-type'], /^application\/json/);
+  assert.equal(sent.body, envelope, 'the envelope goes out byte for byte');
+
+  // What came back, and what the page shows.
+  assert.equal(sent.status, 200, `HTTP status: ${sent.response}`);
+  assert.deepEqual(JSON.parse(sent.response), { status: 'ok', code: '10000', mobile: MASKED });
+  assert.equal(p.page.data.mobile, MASKED);
+  assert.equal(p.page.data.error, '');
+  const { text, elements } = p.view();
+  assert.ok(elements.some((e) => e.attrs.class === 'mobile' && e.text === `Phone: ${MASKED}`), text);
+  assert.ok(!elements.some((e) => e.attrs.class === 'error'), `no error shown: ${text}`);
+  assert.ok(!text.includes(MOBILE) && !JSON.stringify(p.page.data).includes(MOBILE), 'the full number never reaches the page');
+}
+
+async function expectAlipayErrorFix(backend, httpErrors = 'fail') {
+  // 40003 isv.invalid-auth-relations: my.getPhoneNumber called without the user's authorisation.
+  const p = loadPage({ backend, phone: { response: forge('--code', '40003') }, httpErrors });
+  await p.agree();
+  assert.equal(p.calls.requests.length, 1);
+  const sent = p.calls.requests[0];
+  assert.equal(sent.status, 422, `HTTP status: ${sent.response}`);
+  const body = JSON.parse(sent.response);
+  assert.equal(body.kind, 'alipay_error');
+  assert.equal(body.code, '40003');
+
+  assert.equal(p.page.data.mobile, '');
+  const error = p.page.data.error;
+  assert.match(error, /^alipay_error 40003 isv\.invalid-auth-relations: /);
+  assert.ok(error.endsWith(body.hint), `the page shows the server's fix: ${error}`);
+  assert.match(error, /getAuthorize/, 'the fix names the authorisation button');
+  const { elements } = p.view();
+  assert.ok(elements.some((e) => e.attrs.class === 'error' && e.text === error));
+  assert.ok(!elements.some((e) => e.attrs.class === 'mobile'));
+}
+
+// ---------------------------------------------------------------------------------------
+
+test('old client: canIUse is false, so the fallback message instead of the button', () => {
+  const p = loadPage({ canIUse: false });
+  assert.deepEqual(p.calls.canIUse, ['button.open-type.getAuthorize']);
+  assert.equal(p.page.data.canIUseAuthButton, false);
+  const { text, elements } = p.view();
+  assert.equal(p.authButton(), undefined, 'no getAuthorize button on an old client');
+  const fallback = elements.find((e) => e.attrs.class === 'fallback');
+  assert.ok(fallback, `fallback shown: ${text}`);
+  assert.match(fallback.text, /update Alipay/);
+  assert.equal(p.calls.getPhoneNumber + p.calls.requests.length, 0);
+});
+
+test('current client: the button, and no fallback message', () => {
+  const p = loadPage({});
+  assert.equal(p.page.data.canIUseAuthButton, true);
+  assert.ok(p.authButton());
+  assert.ok(!p.view().elements.some((e) => e.attrs.class === 'fallback'));
+});
+
+test('authorised: the envelope from forge goes through the example server and the page shows the masked number', async () => {
+  await expectMaskedNumber(server.url);
+});
+
+test('Alipay error 40003: the page shows the fix (non-2xx to fail, as Alipay; or to success)', async () => {
+  await expectAlipayErrorFix(server.url, 'fail');
+  await expectAlipayErrorFix(server.url, 'success');
+});
+
+test('a tampered envelope: the page shows bad_signature and no number', async () => {
+  const envelope = forge('--mobile', MOBILE).replace('"sign":"', '"sign":"AAAA');
+  const p = loadPage({ backend: server.url, phone: { response: envelope } });
+  await p.agree();
+  assert.equal(p.calls.requests[0].status, 403);
+  assert.match(p.page.data.error, /^bad_signature: /);
+  assert.equal(p.page.data.mobile, '');
+});
+
+test('the user declines on the button (onError): its message, and nothing is asked or posted', async () => {
+  const p = loadPage({ backend: server.url });
+  await p.decline({ type: 'getAuthorize', error: 11, errorMessage: '用户取消授权' });
+  assert.equal(p.calls.getPhoneNumber, 0, 'my.getPhoneNumber is not called without the authorisation');
+  assert.equal(p.calls.requests.length, 0);
+  assert.equal(p.page.data.error, 'phone number not shared (error 11: 用户取消授权); you can type it in instead');
+  const { elements } = p.view();
+  assert.ok(elements.some((e) => e.attrs.class === 'error' && e.text === p.page.data.error));
+  assert.ok(p.authButton(), 'the button stays, to try again');
+});
+
+test('my.getPhoneNumber fails (the user refuses): its message, and nothing is posted', async () => {
+  const p = loadPage({ backend: server.url, phone: { fail: { error: 11, errorMessage: 'user cancelled' } } });
+  await p.agree();
+  assert.equal(p.calls.getPhoneNumber, 1);
+  assert.equal(p.calls.requests.length, 0);
+  assert.equal(p.page.data.error, 'could not get the phone number (error 11: user cancelled); you can type it in instead');
+  assert.ok(p.view().elements.some((e) => e.attrs.class === 'error' && e.text === p.page.data.error));
+});
+
+test('the backend cannot be reached: the page says the request failed', async () => {
+  // A port that was free a moment ago; nothing listens on it.
+  const port = await new Promise((resolve) => {
+    const s = http.createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = s.address();
+      s.close(() => resolve(free));
+    });
+  });
+  const p = loadPage({ backend: `http://127.0.0.1:${port}`, phone: { response: forge('--mobile', MOBILE) } });
+  await p.agree();
+  assert.match(p.page.data.error, /^request failed \(error 12: network error/);
+  assert.equal(p.page.data.mobile, '');
+});
+
+test('the checks fail against a server that answers otherwise', async (t) => {
+  // Stand-in backends, each answering one way the real server must not; the scenarios above
+  // must reject every one of them.
+  const real40003 = await (
+    await fetch(`${server.url}/alipay/phone?app_id=2021001234567890`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: forge('--code', '40003'),
+    })
+  ).json();
+  const stubs = [];
+  const stub = async (status, body) => {
+    const s = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      });
+    });
+    stubs.push(s);
+    await new Promise((resolve) => s.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${s.address().port}`;
+  };
+  try {
+    // Sanity: the stand-ins themselves are accepted where they answer right.
+    await expectMaskedNumber(await stub(200, { status: 'ok', code: '10000', mobile: MASKED }));
+    await expectAlipayErrorFix(await stub(422, real40003));
+
+    const wrongStatus = await stub(500, { status: 'ok', code: '10000', mobile: MASKED });
+    await t.test('success body with status 500', () => assert.rejects(expectMaskedNumber(wrongStatus, 'success')));
+    const created = await stub(201, { status: 'ok', code: '10000', mobile: MASKED });
+    await t.test('success body with status 201', () => assert.rejects(expectMaskedNumber(created)));
+    const unmasked = await stub(200, { status: 'ok', code: '10000', mobile: MOBILE });
+    await t.test('the full number', () => assert.rejects(expectMaskedNumber(unmasked)));
+    const error500 = await stub(500, real40003);
+    await t.test('the Alipay error as 500', () => assert.rejects(expectAlipayErrorFix(error500)));
+    const noFix = await stub(422, { ...real40003, hint: 'try again later' });
+    await t.test('the Alipay error without its fix', () => assert.rejects(expectAlipayErrorFix(noFix)));
+  } finally {
+    await Promise.all(stubs.map((s) => new Promise((resolve) => s.close(resolve))));
+  }
+});
