@@ -1,5 +1,7 @@
 //! Alipay codes and sub-codes of the phone flow, with their documented fixes
-//! (`spec/PROTOCOL.md` section 3).
+//! (`spec/PROTOCOL.md` section 3), in English and Chinese.
+
+use crate::Lang;
 
 /// One known Alipay answer: what Alipay sends and what to do about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,8 +14,10 @@ pub struct AlipayCode {
     pub sub_code: Option<&'static str>,
     /// `subMsg` as Alipay sends it (Chinese), where known.
     pub sub_msg: Option<&'static str>,
-    /// The documented fix.
+    /// The documented fix, in English.
     pub hint: &'static str,
+    /// The same fix in Chinese, with the console's own names.
+    pub hint_zh: &'static str,
 }
 
 const RETRY: &str = "a transient error on Alipay's side: retry later";
@@ -27,6 +31,15 @@ const AUTH: &str = "the user has not authorised: call my.getPhoneNumber only aft
 const PERMISSIONS: &str =
     "the product 获取会员手机号 is not bound to the mini-program, or the user-information application was not approved";
 
+const RETRY_ZH: &str = "支付宝系统繁忙，属于临时错误：稍后重试即可";
+const NO_SIGN_TYPE_ZH: &str = "应用没有设置默认签名类型：在开放平台控制台的开发设置里配置接口加签方式（上传应用公钥、取得支付宝公钥）和应用网关，并保存；第三方应用（ISV）代调用时要传 protocols.isvAppId。改完后用户需要重新授权";
+const NO_ENCRYPT_KEY_ZH: &str =
+    "控制台没有设置内容加密密钥（接口内容加密方式）；第三方应用（ISV）代调用时则是缺少 isvAppId";
+const NO_SIGNATURE_ZH: &str = "发给支付宝的请求没有签名：在开放平台控制台的开发设置里配置接口加签方式";
+const BAD_ENCRYPT_ZH: &str = "AES 密钥配置有误：在控制台开发设置的接口内容加密方式里重新设置 AES 密钥";
+const AUTH_ZH: &str = "用户没有授权：要在用户点击 <button open-type=\"getAuthorize\" scope=\"phoneNumber\"> 之后，在 onGetAuthorize 回调里调用 my.getPhoneNumber；也可能是授权已过期";
+const PERMISSIONS_ZH: &str = "小程序没有绑定「获取会员手机号」产品，或者用户信息申请还没有审核通过";
+
 /// Every code and sub-code this SDK knows, most specific first. Code-level entries
 /// (`sub_code: None`) are the fallback for sub-codes Alipay adds later.
 pub const KNOWN_CODES: &[AlipayCode] = &[
@@ -36,6 +49,7 @@ pub const KNOWN_CODES: &[AlipayCode] = &[
         sub_code: Some("aop.unknow-error"),
         sub_msg: Some("系统繁忙"),
         hint: RETRY,
+        hint_zh: RETRY_ZH,
     },
     AlipayCode {
         code: "20000",
@@ -43,6 +57,7 @@ pub const KNOWN_CODES: &[AlipayCode] = &[
         sub_code: Some("isp.unknow-error"),
         sub_msg: Some("系统繁忙"),
         hint: RETRY,
+        hint_zh: RETRY_ZH,
     },
     AlipayCode {
         code: "20000",
@@ -50,6 +65,7 @@ pub const KNOWN_CODES: &[AlipayCode] = &[
         sub_code: None,
         sub_msg: None,
         hint: RETRY,
+        hint_zh: RETRY_ZH,
     },
     AlipayCode {
         code: "40001",
@@ -57,6 +73,7 @@ pub const KNOWN_CODES: &[AlipayCode] = &[
         sub_code: Some("isv.missing-default-signature-type"),
         sub_msg: Some("应用未设置默认签名类型"),
         hint: NO_SIGN_TYPE,
+        hint_zh: NO_SIGN_TYPE_ZH,
     },
     AlipayCode {
         code: "40001",
@@ -64,6 +81,7 @@ pub const KNOWN_CODES: &[AlipayCode] = &[
         sub_code: Some("isv.missing-encrypt-key"),
         sub_msg: Some("缺少加密密钥"),
         hint: NO_ENCRYPT_KEY,
+        hint_zh: NO_ENCRYPT_KEY_ZH,
     },
     AlipayCode {
         code: "40001",
@@ -71,6 +89,7 @@ pub const KNOWN_CODES: &[AlipayCode] = &[
         sub_code: Some("isv.missing-signature"),
         sub_msg: Some("缺少签名参数"),
         hint: NO_SIGNATURE,
+        hint_zh: NO_SIGNATURE_ZH,
     },
     AlipayCode {
         code: "40001",
@@ -78,6 +97,7 @@ pub const KNOWN_CODES: &[AlipayCode] = &[
         sub_code: None,
         sub_msg: None,
         hint: "a console setting is missing: check the signing method (接口加签方式), the content-encryption key (接口内容加密方式) and the application gateway; in ISV mode pass protocols.isvAppId",
+        hint_zh: "控制台缺少配置：检查接口加签方式、接口内容加密方式和应用网关；第三方应用（ISV）代调用时要传 protocols.isvAppId",
     },
     AlipayCode {
         code: "40002",
@@ -85,6 +105,7 @@ pub const KNOWN_CODES: &[AlipayCode] = &[
         sub_code: Some("isv.invalid-encrypt"),
         sub_msg: Some("加密异常"),
         hint: BAD_ENCRYPT,
+        hint_zh: BAD_ENCRYPT_ZH,
     },
     AlipayCode {
         code: "40002",
@@ -92,6 +113,7 @@ pub const KNOWN_CODES: &[AlipayCode] = &[
         sub_code: Some("isv.invalid-app-id"),
         sub_msg: Some("无效的AppID参数"),
         hint: "the app id is wrong or the app is not online",
+        hint_zh: "AppID 填错了，或者小程序还没有上线",
     },
     AlipayCode {
         code: "40002",
@@ -99,6 +121,7 @@ pub const KNOWN_CODES: &[AlipayCode] = &[
         sub_code: None,
         sub_msg: None,
         hint: "Alipay rejected an argument of the call: check the app id and the key configuration in the console",
+        hint_zh: "支付宝拒绝了调用中的某个参数：检查 AppID 和控制台里的密钥配置",
     },
     AlipayCode {
         code: "40003",
@@ -106,6 +129,7 @@ pub const KNOWN_CODES: &[AlipayCode] = &[
         sub_code: Some("isv.invalid-auth-relations"),
         sub_msg: Some("无效的授权关系"),
         hint: AUTH,
+        hint_zh: AUTH_ZH,
     },
     AlipayCode {
         code: "40003",
@@ -113,6 +137,7 @@ pub const KNOWN_CODES: &[AlipayCode] = &[
         sub_code: None,
         sub_msg: None,
         hint: AUTH,
+        hint_zh: AUTH_ZH,
     },
     AlipayCode {
         code: "40006",
@@ -120,6 +145,7 @@ pub const KNOWN_CODES: &[AlipayCode] = &[
         sub_code: Some("isv.insufficient-isv-permissions"),
         sub_msg: Some("ISV权限不足"),
         hint: PERMISSIONS,
+        hint_zh: PERMISSIONS_ZH,
     },
     AlipayCode {
         code: "40006",
@@ -127,6 +153,7 @@ pub const KNOWN_CODES: &[AlipayCode] = &[
         sub_code: None,
         sub_msg: None,
         hint: PERMISSIONS,
+        hint_zh: PERMISSIONS_ZH,
     },
 ];
 
@@ -138,13 +165,43 @@ pub const KNOWN_CODES: &[AlipayCode] = &[
 /// assert_eq!(phone_core::hint_for("99999", None), None);
 /// ```
 pub fn hint_for(code: &str, sub_code: Option<&str>) -> Option<&'static str> {
+    hint_for_in(code, sub_code, Lang::En)
+}
+
+/// [`hint_for`] in the given language.
+///
+/// ```
+/// use phone_core::{Lang, hint_for_in};
+/// let zh = hint_for_in("40003", Some("isv.invalid-auth-relations"), Lang::Zh).unwrap();
+/// assert!(zh.contains("用户没有授权"));
+/// assert_eq!(hint_for_in("40003", None, Lang::En), phone_core::hint_for("40003", None));
+/// ```
+pub fn hint_for_in(code: &str, sub_code: Option<&str>, lang: Lang) -> Option<&'static str> {
+    entry_for(code, sub_code).map(|c| c.hint_in(lang))
+}
+
+/// The entry whose fix applies: the exact sub-code, else the code-level fallback.
+fn entry_for(code: &str, sub_code: Option<&str>) -> Option<&'static AlipayCode> {
     let exact = sub_code.and_then(|sc| KNOWN_CODES.iter().find(|c| c.code == code && c.sub_code == Some(sc)));
-    exact
-        .or_else(|| KNOWN_CODES.iter().find(|c| c.code == code && c.sub_code.is_none()))
-        .map(|c| c.hint)
+    exact.or_else(|| KNOWN_CODES.iter().find(|c| c.code == code && c.sub_code.is_none()))
 }
 
 impl AlipayCode {
+    /// The fix in `lang`.
+    ///
+    /// ```
+    /// use phone_core::{AlipayCode, Lang};
+    /// let c = AlipayCode::lookup("40006", None).unwrap();
+    /// assert_eq!(c.hint_in(Lang::En), c.hint);
+    /// assert!(c.hint_in(Lang::Zh).contains("获取会员手机号"));
+    /// ```
+    pub fn hint_in(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.hint,
+            Lang::Zh => self.hint_zh,
+        }
+    }
+
     /// The code-level entry for `code`, used to fill in an error body (e.g. by `forge`).
     pub fn lookup(code: &str, sub_code: Option<&str>) -> Option<&'static AlipayCode> {
         match sub_code {

@@ -1,5 +1,9 @@
 //! The protocol model of Alipay's `my.getPhoneNumber` server side, with no crypto in it.
 //!
+//! **Which crate to start from:** a service (async, key providers, caching, axum) depends on
+//! [`phone-client`](https://docs.rs/phone-client) alone; sync or embedded code on
+//! [`phone-crypto`](https://docs.rs/phone-crypto); `phone-core` alone is for the model only.
+//!
 //! A mini-program posts `res.response`, a JSON envelope. This crate parses that envelope
 //! ([`Envelope`]), tells which exact bytes Alipay signed ([`Envelope::signed_content`]), parses
 //! the decrypted plaintext into a [`PhoneNumber`] or a typed [`AlipayError`] carrying the
@@ -16,18 +20,26 @@
 //! assert_eq!(&*env.signed_content(), br#""AAAAAAAAAAAAAAAAAAAAAA==""#);
 //! # Ok::<(), phone_core::Error>(())
 //! ```
+//!
+//! # Features
+#![doc = document_features::document_features!()]
+//!
+//! The workspace's [README](https://github.com/alipay-phone/alipay-phone#readme) has the whole
+//! picture: key formats, errors and their fixes, backends, the service setup.
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod codes;
 mod envelope;
 mod error;
 mod json;
+mod lang;
 mod phone;
 mod plaintext;
 mod types;
 
-pub use codes::{AlipayCode, KNOWN_CODES, hint_for};
+pub use codes::{AlipayCode, KNOWN_CODES, hint_for, hint_for_in};
 /// Fuzzing hooks for the envelope parser's two paths (feature `fuzzing`; not API).
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -36,6 +48,7 @@ pub use envelope::{
     Content, DEFAULT_MAX_CONTENT_BYTES, DEFAULT_MAX_ENVELOPE_BYTES, DEFAULT_MAX_JSON_DEPTH, Envelope, ParseOptions,
 };
 pub use error::{AlipayError, Error, ErrorKind, ErrorSource, KeyProblem, KeyRole};
+pub use lang::{Lang, UnknownLang};
 pub use phone::{PhoneNumber, mask_phone};
 /// Fuzzing hooks for the plaintext parser's two paths (feature `fuzzing`; not API).
 #[cfg(feature = "fuzzing")]
