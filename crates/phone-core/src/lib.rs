@@ -59,3 +59,8 @@ pub use types::{Charset, EncryptType, SignType};
 
 /// The `code` Alipay puts in a successful plaintext.
 pub const SUCCESS_CODE: &str = "10000";
+
+/// The README shown on crates.io: its snippets compile and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

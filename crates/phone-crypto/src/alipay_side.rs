@@ -13,6 +13,7 @@ use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer};
 use crate::selection::Backend;
 
 /// A backend's Alipay-side operations.
+#[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
 pub trait AlipaySide: Send + Sync + fmt::Debug {
     /// The backend's name.
     fn name(&self) -> &'static str;
@@ -45,6 +46,7 @@ pub trait AlipaySide: Send + Sync + fmt::Debug {
 }
 
 /// A prepared RSA private key that signs like Alipay (SHA1withRSA / SHA256withRSA).
+#[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
 pub trait EnvelopeSigner: Send + Sync + fmt::Debug {
     /// Signs `message` with the hash of `sign_type`.
     fn sign(&self, sign_type: SignType, message: &[u8]) -> Result<Vec<u8>, Error>;
@@ -57,6 +59,7 @@ pub trait EnvelopeSigner: Send + Sync + fmt::Debug {
 ///
 /// For [`ContentAlgorithm::AesCbc`], `encrypt` is raw CBC over already padded input; for
 /// [`ContentAlgorithm::Sm4Gcm`] it returns `ciphertext || tag`.
+#[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
 pub trait ContentEncryptor: Send + Sync + fmt::Debug {
     /// Encrypts `input` with `iv`.
     fn encrypt(&self, iv: &[u8; 16], input: &[u8]) -> Result<Vec<u8>, Error>;
@@ -65,6 +68,7 @@ pub trait ContentEncryptor: Send + Sync + fmt::Debug {
     fn key_len(&self) -> usize;
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
 impl dyn ContentEncryptor + '_ {
     /// AES-CBC with PKCS#7 padding (for an AES-CBC key).
     pub fn encrypt_cbc(&self, iv: &[u8; 16], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
@@ -72,6 +76,7 @@ impl dyn ContentEncryptor + '_ {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
 impl Backend {
     /// The backend's Alipay-side operations (feature `alipay-side`).
     pub fn alipay_side(self) -> &'static dyn AlipaySide {
@@ -120,7 +125,7 @@ pub(crate) fn check_bits(bits: usize) -> Result<(), Error> {
 ///
 /// ```
 /// use phone_crypto::{AesKey, Backend, ContentAlgorithm, RsaPrivateKeyDer, seal_envelope};
-/// let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data/");
+/// let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo/");
 /// let side = Backend::default().alipay_side();
 /// let signer = side.prepare_signer(&RsaPrivateKeyDer::parse(&std::fs::read_to_string(format!("{data}alipay_private_key.pem"))?)?)?;
 /// let enc = side.prepare_encryptor(ContentAlgorithm::AesCbc, &AesKey::parse("aa4BtZ4tspm2wnXLb1ThQA==")?)?;
@@ -128,6 +133,7 @@ pub(crate) fn check_bits(bits: usize) -> Result<(), Error> {
 /// assert!(body.starts_with(r#"{"response":""#));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
 pub fn seal_envelope(
     plaintext: &str,
     signer: &dyn EnvelopeSigner,
@@ -167,6 +173,7 @@ pub fn seal_envelope(
 /// ```
 /// assert_eq!(phone_crypto::success_plaintext("13800138000"), r#"{"code":"10000","msg":"Success","mobile":"13800138000"}"#);
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
 pub fn success_plaintext(mobile: &str) -> String {
     format!(
         r#"{{"code":"10000","msg":"Success","mobile":{}}}"#,

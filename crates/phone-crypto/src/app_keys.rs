@@ -105,7 +105,7 @@ impl PreparedContentKey {
 ///
 /// ```
 /// use phone_crypto::{AppKeys, Backend};
-/// let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data/");
+/// let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo/");
 /// let keys = AppKeys::builder()
 ///     .alipay_public_key(&std::fs::read_to_string(format!("{data}alipay_public_key.txt"))?)?
 ///     .aes_key(&std::fs::read_to_string(format!("{data}aes_key.txt"))?)?
@@ -185,7 +185,7 @@ impl AppKeysBuilder {
     /// ```
     /// use phone_core::SignType;
     /// use phone_crypto::{AppKeys, Backend};
-    /// let key = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data/alipay_public_key.txt"))?;
+    /// let key = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo/alipay_public_key.txt"))?;
     /// let keys = AppKeys::builder().alipay_public_key(&key)?.accept_sign_types(&[SignType::Rsa2]).build(Backend::default())?;
     /// let legacy = r#"{"response":"AAAAAAAAAAAAAAAAAAAAAA==","sign":"c2ln","sign_type":"RSA"}"#;
     /// assert_eq!(keys.open(legacy).unwrap_err().kind(), "unsupported_sign_type");

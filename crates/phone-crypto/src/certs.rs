@@ -145,7 +145,7 @@ pub fn cert_info(der: &[u8]) -> Result<CertInfo, Error> {
 /// `alipay_cert_sn`.
 ///
 /// ```
-/// let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/fixtures/alipay-sdk-nodejs/alipayCertPublicKey_RSA2.crt"))?;
+/// let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fixtures/alipay-sdk-nodejs/alipayCertPublicKey_RSA2.crt"))?;
 /// assert_eq!(phone_crypto::cert_sn(&pem)?, "7513daaaa48aa3ba2e4018d84402479c");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -159,7 +159,7 @@ pub fn cert_sn(input: &[u8]) -> Result<String, Error> {
 /// parsers reject) are skipped.
 ///
 /// ```
-/// let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/fixtures/alipay-sdk-nodejs/alipayRootCert.crt"))?;
+/// let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fixtures/alipay-sdk-nodejs/alipayRootCert.crt"))?;
 /// assert_eq!(phone_crypto::root_cert_sn(&pem)?, "687b59193f3f462dd5336e5abf83c5d8_02941eef3187dddf3d3b83462e1dfcf6");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

@@ -59,7 +59,7 @@ pub enum KeyFormat {
 ///
 /// ```
 /// use phone_crypto::RsaPublicKeyDer;
-/// let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data/alipay_public_key.txt"))?;
+/// let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo/alipay_public_key.txt"))?;
 /// let key = RsaPublicKeyDer::parse(&text)?;
 /// assert_eq!(key.bits(), 2048);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -526,7 +526,7 @@ impl RsaPrivateKeyDer {
     ///
     /// ```
     /// use phone_crypto::RsaPrivateKeyDer;
-    /// let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data/alipay_private_key.pem"))?;
+    /// let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo/alipay_private_key.pem"))?;
     /// let key = RsaPrivateKeyDer::parse(&pem)?;
     /// assert_eq!(key.public_key().bits(), 2048);
     /// assert!(!format!("{key:?}").contains("MII"));
@@ -718,7 +718,7 @@ mod tests {
     use super::*;
 
     fn demo(name: &str) -> String {
-        std::fs::read_to_string(format!("{}/../../examples/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        std::fs::read_to_string(format!("{}/tests/data/demo/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
     }
 
     #[test]

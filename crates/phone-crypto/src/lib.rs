@@ -1,6 +1,10 @@
 //! Crypto backends for Alipay's `my.getPhoneNumber` envelope: keys prepared once into
 //! backend-native objects, RSA/RSA2 verification strictly before AES-CBC decryption.
 //!
+//! **Which crate to start from:** this one for sync or embedded use (no runtime, no key
+//! providers); a service starts from [`phone-client`](https://docs.rs/phone-client) (async,
+//! key providers, caching, axum), which re-exports what it needs from here.
+//!
 //! Backends are additive features; any combination compiles together:
 //!
 //! | feature | RSA (SHA1) / RSA2 (SHA256) verify | AES-CBC | signs (Alipay side) | notes |
@@ -15,7 +19,7 @@
 //!
 //! ```
 //! use phone_crypto::{AppKeys, Backend};
-//! let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data/");
+//! let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo/");
 //! let keys = AppKeys::builder()
 //!     .alipay_public_key(&std::fs::read_to_string(format!("{data}alipay_public_key.txt"))?)?
 //!     .aes_key(&std::fs::read_to_string(format!("{data}aes_key.txt"))?)?
@@ -25,8 +29,18 @@
 //! println!("{phone}"); // 138****8000: masked unless the caller asks
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Features
+//!
+//! Each backend below adds a [`Backend`] variant and a module of [`backends`]; docs.rs
+//! builds with every feature and marks what each item needs.
+#![doc = document_features::document_features!()]
+//!
+//! The workspace's [README](https://github.com/alipay-phone/alipay-phone#readme) has the whole
+//! picture: key formats, errors and their fixes, choosing a backend, performance.
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(not(any(feature = "ring", feature = "openssl", feature = "rustcrypto", feature = "aws-lc-rs")))]
 compile_error!("phone-crypto needs at least one backend feature: `ring`, `openssl`, `rustcrypto` or `aws-lc-rs`");
@@ -45,6 +59,7 @@ mod pool;
 mod selection;
 
 #[cfg(feature = "alipay-side")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
 pub use alipay_side::{AlipaySide, ContentEncryptor, EnvelopeSigner, seal_envelope, success_plaintext};
 pub use app_keys::{AppKeys, AppKeysBuilder, decrypt_phone};
 pub use backend::{CipherFactory, ContentCipher, CryptoBackend, SignatureVerifier, VerifierFactory};
@@ -57,3 +72,8 @@ pub use open::{Opened, decrypt};
 pub use phone_core;
 pub use pool::{KeyFingerprint, KeyPool, PoolStats};
 pub use selection::{Backend, UnknownBackend};
+
+/// The README shown on crates.io: its snippets compile and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -138,7 +138,7 @@ impl<T: ?Sized> WeakMap<T> {
 /// ```
 /// use phone_crypto::{AppKeys, Backend, KeyPool};
 /// let pool = KeyPool::new(Backend::default());
-/// let key = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data/alipay_public_key.txt"))?;
+/// let key = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo/alipay_public_key.txt"))?;
 /// let a = AppKeys::builder().alipay_public_key(&key)?.aes_key("aa4BtZ4tspm2wnXLb1ThQA==")?.build_in(&pool)?;
 /// let b = AppKeys::builder().alipay_public_key(&key)?.aes_key("ZH9pW3dHSwnLZ1hpr+Kw8A==")?.build_in(&pool)?;
 /// assert_eq!(pool.stats().verifiers, 1); // one prepared Alipay public key for both apps

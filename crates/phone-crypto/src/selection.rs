@@ -22,15 +22,19 @@ use crate::capabilities::{BUILTIN_BACKENDS, BackendInfo, Capabilities};
 pub enum Backend {
     /// ring for RSA, RustCrypto `aes` + `cbc` for AES-CBC (feature `ring`).
     #[cfg(feature = "ring")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "ring")))]
     Ring,
     /// The system OpenSSL (feature `openssl`).
     #[cfg(feature = "openssl")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "openssl")))]
     OpenSsl,
     /// Pure Rust: `rsa`, `aes`, `cbc` (feature `rustcrypto`).
     #[cfg(feature = "rustcrypto")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rustcrypto")))]
     RustCrypto,
     /// AWS-LC through aws-lc-rs (feature `aws-lc-rs`).
     #[cfg(feature = "aws-lc-rs")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "aws-lc-rs")))]
     AwsLc,
 }
 

@@ -217,6 +217,7 @@ mod alipay_side {
         }
     }
 
+    #[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
     impl AlipaySide for AwsLcBackend {
         fn name(&self) -> &'static str {
             "aws-lc-rs"

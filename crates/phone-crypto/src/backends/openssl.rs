@@ -254,6 +254,7 @@ mod alipay_side {
         }
     }
 
+    #[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
     impl AlipaySide for OpenSslBackend {
         fn name(&self) -> &'static str {
             "openssl"

@@ -135,6 +135,7 @@ mod alipay_side {
         }
     }
 
+    #[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
     impl AlipaySide for RingBackend {
         fn name(&self) -> &'static str {
             "ring"

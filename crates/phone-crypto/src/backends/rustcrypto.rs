@@ -236,6 +236,7 @@ mod alipay_side {
         }
     }
 
+    #[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
     impl AlipaySide for RustCryptoBackend {
         fn name(&self) -> &'static str {
             "rustcrypto"

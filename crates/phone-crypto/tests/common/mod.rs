@@ -12,9 +12,49 @@ use phone_crypto::{
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
-// The workspace-wide helpers (paths, files, hex), for the suites that `use common::*`.
-#[allow(unused_imports)] // each suite uses its own few
-pub use test_support::{demo, hex, key, load_json, read, testdata};
+// Files, for the suites that `use common::*`. Everything is read from this crate's own
+// `tests/` (verbatim copies of the workspace's `testdata/` and `examples/data/`, checked by
+// `scripts/package-check.sh`), so that the crate as published tests on its own.
+
+/// This crate's `tests/` directory.
+pub fn tests_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests")
+}
+
+/// A path under `tests/data/` (a copy of the workspace's `testdata/`).
+pub fn testdata(rel: &str) -> std::path::PathBuf {
+    tests_dir().join("data").join(rel)
+}
+
+/// The text of a file under `tests/data/`.
+pub fn read(rel: &str) -> String {
+    std::fs::read_to_string(testdata(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// A JSON file under `tests/data/`.
+pub fn load_json(rel: &str) -> Value {
+    serde_json::from_str(&read(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// A file of the demo key set and envelope (`tests/data/demo/`, a copy of `examples/data/`).
+pub fn demo(file: &str) -> String {
+    read(&format!("demo/{file}"))
+}
+
+/// A test key of `tests/keys/` (1024, 4096-bit, EC, SM2 ...).
+pub fn key(name: &str) -> String {
+    let p = tests_dir().join("keys").join(name);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// Decodes lower- or upper-case hex; panics on odd length or a non-hex digit.
+pub fn hex(s: &str) -> Vec<u8> {
+    assert!(s.len().is_multiple_of(2), "odd hex");
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap_or_else(|e| panic!("hex {s:?}: {e}")))
+        .collect()
+}
 
 /// What the SDK made of a case, in the vector files' vocabulary.
 pub fn outcome(backend: Backend, case: &Value) -> Value {
