@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Args;
+use phone_core::Lang;
 use phone_crypto::{AppKeys, Backend};
 
 use crate::input::{UsageError, backend_names, body, key_text};
@@ -44,7 +45,7 @@ pub struct DecryptArgs {
 }
 
 /// Runs `decrypt`: exit 0 on success, 1 on any error kind, 2 on usage errors.
-pub fn run(args: DecryptArgs) -> ExitCode {
+pub fn run(args: DecryptArgs, lang: Lang) -> ExitCode {
     match inputs(&args) {
         Err(UsageError(msg)) => {
             eprintln!("alipay-phone decrypt: {msg}");
@@ -70,7 +71,7 @@ pub fn run(args: DecryptArgs) -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
-                    print_error(&e, args.json);
+                    print_error(&e, args.json, lang);
                     ExitCode::from(1)
                 }
             }

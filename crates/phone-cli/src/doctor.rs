@@ -6,9 +6,10 @@ use std::process::ExitCode;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use clap::Args;
-use phone_core::{Envelope, Error, KeyProblem, ParseOptions, SignType};
+use phone_core::{Envelope, Error, KeyProblem, Lang, ParseOptions, SignType};
 use phone_crypto::{AesKey, AppKeys, KeyFormat, RsaPrivateKeyDer, RsaPublicKeyDer, SignatureVerifier};
 use serde_json::json;
+use zeroize::Zeroizing;
 
 use crate::input::{UsageError, backend, backend_names, key_text};
 use crate::output::{colour, paint};
@@ -36,7 +37,8 @@ pub struct DoctorArgs {
     /// The backend used for the checks.
     #[arg(long, value_parser = backend_names(), default_value = phone_crypto::Backend::default().name())]
     backend: String,
-    /// Show the full number of a captured envelope.
+    /// Show the full number of a captured envelope, and the corrected key text when the AES
+    /// key is base64-encoded twice (keys are never printed otherwise).
     #[arg(long)]
     reveal: bool,
     /// Print one JSON object.
@@ -56,7 +58,23 @@ struct Finding {
     check: &'static str,
     status: Status,
     message: String,
-    fix: Option<String>,
+    fix: Option<Fix>,
+}
+
+/// A fix in both languages: JSON carries both (`fix`, `fix_zh`), the human output the one
+/// asked for.
+struct Fix {
+    en: String,
+    zh: String,
+}
+
+impl Fix {
+    fn in_lang(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            _ => &self.en,
+        }
+    }
 }
 
 fn ok(check: &'static str, message: impl Into<String>) -> Finding {
@@ -68,13 +86,26 @@ fn ok(check: &'static str, message: impl Into<String>) -> Finding {
     }
 }
 
-fn fail(check: &'static str, message: impl Into<String>, fix: impl Into<String>) -> Finding {
+fn fail(check: &'static str, message: impl Into<String>, en: impl Into<String>, zh: impl Into<String>) -> Finding {
     Finding {
         check,
         status: Status::Fail,
         message: message.into(),
-        fix: Some(fix.into()),
+        fix: Some(Fix {
+            en: en.into(),
+            zh: zh.into(),
+        }),
     }
+}
+
+/// A failure whose fix is the error's own hint.
+fn fail_with(check: &'static str, message: impl Into<String>, e: &Error) -> Finding {
+    fail(
+        check,
+        message,
+        e.hint_in(Lang::En).unwrap_or_default(),
+        e.hint_in(Lang::Zh).unwrap_or_default(),
+    )
 }
 
 fn describe(key: &RsaPublicKeyDer) -> String {
@@ -97,27 +128,107 @@ fn key_problem(e: &Error) -> Option<&KeyProblem> {
 
 struct Doctor {
     findings: Vec<Finding>,
+    /// Set when the AES key was base64-encoded twice and the envelope is checked with the key
+    /// decoded once: the envelope's finding says so.
+    aes_decoded_once: bool,
 }
 
+/// The subject CN of an app certificate (`appCertPublicKey_<APPID>.crt`): `<PID>-<APPID>`, two
+/// runs of digits. Alipay's own certificate has a CN starting with 支付宝.
+fn app_cert_ids(subject: &str) -> Option<(&str, &str)> {
+    let cn = subject.split(',').find_map(|rdn| rdn.trim().strip_prefix("CN="))?;
+    let (pid, app_id) = cn.split_once('-')?;
+    let digits = |s: &str| s.len() >= 8 && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(pid) && digits(app_id)).then_some((pid, app_id))
+}
+
+/// The AES key text decoded once more, when the configured text is base64 of base64: the
+/// 32 (or 44, 60) characters decode to 24 (32, 44) bytes that are themselves the console's
+/// base64 of a 16 (24, 32) byte key. Random key bytes are all base64 characters with a
+/// probability of about 2^-48, so a match is not a coincidence.
+fn decoded_once(text: &str) -> Option<(Zeroizing<String>, AesKey)> {
+    let compact: Zeroizing<String> = Zeroizing::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
+    let outer = Zeroizing::new(LENIENT.decode(compact.as_bytes()).ok()?);
+    let inner = Zeroizing::new(String::from_utf8(outer.to_vec()).ok()?);
+    let alphabet = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
+    if inner.len() < 22 || !inner.bytes().all(alphabet) {
+        return None;
+    }
+    let key = AesKey::parse(&inner).ok()?;
+    Some((inner, key))
+}
+
+/// The console's base64 as the SDK reads key text: padding optional.
+const LENIENT: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+);
+
 impl Doctor {
+    /// Certificate files that are not Alipay's public key certificate: the root bundle, or the
+    /// app's own certificate. Each gets its own check; `None` when neither applies.
+    fn wrong_certificate(text: &str) -> Option<Finding> {
+        if !text.contains("-----BEGIN CERTIFICATE") {
+            return None;
+        }
+        let infos = phone_crypto::certs::all_cert_infos(text.as_bytes()).ok()?;
+        let parsed: Vec<_> = infos.iter().flatten().collect();
+        // As cert-sn decides: several certificates, every readable one its own issuer. Alipay's
+        // public key certificate is issued by an intermediate, never by itself.
+        if infos.len() > 1 && !parsed.is_empty() && parsed.iter().all(|c| c.is_self_issued()) {
+            return Some(fail(
+                "root_cert_as_alipay",
+                format!(
+                    "the Alipay public key setting holds a bundle of {} root certificates (alipayRootCert.crt), not Alipay's public key certificate",
+                    infos.len()
+                ),
+                "give alipayCertPublicKey_RSA2.crt (the Alipay public key certificate, 支付宝公钥证书), downloaded from the console together with the root bundle; alipayRootCert.crt only serves to compute alipay_root_cert_sn",
+                "这里要填支付宝公钥证书 alipayCertPublicKey_RSA2.crt（在控制台和根证书一起下载）；支付宝根证书 alipayRootCert.crt 只用来计算 alipay_root_cert_sn，不能用来验签",
+            ));
+        }
+        let first = parsed.first()?;
+        let (pid, app_id) = app_cert_ids(&first.subject)?;
+        Some(fail(
+            "app_cert_as_alipay",
+            format!(
+                "the Alipay public key setting holds your app's own certificate (appCertPublicKey_{app_id}.crt: subject CN {pid}-{app_id}), not Alipay's"
+            ),
+            "give alipayCertPublicKey_RSA2.crt (the Alipay public key certificate, 支付宝公钥证书: its subject CN starts with 支付宝); appCertPublicKey_<APPID>.crt is your app's certificate, used only to compute app_cert_sn",
+            "这里要填支付宝公钥证书 alipayCertPublicKey_RSA2.crt（证书主题 CN 以「支付宝」开头）；appCertPublicKey_<APPID>.crt 是应用公钥证书，只用来计算 app_cert_sn，不能验支付宝的签名",
+        ))
+    }
+
     fn public_key(&mut self, text: &str) -> Option<RsaPublicKeyDer> {
+        if let Some(f) = Self::wrong_certificate(text) {
+            // Its key (if any) is certainly not Alipay's: checking an envelope with it would only
+            // add a bad_signature that says less.
+            self.findings.push(f);
+            return None;
+        }
         match RsaPublicKeyDer::parse(text) {
             Ok(k) => {
                 self.findings.push(ok("alipay_public_key", describe(&k)));
                 Some(k)
             }
             Err(e) => {
-                let fix = e.hint().unwrap_or_default();
                 let f = match key_problem(&e) {
                     Some(KeyProblem::PrivateKeyAsPublic) => fail(
                         "alipay_public_key_is_private",
                         "the Alipay public key setting holds a PRIVATE key",
-                        format!("{fix}. If this is your app's private key, keep it secret and out of this setting."),
+                        format!(
+                            "{}. If this is your app's private key, keep it secret and out of this setting.",
+                            e.hint_in(Lang::En).unwrap_or_default()
+                        ),
+                        format!(
+                            "{}。如果这是你的应用私钥，请妥善保管，不要填在这里。",
+                            e.hint_in(Lang::Zh).unwrap_or_default()
+                        ),
                     ),
-                    _ => fail(
+                    _ => fail_with(
                         "alipay_public_key",
                         format!("the Alipay public key is unusable: {e}"),
-                        fix,
+                        &e,
                     ),
                 };
                 self.findings.push(f);
@@ -126,7 +237,33 @@ impl Doctor {
         }
     }
 
-    fn aes_key(&mut self, text: &str) -> Option<AesKey> {
+    fn aes_key(&mut self, text: &str, reveal: bool) -> Option<AesKey> {
+        if let Some((inner, key)) = decoded_once(text) {
+            // The corrected text is the key itself: printed only when asked for, like a number.
+            let (shown, shown_zh) = if reveal {
+                (format!(": {}", inner.as_str()), format!("：{}", inner.as_str()))
+            } else {
+                (String::new(), String::new())
+            };
+            self.findings.push(fail(
+                "aes_key_double_base64",
+                format!(
+                    "the AES key is base64-encoded twice: it decodes to {} characters of base64, which are the AES-{} key itself",
+                    inner.len(),
+                    key.len() * 8
+                ),
+                format!(
+                    "configure the text it decodes to{shown} (decode it once: printf %s \"$ALIPAY_AES_KEY\" | base64 -d{}); the console's 接口内容加密方式 shows the key as 24 characters, already base64",
+                    if reveal { "" } else { ", or rerun doctor with --reveal to have it printed" }
+                ),
+                format!(
+                    "改成它解码一次之后的文本{shown_zh}（解码一次：printf %s \"$ALIPAY_AES_KEY\" | base64 -d{}）；控制台接口内容加密方式里显示的 24 个字符本身就是 base64，不要再编码一次",
+                    if reveal { "" } else { "，或加 --reveal 重新运行 doctor 直接显示" }
+                ),
+            ));
+            self.aes_decoded_once = true;
+            return Some(key);
+        }
         match AesKey::parse(text) {
             Ok(k) => {
                 self.findings
@@ -134,24 +271,23 @@ impl Doctor {
                 Some(k)
             }
             Err(e) => {
-                let fix = e.hint().unwrap_or_default().to_owned();
                 let f = match key_problem(&e) {
-                    Some(KeyProblem::AesKeyLength { len }) if *len > 64 => fail(
+                    Some(KeyProblem::AesKeyLength { len }) if *len > 64 => fail_with(
                         "aes_key_is_rsa_key",
                         format!("the AES key decodes to {len} bytes: that is an RSA key, not the AES key"),
-                        fix,
+                        &e,
                     ),
-                    Some(KeyProblem::AesKeyLength { len }) => fail(
+                    Some(KeyProblem::AesKeyLength { len }) => fail_with(
                         "aes_key_length",
                         format!("the AES key decodes to {len} bytes; it must be 16, 24 or 32"),
-                        fix,
+                        &e,
                     ),
-                    Some(KeyProblem::Unparsable(why)) if why.contains("PEM") => fail(
+                    Some(KeyProblem::Unparsable(why)) if why.contains("PEM") => fail_with(
                         "aes_key_is_rsa_key",
                         "the AES key setting holds a PEM key: that is an RSA key, not the AES key",
-                        fix,
+                        &e,
                     ),
-                    _ => fail("aes_key", format!("the AES key is unusable: {e}"), fix),
+                    _ => fail_with("aes_key", format!("the AES key is unusable: {e}"), &e),
                 };
                 self.findings.push(f);
                 None
@@ -161,10 +297,10 @@ impl Doctor {
 
     fn app_key(&mut self, text: &str, alipay: Option<&RsaPublicKeyDer>) {
         match RsaPrivateKeyDer::parse(text) {
-            Err(e) => self.findings.push(fail(
+            Err(e) => self.findings.push(fail_with(
                 "app_private_key",
                 format!("the app private key is unusable: {e}"),
-                e.hint().unwrap_or_default(),
+                &e,
             )),
             Ok(app) => {
                 if alipay.is_some_and(|a| a.pkcs1_der() == app.public_key().pkcs1_der()) {
@@ -172,6 +308,7 @@ impl Doctor {
                         "app_public_key_as_alipay",
                         "the configured \"Alipay public key\" is your app's own public key (it matches the app private key)",
                         "copy the Alipay public key (支付宝公钥) from the console's key settings, not the app public key (应用公钥) you uploaded",
+                        "到控制台接口加签方式里复制支付宝公钥，不是你自己上传的应用公钥",
                     ));
                 } else {
                     self.findings.push(ok(
@@ -195,25 +332,23 @@ impl Doctor {
                 "form_encoded",
                 "the body is form-encoded (response=...&sign=...), not the JSON envelope",
                 "post res.response unchanged as a JSON body (content-type application/json); form encoding turns '+' into spaces",
+                "把 res.response 原样作为 JSON 请求体提交（content-type: application/json）；表单编码会把 '+' 变成空格",
             ));
             return;
         }
         let env = match Envelope::parse(body, &opts.clone().allow_unsigned(true)) {
             Ok(env) => env,
             Err(e) => {
-                self.findings.push(fail(
-                    error_check(&e),
-                    format!("the envelope: {e}"),
-                    e.hint().unwrap_or_default(),
-                ));
+                self.findings
+                    .push(fail_with(error_check(&e), format!("the envelope: {e}"), &e));
                 return;
             }
         };
         if !env.is_signed() {
-            self.findings.push(fail(
+            self.findings.push(fail_with(
                 "missing_signature",
                 "the envelope has no `sign`",
-                Error::MissingSignature.hint().unwrap_or_default(),
+                &Error::MissingSignature,
             ));
             return;
         }
@@ -232,8 +367,7 @@ impl Doctor {
         let verifier = match provider.prepare_verifier(public) {
             Ok(v) => v,
             Err(e) => {
-                self.findings
-                    .push(fail("alipay_public_key", e.to_string(), e.hint().unwrap_or_default()));
+                self.findings.push(fail_with("alipay_public_key", e.to_string(), &e));
                 return;
             }
         };
@@ -252,17 +386,26 @@ impl Doctor {
             .alipay_public_key_der(public.clone())
             .aes_key_raw(aes.clone())
             .build_in(&phone_crypto::KeyPool::with_backend(provider.clone()));
+        let with = if self.aes_decoded_once {
+            " with the AES key decoded once"
+        } else {
+            ""
+        };
         match keys.and_then(|k| k.open(body)) {
             Ok(o) => {
                 let shown = if args.reveal { o.response.phone.reveal().to_owned() } else { o.response.phone.masked() };
-                self.findings.push(ok("envelope", format!("the envelope opens: {shown} ({} {})", o.response.code, o.response.msg)));
+                self.findings.push(ok("envelope", format!("the envelope opens{with}: {shown} ({} {})", o.response.code, o.response.msg)));
             }
             Err(e @ Error::DecryptFailed(_)) | Err(e @ Error::MalformedPlaintext(_)) => self.findings.push(fail(
                 "aes_key_mismatch",
-                format!("the signature is Alipay's, but the AES key does not open the content ({e})"),
+                format!("the signature is Alipay's, but the AES key{with} does not open the content ({e})"),
                 "the AES key is not this mini-program's: copy 接口内容加密方式 from the console again (after a reset, old keys stop working)",
+                "这个 AES 密钥不是该小程序的：到控制台重新复制接口内容加密方式里的密钥（重置后旧密钥立即失效）",
             )),
-            Err(e) => self.findings.push(fail(error_check(&e), e.to_string(), e.hint().unwrap_or("see the Alipay code table"))),
+            Err(e) => self.findings.push(match e.hint() {
+                Some(_) => fail_with(error_check(&e), e.to_string(), &e),
+                None => fail(error_check(&e), e.to_string(), "see the Alipay code table", "请查阅支付宝错误码表"),
+            }),
         }
     }
 
@@ -278,12 +421,13 @@ impl Doctor {
                 "form_encoded",
                 format!("`{field}` has spaces where '+' belonged: the payload was form-encoded on the way"),
                 "post res.response unchanged as a JSON body (content-type application/json), not as a form",
+                "把 res.response 原样作为 JSON 请求体提交（content-type: application/json），不要用表单提交",
             );
         }
-        fail(
+        fail_with(
             "bad_base64",
             format!("`{field}` is not valid base64"),
-            Error::BadBase64 { field }.hint().unwrap_or_default(),
+            &Error::BadBase64 { field },
         )
     }
 
@@ -305,6 +449,7 @@ impl Doctor {
                 "sign_type_mixed_up",
                 format!("the signature is a valid {other} signature, but the envelope declares {declared}"),
                 "the sign_type in the envelope must match how it was signed; check RSA vs RSA2 in the console and in any code that builds envelopes",
+                "报文里的 sign_type 必须和实际的签名方式一致；检查控制台接口加签方式是 RSA 还是 RSA2，以及自己拼装报文的代码",
             );
         }
         if env.is_encrypted() {
@@ -314,6 +459,7 @@ impl Doctor {
                     "signed_without_quotes",
                     "the signature covers the content without its double quotes",
                     "Alipay signs encrypted content wrapped in double quotes (\"<base64>\"); whatever built this envelope left them out",
+                    "支付宝对加密内容签名时带着两侧的双引号（\"<base64>\"）；生成这个报文的代码把引号漏掉了",
                 );
             }
         }
@@ -322,10 +468,10 @@ impl Doctor {
         } else {
             " (pass --app-private-key to check whether it is your app's own key)"
         };
-        fail(
+        fail_with(
             "bad_signature",
             format!("the signature does not verify with the configured Alipay public key{extra}"),
-            Error::BadSignature.hint().unwrap_or_default(),
+            &Error::BadSignature,
         )
     }
 }
@@ -342,8 +488,8 @@ fn error_check(e: &Error) -> &'static str {
     }
 }
 
-/// Runs `doctor`.
-pub fn run(args: DoctorArgs) -> ExitCode {
+/// Runs `doctor`; fixes are printed in `lang` (JSON carries both languages).
+pub fn run(args: DoctorArgs, lang: Lang) -> ExitCode {
     let inputs = (|| -> Result<_, UsageError> {
         let public = key_text(&args.alipay_public_key, "--alipay-public-key")?;
         let aes = key_text(&args.aes_key, "--aes-key")?;
@@ -368,9 +514,12 @@ pub fn run(args: DoctorArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut d = Doctor { findings: Vec::new() };
+    let mut d = Doctor {
+        findings: Vec::new(),
+        aes_decoded_once: false,
+    };
     let public_key = d.public_key(&public);
-    let aes_key = d.aes_key(&aes);
+    let aes_key = d.aes_key(&aes, args.reveal);
     if let Some(app) = &app {
         d.app_key(app, public_key.as_ref());
     }
@@ -382,7 +531,15 @@ pub fn run(args: DoctorArgs) -> ExitCode {
         let checks: Vec<_> = d
             .findings
             .iter()
-            .map(|f| json!({"check": f.check, "status": if f.status == Status::Ok { "ok" } else { "fail" }, "message": f.message, "fix": f.fix}))
+            .map(|f| {
+                json!({
+                    "check": f.check,
+                    "status": if f.status == Status::Ok { "ok" } else { "fail" },
+                    "message": f.message,
+                    "fix": f.fix.as_ref().map(|x| &x.en),
+                    "fix_zh": f.fix.as_ref().map(|x| &x.zh),
+                })
+            })
             .collect();
         println!(
             "{}",
@@ -390,25 +547,22 @@ pub fn run(args: DoctorArgs) -> ExitCode {
         );
     } else {
         let on = colour(std::io::IsTerminal::is_terminal(&std::io::stdout()));
+        let (fix_label, all_good, problems) = match lang {
+            Lang::Zh => ("解决办法:", "全部检查通过", "发现问题"),
+            _ => ("fix:", "everything checks out", "problems found"),
+        };
         for f in &d.findings {
             match f.status {
                 Status::Ok => println!("{} {}", paint("32", "ok  ", on), f.message),
                 Status::Fail => {
                     println!("{} [{}] {}", paint("31", "FAIL", on), f.check, f.message);
                     if let Some(fix) = &f.fix {
-                        println!("     {} {fix}", paint("33", "fix:", on));
+                        println!("     {} {}", paint("33", fix_label, on), fix.in_lang(lang));
                     }
                 }
             }
         }
-        println!(
-            "{}",
-            if healthy {
-                "everything checks out"
-            } else {
-                "problems found"
-            }
-        );
+        println!("{}", if healthy { all_good } else { problems });
     }
     if healthy { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }

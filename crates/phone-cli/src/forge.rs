@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{ArgGroup, Args};
-use phone_core::{AlipayCode, SignType};
+use phone_core::{AlipayCode, Lang, SignType};
 use phone_crypto::{AesKey, RsaPrivateKeyDer, seal_envelope, success_plaintext};
 use serde_json::json;
 
@@ -73,7 +73,7 @@ fn plaintext(args: &ForgeArgs) -> String {
 }
 
 /// Runs `forge`: prints one envelope; exit 1 when a key is unusable, 2 on usage errors.
-pub fn run(args: ForgeArgs) -> ExitCode {
+pub fn run(args: ForgeArgs, lang: Lang) -> ExitCode {
     let keys = (|| -> Result<(String, Option<String>), UsageError> {
         let aes = match (&args.aes_key, args.unencrypted) {
             (Some(k), _) => Some(key_text(k, "--aes-key")?),
@@ -111,7 +111,7 @@ pub fn run(args: ForgeArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            print_error(&e, args.json);
+            print_error(&e, args.json, lang);
             ExitCode::from(1)
         }
     }

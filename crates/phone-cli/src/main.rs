@@ -17,6 +17,7 @@ mod verify;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use phone_core::Lang;
 
 /// Decrypt and check Alipay my.getPhoneNumber envelopes.
 #[derive(Debug, Parser)]
@@ -27,8 +28,16 @@ use clap::{Parser, Subcommand};
   alipay-phone doctor --alipay-public-key env:ALIPAY_PUBLIC_KEY --aes-key env:ALIPAY_AES_KEY body.json
 
 KEY arguments take the literal text, @PATH for a file, or env:NAME for a variable.
-Phone numbers are masked unless --reveal.")]
+Phone numbers are masked unless --reveal.
+Hints and fixes are in Chinese when LC_ALL, LC_MESSAGES or LANG (the first one set) starts
+with zh, in English otherwise; --lang zh|en overrides. 提示与修复建议默认跟随系统语言。")]
 struct Cli {
+    /// The language of hints and fixes, zh or en; default: Chinese when LC_ALL, else
+    /// LC_MESSAGES, else LANG starts with zh (empty values skipped), English otherwise.
+    // The values are named in the text, not listed by clap: scripts read the one
+    // "possible values" line of each command's help as its list of backends.
+    #[arg(long, global = true, value_name = "zh|en", value_parser = ["zh", "en"], hide_possible_values = true)]
+    lang: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -53,12 +62,16 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let lang = match &cli.lang {
+        Some(name) => name.parse().unwrap_or_default(),
+        None => Lang::from_env(),
+    };
     match cli.command {
-        Command::Decrypt(args) => decrypt::run(args),
+        Command::Decrypt(args) => decrypt::run(args, lang),
         Command::Keygen(args) => keygen::run(args),
-        Command::Forge(args) => forge::run(args),
-        Command::Verify(args) => verify::run(args),
-        Command::Doctor(args) => doctor::run(args),
+        Command::Forge(args) => forge::run(args, lang),
+        Command::Verify(args) => verify::run(args, lang),
+        Command::Doctor(args) => doctor::run(args, lang),
         Command::Bench(args) => bench::run(args),
         Command::CertSn(args) => cert_sn::run(args),
     }

@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use phone_core::{Error, PhoneResponse};
+use phone_core::{Error, Lang, PhoneResponse};
 use serde_json::{Value, json};
 
 /// Whether to colour human output: a terminal, and no `NO_COLOR`.
@@ -44,15 +44,25 @@ pub fn print_success(r: &PhoneResponse, reveal: bool, as_json: bool) {
     }
 }
 
-/// Prints a failure (stdout with `--json`, stderr otherwise).
-pub fn print_error(e: &Error, as_json: bool) {
+/// The label of a hint line in `lang`.
+pub fn hint_label(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "提示",
+        _ => "hint",
+    }
+}
+
+/// Prints a failure (stdout with `--json`, stderr otherwise). The JSON keeps the contract's
+/// English `hint` whatever the language, with `hint_zh` beside it, so scripts parse one shape;
+/// the human line follows `lang`.
+pub fn print_error(e: &Error, as_json: bool, lang: Lang) {
     if as_json {
         println!("{}", e.to_contract_json());
         return;
     }
     let on = colour(std::io::stderr().is_terminal());
     eprintln!("{}: {e}", paint("31", &format!("error[{}]", e.kind()), on));
-    if let Some(hint) = e.hint() {
-        eprintln!("  {}: {hint}", paint("33", "hint", on));
+    if let Some(hint) = e.hint_in(lang) {
+        eprintln!("  {}: {hint}", paint("33", hint_label(lang), on));
     }
 }

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use base64::Engine as _;
 use clap::Args;
-use phone_core::{Error, SignType};
+use phone_core::{Error, Lang, SignType};
 use phone_crypto::RsaPublicKeyDer;
 use serde_json::json;
 
@@ -55,7 +55,7 @@ fn check(args: &VerifyArgs, key: &str, message: &[u8]) -> Result<(), Error> {
 }
 
 /// Runs `verify`.
-pub fn run(args: VerifyArgs) -> ExitCode {
+pub fn run(args: VerifyArgs, lang: Lang) -> ExitCode {
     let inputs = (|| -> Result<(String, Vec<u8>), UsageError> {
         Ok((
             key_text(&args.alipay_public_key, "--alipay-public-key")?,
@@ -91,8 +91,8 @@ pub fn run(args: VerifyArgs) -> ExitCode {
             ),
             Err(e) => {
                 println!("{} {e}", paint("31", "invalid", on));
-                if let Some(h) = e.hint() {
-                    println!("  hint: {h}");
+                if let Some(h) = e.hint_in(lang) {
+                    println!("  {}: {h}", crate::output::hint_label(lang));
                 }
             }
         }
