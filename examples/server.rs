@@ -11,6 +11,8 @@
 //! - `POST /alipay/phone?app_id=ID`, body: the envelope exactly as the mini-program got it
 //!   (`res.response`, posted as JSON). 200: `{"status":"ok","code":"10000","mobile":"<masked>"}`.
 //! - `GET /healthz`: 200.
+//! - `GET /metrics`: the `alipay_phone_*` metrics (`phone_client::metrics`, feature `metrics`) in
+//!   Prometheus text: requests by outcome, durations by backend, the key cache's counts.
 //!
 //! Failures return the CONTRACT.md error JSON `{"status":"error","kind","message","hint"}`
 //! (plus Alipay's `code`, `msg`, `sub_code`, `sub_msg` for `alipay_error`), with the status of
@@ -30,15 +32,60 @@
 //! per request: app id, outcome kind, duration. Never the number, a key or the ciphertext.
 
 use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use axum::Router;
+use axum::http::header::CONTENT_TYPE;
 use axum::routing::get;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use phone_client::{AppKeyMaterial, EnvKeys, PhoneClient, StaticKeys};
 use phone_core::SignType;
 
 /// The routes, over a client.
 pub fn app(client: PhoneClient) -> Router {
-    phone_client::axum::router(client).route("/healthz", get(|| async { "ok" }))
+    let metrics = prometheus();
+    phone_client::axum::router(client)
+        .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/metrics",
+            get(|| async move { ([(CONTENT_TYPE, "text/plain; version=0.0.4")], metrics.render()) }),
+        )
+}
+
+/// The process's Prometheus recorder, installed on first use. The `metrics` facade has one
+/// global recorder per process, so every [`app`] (the tests start several) shares this one.
+pub fn prometheus() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                // Buckets rather than the exporter's default summary: they aggregate across replicas.
+                .set_buckets_for_metric(
+                    Matcher::Full(phone_client::metrics::REQUEST_DURATION_SECONDS.into()),
+                    phone_client::metrics::DURATION_BUCKETS,
+                )
+                .expect("DURATION_BUCKETS is not empty");
+            let handle = match builder.install_recorder() {
+                Ok(handle) => handle,
+                Err(e) => {
+                    tracing::warn!(error = %e, "another metrics recorder is installed; /metrics stays empty");
+                    PrometheusBuilder::new().build_recorder().handle()
+                }
+            };
+            phone_client::metrics::describe();
+            // Samples wait in the recorder until drained: without a scrape for a while, this
+            // keeps their memory bounded.
+            let upkeep = handle.clone();
+            std::thread::spawn(move || {
+                loop {
+                    std::thread::sleep(Duration::from_secs(5));
+                    upkeep.run_upkeep();
+                }
+            });
+            handle
+        })
+        .clone()
 }
 
 /// Why the server will not start.

@@ -278,3 +278,55 @@ fn the_status_table_is_error_http_status() {
         assert_eq!(r.headers().contains_key("retry-after"), retry);
     }
 }
+
+/// The value of the Prometheus sample `line_start` (name and labels as rendered), 0 if absent.
+fn sample(text: &str, line_start: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(line_start)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+// The recorder is global to this test binary and the other tests' requests land in it too:
+// hence "at least one more" rather than exact counts (phone-client's own tests count exactly).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_serves_the_request_counter_by_outcome_in_prometheus_text() {
+    let addr = start(EnvKeys::from_vars(Vec::<(String, String)>::new()), true).await;
+    let scrape = move || tokio::task::spawn_blocking(move || http_with_head(addr, "GET", "/metrics", ""));
+    let (_, _, before) = scrape().await.unwrap();
+    let ok = r#"alipay_phone_requests_total{outcome="ok"}"#;
+    let malformed = r#"alipay_phone_requests_total{outcome="malformed_envelope"}"#;
+
+    let (status, _) = call(
+        addr,
+        "POST",
+        "/alipay/phone?app_id=2021001234567890".into(),
+        demo("envelope.json"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = call(
+        addr,
+        "POST",
+        "/alipay/phone?app_id=2021001234567890".into(),
+        "not json".into(),
+    )
+    .await;
+    assert_eq!(status, 400);
+
+    let (status, head, after) = scrape().await.unwrap();
+    assert_eq!(status, 200);
+    assert!(head.contains("content-type: text/plain; version=0.0.4"), "{head}");
+    assert!(sample(&after, ok) >= sample(&before, ok) + 1.0, "{after}");
+    assert!(sample(&after, malformed) >= sample(&before, malformed) + 1.0, "{after}");
+    assert!(after.contains("# TYPE alipay_phone_requests_total counter"), "{after}");
+    // Durations by backend, in the buckets the example sets; no app id label by default.
+    let backend = phone_crypto::Backend::default().name();
+    assert!(
+        after.contains(&format!(
+            r#"alipay_phone_request_duration_seconds_bucket{{backend="{backend}",le="0.001"}}"#
+        )),
+        "{after}"
+    );
+    assert!(!after.contains("app_id="), "{after}");
+    assert!(!after.contains("13800138000"));
+}

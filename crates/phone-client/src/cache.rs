@@ -30,6 +30,9 @@ use crate::provider::{KeyProvider, SharedKeyProvider};
 ///
 /// Time is tokio's clock, so tests can pause and advance it instead of sleeping.
 ///
+/// With the `metrics` feature it reports its entries, hits, misses, reloads and stale serves
+/// (the `alipay_phone_key_cache_*` metrics in [`crate::metrics`]).
+///
 /// ```
 /// use std::time::Duration;
 /// use phone_client::{CachingKeys, EnvKeys};
@@ -43,6 +46,38 @@ pub struct CachingKeys {
     inner: SharedKeyProvider,
     policy: Policy,
     slots: Cache<String, Arc<Slot>>,
+    /// Takes the entries this cache still holds off the gauge when its last clone goes.
+    #[cfg(feature = "metrics")]
+    entries: Arc<EntriesGauge>,
+}
+
+/// The `slots` of one cache, for the entries gauge: moka reports evictions but not its own
+/// drop, so what is left at drop is subtracted here.
+#[cfg(feature = "metrics")]
+#[derive(Debug)]
+struct EntriesGauge(Cache<String, Arc<Slot>>);
+
+#[cfg(feature = "metrics")]
+impl Drop for EntriesGauge {
+    fn drop(&mut self) {
+        // Pending evictions are reported by the listener first, so none is subtracted twice.
+        self.0.run_pending_tasks();
+        let left = self.0.entry_count();
+        if left > 0 {
+            crate::metrics::cache_entries(-(left as f64));
+        }
+    }
+}
+
+/// Why the key store is called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fetch {
+    /// A caller found nothing usable and waits.
+    Miss,
+    /// Ahead of expiry, in the background: no caller is served from it.
+    Refresh,
+    /// A caller asked for a reload (after a failed signature).
+    Forced,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -87,18 +122,30 @@ impl CachingKeys {
             max_stale: Duration::from_secs(3600),
             capacity: DEFAULT_CAPACITY,
         };
+        let slots = policy.storage();
         Self {
             inner,
-            slots: policy.storage(),
+            #[cfg(feature = "metrics")]
+            entries: Arc::new(EntriesGauge(slots.clone())),
+            slots,
             policy,
         }
+    }
+
+    /// A new, empty map of slots for a changed policy (builder time: nothing is cached yet).
+    fn new_storage(mut self) -> Self {
+        self.slots = self.policy.storage();
+        #[cfg(feature = "metrics")]
+        {
+            self.entries = Arc::new(EntriesGauge(self.slots.clone()));
+        }
+        self
     }
 
     /// How long an answer is used.
     pub fn ttl(mut self, ttl: Duration) -> Self {
         self.policy.ttl = ttl;
-        self.slots = self.policy.storage();
-        self
+        self.new_storage()
     }
 
     /// How long before expiry the background refresh starts.
@@ -122,15 +169,13 @@ impl CachingKeys {
     /// How long past expiry keys are still served while the store fails.
     pub fn max_stale(mut self, max_stale: Duration) -> Self {
         self.policy.max_stale = max_stale;
-        self.slots = self.policy.storage();
-        self
+        self.new_storage()
     }
 
     /// How many app ids are kept (answers "not mine" included).
     pub fn capacity(mut self, apps: u64) -> Self {
         self.policy.capacity = apps;
-        self.slots = self.policy.storage();
-        self
+        self.new_storage()
     }
 
     /// How many app ids are cached now (after pending maintenance).
@@ -140,7 +185,12 @@ impl CachingKeys {
     }
 
     fn slot(&self, app_id: &str) -> Arc<Slot> {
-        self.slots.get_with_by_ref(app_id, || Arc::new(Slot::default()))
+        self.slots.get_with_by_ref(app_id, || {
+            // Runs once per inserted entry; the eviction listener takes each one off again.
+            #[cfg(feature = "metrics")]
+            crate::metrics::cache_entries(1.0);
+            Arc::new(Slot::default())
+        })
     }
 
     fn fresh(slot: &Slot) -> Option<Cached> {
@@ -148,8 +198,14 @@ impl CachingKeys {
         (Instant::now() < cur.expires).then_some(cur)
     }
 
-    async fn fetch(&self, app_id: &str, slot: &Slot, force: bool) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
-        let load = if force {
+    async fn fetch(&self, app_id: &str, slot: &Slot, why: Fetch) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+        #[cfg(feature = "metrics")]
+        match why {
+            Fetch::Miss => {} // counted by the caller, which may not need to fetch after all
+            Fetch::Refresh => crate::metrics::cache(crate::metrics::CacheEvent::Refresh),
+            Fetch::Forced => crate::metrics::cache(crate::metrics::CacheEvent::Forced),
+        }
+        let load = if why == Fetch::Forced {
             self.inner.reload(app_id)
         } else {
             self.inner.load(app_id)
@@ -189,6 +245,11 @@ impl CachingKeys {
                         let retry = now + self.policy.retry_after();
                         s.expires = retry;
                         s.refresh_at = retry;
+                        // A background refresh hands nothing out: no caller got stale keys.
+                        #[cfg(feature = "metrics")]
+                        if why != Fetch::Refresh {
+                            crate::metrics::cache(crate::metrics::CacheEvent::Stale);
+                        }
                         Ok(s.value.clone())
                     }
                     _ => Err(e),
@@ -205,7 +266,7 @@ impl CachingKeys {
         let (this, app_id) = (self.clone(), app_id.to_owned());
         tokio::spawn(async move {
             let _guard = slot.loading.lock().await;
-            let _ = this.fetch(&app_id, &slot, false).await;
+            let _ = this.fetch(&app_id, &slot, Fetch::Refresh).await;
             slot.refreshing.store(false, Ordering::Release);
         });
     }
@@ -222,10 +283,17 @@ impl Policy {
 
     /// The bounded map of slots; a slot idle for `ttl + max_stale` can serve nothing.
     fn storage(&self) -> Cache<String, Arc<Slot>> {
-        Cache::builder()
+        let builder = Cache::builder()
             .max_capacity(self.capacity)
-            .time_to_idle(self.ttl + self.max_stale)
-            .build()
+            .time_to_idle(self.ttl + self.max_stale);
+        #[cfg(feature = "metrics")]
+        let builder = builder.eviction_listener(|_, _, cause| {
+            // A replaced value leaves the count as it was; every other removal lowers it.
+            if cause != moka::notification::RemovalCause::Replaced {
+                crate::metrics::cache_entries(-1.0);
+            }
+        });
+        builder.build()
     }
 }
 
@@ -237,19 +305,31 @@ impl KeyProvider for CachingKeys {
             if Instant::now() >= cur.refresh_at {
                 self.spawn_refresh(app_id, slot.clone());
             }
+            #[cfg(feature = "metrics")]
+            crate::metrics::cache(if cur.stale_since.is_some() {
+                crate::metrics::CacheEvent::Stale
+            } else {
+                crate::metrics::CacheEvent::Hit
+            });
             return Ok(cur.value);
         }
+        #[cfg(feature = "metrics")]
+        crate::metrics::cache(crate::metrics::CacheEvent::Miss);
         let _guard = slot.loading.lock().await;
         // Another caller may have loaded while this one waited.
         if let Some(cur) = Self::fresh(&slot) {
+            #[cfg(feature = "metrics")]
+            if cur.stale_since.is_some() {
+                crate::metrics::cache(crate::metrics::CacheEvent::Stale);
+            }
             return Ok(cur.value);
         }
-        self.fetch(app_id, &slot, false).await
+        self.fetch(app_id, &slot, Fetch::Miss).await
     }
 
     async fn reload(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
         let slot = self.slot(app_id);
         let _guard = slot.loading.lock().await;
-        self.fetch(app_id, &slot, true).await
+        self.fetch(app_id, &slot, Fetch::Forced).await
     }
 }

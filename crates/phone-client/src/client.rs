@@ -67,6 +67,8 @@ struct Inner {
     idle_expiry: Duration,
     started: std::time::Instant,
     last_reload: Cache<String, ()>,
+    #[cfg(feature = "metrics")]
+    metrics_app_id_label: bool,
 }
 
 /// A prepared key set and when a request last used it (seconds since the client started),
@@ -98,6 +100,8 @@ pub struct PhoneClientBuilder {
     reload_cooldown: Duration,
     capacity: u64,
     idle_expiry: Duration,
+    #[cfg(feature = "metrics")]
+    metrics_app_id_label: bool,
 }
 
 impl Default for PhoneClientBuilder {
@@ -110,6 +114,8 @@ impl Default for PhoneClientBuilder {
             reload_cooldown: Duration::from_secs(30),
             capacity: DEFAULT_CAPACITY,
             idle_expiry: DEFAULT_IDLE_EXPIRY,
+            #[cfg(feature = "metrics")]
+            metrics_app_id_label: false,
         }
     }
 }
@@ -173,6 +179,25 @@ impl PhoneClientBuilder {
         self
     }
 
+    /// Whether the request metrics carry an `app_id` label (default: no). Each app id becomes
+    /// a series of its own, so turn it on for a service with a known, small set of apps; app
+    /// ids the key provider has no keys for are labelled `other` (see [`crate::metrics`]).
+    ///
+    /// ```
+    /// use phone_client::{AppKeyMaterial, PhoneClient, StaticKeys};
+    /// let client = PhoneClient::builder()
+    ///     .keys(StaticKeys::new().app("2021001234567890", AppKeyMaterial::new()))
+    ///     .metrics_app_id_label(true)
+    ///     .build()?;
+    /// # Ok::<(), phone_client::Error>(())
+    /// ```
+    #[cfg(feature = "metrics")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+    pub fn metrics_app_id_label(mut self, on: bool) -> Self {
+        self.metrics_app_id_label = on;
+        self
+    }
+
     /// Builds the client; fails without a key provider.
     pub fn build(self) -> Result<PhoneClient, Error> {
         let provider = self.provider.ok_or_else(|| {
@@ -195,6 +220,8 @@ impl PhoneClientBuilder {
                     .max_capacity(self.capacity)
                     .time_to_live(self.reload_cooldown.max(Duration::from_millis(1)))
                     .build(),
+                #[cfg(feature = "metrics")]
+                metrics_app_id_label: self.metrics_app_id_label,
             }),
         })
     }
@@ -245,7 +272,9 @@ impl PhoneClient {
     /// Opens the envelope: Alipay's answer plus which configured keys matched.
     ///
     /// Records a `tracing` span `alipay_phone` with `app_id`, `backend`, `outcome` (`ok` or the
-    /// error kind) and `duration_us`; never a key, a number or the ciphertext.
+    /// error kind) and `duration_us`; never a key, a number or the ciphertext. With the
+    /// `metrics` feature, also counts the outcome and records the duration
+    /// ([`crate::metrics`]).
     pub async fn open(&self, app_id: &str, body: &str) -> Result<Opened, Error> {
         let span = tracing::info_span!(
             "alipay_phone",
@@ -255,23 +284,52 @@ impl PhoneClient {
             duration_us = Empty
         );
         let start = Instant::now();
-        let result = tracing::Instrument::instrument(self.open_inner(app_id, body), span.clone()).await;
+        let mut keys_found = false;
+        let result =
+            tracing::Instrument::instrument(self.open_inner(app_id, body, &mut keys_found), span.clone()).await;
         let outcome = result.as_ref().map_or_else(|e| e.kind(), |_| "ok");
-        let micros = start.elapsed().as_micros() as u64;
+        let elapsed = start.elapsed();
+        let micros = elapsed.as_micros() as u64;
         span.record("outcome", outcome);
         span.record("duration_us", micros);
         span.in_scope(|| tracing::debug!(outcome, duration_us = micros, "decrypt"));
+        #[cfg(feature = "metrics")]
+        self.record_metrics(app_id, keys_found, outcome, elapsed);
+        #[cfg(not(feature = "metrics"))]
+        let _ = keys_found;
         result
     }
 
-    async fn open_inner(&self, app_id: &str, body: &str) -> Result<Opened, Error> {
+    /// Counts one request that did not reach [`PhoneClient::open`] (an HTTP layer that refused
+    /// the body before it), so the request counter still sees it; its app id is not labelled,
+    /// since no keys were looked up for it.
+    #[cfg(feature = "metrics")]
+    #[allow(dead_code)] // for the HTTP layers; not every feature set has one
+    pub(crate) fn record_rejected(&self, outcome: &'static str, elapsed: Duration) {
+        self.record_metrics("", false, outcome, elapsed);
+    }
+
+    #[cfg(feature = "metrics")]
+    fn record_metrics(&self, app_id: &str, keys_found: bool, outcome: &'static str, elapsed: Duration) {
+        // A made-up app id must not become a series: only ids the provider had keys for are.
+        let label = self.inner.metrics_app_id_label.then(|| {
+            if keys_found {
+                echo(app_id)
+            } else {
+                crate::metrics::OTHER_APP_ID.to_owned()
+            }
+        });
+        crate::metrics::request(outcome, self.backend_name(), label, elapsed.as_secs_f64());
+    }
+
+    async fn open_inner(&self, app_id: &str, body: &str, keys_found: &mut bool) -> Result<Opened, Error> {
         // The envelope is checked before keys are looked up: garbage never reaches the store.
         let env = Envelope::parse(body, &self.inner.options)?;
-        let prepared = self.prepared(app_id, false).await?;
+        let prepared = self.prepared(app_id, false, keys_found).await?;
         match prepared.keys.open_parsed(&env) {
             Err(Error::BadSignature) if self.may_reload(app_id) => {
                 // The keys may have been rotated since they were cached: reload once and retry.
-                let fresh = self.prepared(app_id, true).await?;
+                let fresh = self.prepared(app_id, true, &mut true).await?;
                 if Arc::ptr_eq(&fresh, &prepared) {
                     return Err(Error::BadSignature);
                 }
@@ -298,8 +356,11 @@ impl PhoneClient {
         found.ok_or_else(|| Error::key(KeyRole::App, KeyProblem::UnknownApp(echo(app_id))))
     }
 
-    async fn prepared(&self, app_id: &str, force: bool) -> Result<Arc<Prepared>, Error> {
+    /// The app's prepared keys; `found` is set once the provider has material for `app_id`
+    /// (even if it then fails to prepare), which is what lets the app id into a metric label.
+    async fn prepared(&self, app_id: &str, force: bool, found: &mut bool) -> Result<Arc<Prepared>, Error> {
         let own = self.material(app_id, force).await?;
+        *found = true;
         let isv = match own.verify_with_app() {
             Some(isv_id) => Some(self.material(isv_id, force).await?),
             None => None,

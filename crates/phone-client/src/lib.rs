@@ -26,6 +26,9 @@ mod client;
 mod env_keys;
 mod file_keys;
 mod material;
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub mod metrics;
 mod provider;
 
 pub use cache::CachingKeys;
