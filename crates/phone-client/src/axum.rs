@@ -11,10 +11,15 @@
 //! ```
 //!
 //! - success: 200 `{"status":"ok","code":"10000","mobile":"138****8000"}` (the number masked);
-//! - failure: the contract's JSON ([`Error::to_contract_json`]) with [`Error::http_status`]
+//! - failure: the contract's JSON ([`Error::to_contract_json_in`]) with [`Error::http_status`]
 //!   (400, 403, 413, 422, 500, 502 or 503), and `Retry-After` on 503 (Alipay busy, or the key
 //!   store cannot be reached);
 //! - a missing or empty `app_id` query parameter: 400 with kind `malformed_envelope`.
+//!
+//! Failures speak the language the request's `Accept-Language` asks for ([`AcceptLanguage`]):
+//! `hint` is the fix in that language (English unless Chinese is preferred), `hint_zh` is
+//! always the Chinese fix, and the response says which with `Content-Language` and
+//! `Vary: Accept-Language`. The other fields of the contract do not change with the language.
 //!
 //! Every request logs one `tracing` line at `info`: app id, outcome kind and duration; never
 //! the number, a key or the ciphertext.
@@ -23,10 +28,10 @@ use ::axum::Router;
 use ::axum::body::Bytes;
 use ::axum::extract::{DefaultBodyLimit, FromRequestParts, Query, State};
 use ::axum::http::request::Parts;
-use ::axum::http::{HeaderValue, StatusCode, header};
+use ::axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use ::axum::response::{IntoResponse, Response};
 use ::axum::routing::post;
-use phone_core::Error;
+use phone_core::{Error, Lang};
 use serde::{Deserialize, Serialize};
 
 use crate::PhoneClient;
@@ -65,16 +70,125 @@ impl From<Error> for ErrorResponse {
     }
 }
 
+impl ErrorResponse {
+    /// The same error answered in `lang`: `hint` in that language (see
+    /// [`LocalizedErrorResponse`]).
+    ///
+    /// ```
+    /// use axum::response::IntoResponse;
+    /// use phone_client::{Error, axum::{AcceptLanguage, ErrorResponse, LocalizedErrorResponse}};
+    ///
+    /// async fn handler(AcceptLanguage(lang): AcceptLanguage) -> Result<String, LocalizedErrorResponse> {
+    ///     Err(ErrorResponse(Error::NoPhone).in_lang(lang))
+    /// }
+    /// ```
+    pub fn in_lang(self, lang: Lang) -> LocalizedErrorResponse {
+        LocalizedErrorResponse { error: self.0, lang }
+    }
+}
+
 impl IntoResponse for ErrorResponse {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = (status, ::axum::Json(self.0.to_contract_json())).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
-        }
+        error_response(&self.0, Lang::En, false)
+    }
+}
+
+/// An [`Error`] as an HTTP response in the language the client asked for: like
+/// [`ErrorResponse`], with `hint` in `lang` and `hint_zh` always Chinese
+/// ([`Error::to_contract_json_in`]), `Content-Language` naming `lang` and
+/// `Vary: Accept-Language`. [`open_phone`] answers with it.
+///
+/// ```
+/// use axum::response::IntoResponse;
+/// use phone_client::{Error, axum::LocalizedErrorResponse};
+/// use phone_core::Lang;
+///
+/// let response = LocalizedErrorResponse { error: Error::BadSignature, lang: Lang::Zh }.into_response();
+/// assert_eq!(response.status(), 403);
+/// assert_eq!(response.headers()["content-language"], "zh");
+/// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+#[derive(Debug, Clone)]
+pub struct LocalizedErrorResponse {
+    /// The error.
+    pub error: Error,
+    /// The language of `hint`.
+    pub lang: Lang,
+}
+
+impl IntoResponse for LocalizedErrorResponse {
+    fn into_response(self) -> Response {
+        error_response(&self.error, self.lang, true)
+    }
+}
+
+fn error_response(e: &Error, lang: Lang, localized: bool) -> Response {
+    let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, ::axum::Json(e.to_contract_json_in(lang))).into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
         response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+    }
+    if localized {
+        language_headers(response.headers_mut(), lang);
+    }
+    response
+}
+
+/// Says which language `hint` is in, and that a cache must key it by `Accept-Language`.
+fn language_headers(headers: &mut HeaderMap, lang: Lang) {
+    headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.as_str()));
+    headers.append(header::VARY, HeaderValue::from_static("accept-language"));
+}
+
+/// The language a request asks for, from its `Accept-Language` header
+/// ([`Lang::from_accept_language`]: the highest-weighted of `zh*` and `en*`); English when the
+/// header is absent, unreadable or names neither. Never rejects a request.
+///
+/// ```
+/// use axum::body::Bytes;
+/// use phone_client::axum::{AcceptLanguage, AppId};
+///
+/// async fn handler(AcceptLanguage(lang): AcceptLanguage, AppId(app_id): AppId, body: Bytes) -> String {
+///     format!("{app_id}: answering in {lang}")
+/// }
+/// # let _ = axum::Router::<()>::new().route("/", axum::routing::post(handler));
+/// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AcceptLanguage(pub Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for AcceptLanguage {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self::from_headers(&parts.headers))
+    }
+}
+
+impl AcceptLanguage {
+    /// The language of `headers` (every `Accept-Language` line, as one list).
+    ///
+    /// ```
+    /// use axum::http::{HeaderMap, HeaderValue};
+    /// use phone_client::axum::AcceptLanguage;
+    /// use phone_core::Lang;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("accept-language", HeaderValue::from_static("zh-CN,zh;q=0.9,en;q=0.8"));
+    /// assert_eq!(AcceptLanguage::from_headers(&headers), AcceptLanguage(Lang::Zh));
+    /// assert_eq!(AcceptLanguage::from_headers(&HeaderMap::new()), AcceptLanguage(Lang::En));
+    /// ```
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        // A header sent on several lines is one list (RFC 9110 section 5.3); a line that is
+        // not visible ASCII is skipped.
+        let joined: Vec<&str> = headers
+            .get_all(header::ACCEPT_LANGUAGE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        Self(Lang::from_accept_language(&joined.join(",")))
     }
 }
 
@@ -125,14 +239,29 @@ pub struct MissingAppId;
 
 impl IntoResponse for MissingAppId {
     fn into_response(self) -> Response {
-        let body = ::axum::Json(ErrorBody {
-            status: "error",
-            kind: "malformed_envelope",
-            message: "the app_id query parameter is missing",
-            hint: "POST /alipay/phone?app_id=<your mini-program's app id>",
-        });
-        (StatusCode::BAD_REQUEST, body).into_response()
+        missing_app_id(Lang::En, false)
     }
+}
+
+const MISSING_APP_ID_HINT: &str = "POST /alipay/phone?app_id=<your mini-program's app id>";
+const MISSING_APP_ID_HINT_ZH: &str = "请求地址要带上小程序的 AppID：POST /alipay/phone?app_id=<小程序 AppID>";
+
+fn missing_app_id(lang: Lang, localized: bool) -> Response {
+    let body = ::axum::Json(ErrorBody {
+        status: "error",
+        kind: "malformed_envelope",
+        message: "the app_id query parameter is missing",
+        hint: match lang {
+            Lang::Zh => MISSING_APP_ID_HINT_ZH,
+            _ => MISSING_APP_ID_HINT,
+        },
+        hint_zh: MISSING_APP_ID_HINT_ZH,
+    });
+    let mut response = (StatusCode::BAD_REQUEST, body).into_response();
+    if localized {
+        language_headers(response.headers_mut(), lang);
+    }
+    response
 }
 
 #[derive(Serialize)]
@@ -141,6 +270,7 @@ struct ErrorBody {
     kind: &'static str,
     message: &'static str,
     hint: &'static str,
+    hint_zh: &'static str,
 }
 
 #[derive(Serialize)]
@@ -152,7 +282,8 @@ struct Success<'a> {
 
 /// The handler behind [`router`], for routing it yourself (state: a [`PhoneClient`], or any
 /// state it can be taken from with `FromRef`): the body is the envelope exactly as the
-/// mini-program got it (`res.response`, posted as JSON).
+/// mini-program got it (`res.response`, posted as JSON). Failures are
+/// [`LocalizedErrorResponse`]s in the language of the request's `Accept-Language`.
 ///
 /// ```
 /// use axum::{Router, routing::post};
@@ -162,7 +293,16 @@ struct Success<'a> {
 /// }
 /// ```
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub async fn open_phone(State(client): State<PhoneClient>, AppId(app_id): AppId, body: Bytes) -> Response {
+pub async fn open_phone(
+    State(client): State<PhoneClient>,
+    AcceptLanguage(lang): AcceptLanguage,
+    app_id: Result<AppId, MissingAppId>,
+    body: Bytes,
+) -> Response {
+    // Taken as a Result so that a missing app id is answered in the asked language too.
+    let Ok(AppId(app_id)) = app_id else {
+        return missing_app_id(lang, true);
+    };
     let start = std::time::Instant::now();
     let result = match std::str::from_utf8(&body) {
         Ok(text) => client.open(&app_id, text).await,
@@ -180,7 +320,7 @@ pub async fn open_phone(State(client): State<PhoneClient>, AppId(app_id): AppId,
             };
             (StatusCode::OK, ::axum::Json(body)).into_response()
         }
-        Err(e) => ErrorResponse(e).into_response(),
+        Err(e) => ErrorResponse(e).in_lang(lang).into_response(),
     }
 }
 
