@@ -17,7 +17,7 @@ use phone_crypto::{AesKey, AlipayPublicKey, KeyFingerprint, RsaPublicKeyDer};
 /// ```
 /// use phone_client::AppKeyMaterial;
 /// let m = AppKeyMaterial::new()
-///     .with_alipay_public_key(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data/alipay_public_key.txt"))?)?
+///     .with_alipay_public_key(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo/alipay_public_key.txt"))?)?
 ///     .with_aes_key("aa4BtZ4tspm2wnXLb1ThQA==")?;
 /// assert_eq!(format!("{m:?}"), "AppKeyMaterial { verify_keys: 1, aes_keys: 1, verify_with_app: None, sign_types: None }");
 /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -14,7 +14,8 @@ use phone_crypto::{
     AesKey, AlipayPublicKey, CipherFactory, ContentAlgorithm, ContentCipher, CryptoBackend, SignAlgorithm,
     SignatureVerifier, VerifierFactory,
 };
-use test_support::demo;
+mod common;
+use common::demo;
 
 /// A backend that counts every key it prepares, wrapping the default one.
 #[derive(Debug)]

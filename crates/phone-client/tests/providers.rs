@@ -9,7 +9,8 @@ use async_trait::async_trait;
 use phone_client::*;
 use phone_core::{Error, SignType};
 use phone_crypto::{AesKey, RsaPrivateKeyDer, seal_envelope, success_plaintext};
-use test_support::{demo, key};
+mod common;
+use common::{demo, key};
 
 const OTHER_AES: &str = "MDEyMzQ1Njc4OWFiY2RlZg==";
 

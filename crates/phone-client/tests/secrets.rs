@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use phone_client::*;
 use phone_core::{AlipayError, Envelope, Error, KeyProblem, ParseOptions, PhoneNumber, SignType};
 use phone_crypto::{AesKey, AppKeys, RsaPrivateKeyDer, RsaPublicKeyDer, seal_envelope, success_plaintext};
-use test_support::demo;
+mod common;
+use common::demo;
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);

@@ -1,0 +1,25 @@
+//! Files for the suites, read from this crate's own `tests/data/` (verbatim copies of the
+//! workspace's `examples/data/` and `crates/phone-crypto/tests/keys/`, checked by
+//! `scripts/package-check.sh`), so that the crate as published tests on its own.
+#![allow(dead_code)] // each suite uses its own few
+
+use std::path::{Path, PathBuf};
+
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel)
+}
+
+fn read(rel: &str) -> String {
+    let p = data(rel);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// A file of the demo key set and envelope (`tests/data/demo/`, a copy of `examples/data/`).
+pub fn demo(file: &str) -> String {
+    read(&format!("demo/{file}"))
+}
+
+/// A test key (`tests/data/keys/`, a copy of phone-crypto's `tests/keys/`).
+pub fn key(name: &str) -> String {
+    read(&format!("keys/{name}"))
+}
