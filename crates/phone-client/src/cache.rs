@@ -184,6 +184,23 @@ impl CachingKeys {
         self.slots.entry_count()
     }
 
+    /// Forgets `app_id`'s answer: the next request loads it again (a store that is told of a
+    /// change, e.g. PostgreSQL's NOTIFY, calls this). A load already running keeps its result
+    /// to itself, so what it read before the change is not cached.
+    ///
+    /// ```
+    /// let cached = phone_client::CachingKeys::new(phone_client::EnvKeys::new());
+    /// cached.invalidate("2021001234567890");
+    /// ```
+    pub fn invalidate(&self, app_id: &str) {
+        self.slots.invalidate(app_id);
+    }
+
+    /// Forgets every answer (e.g. after notifications may have been missed).
+    pub fn invalidate_all(&self) {
+        self.slots.invalidate_all();
+    }
+
     fn slot(&self, app_id: &str) -> Arc<Slot> {
         self.slots.get_with_by_ref(app_id, || {
             // Runs once per inserted entry; the eviction listener takes each one off again.

@@ -26,6 +26,8 @@ mod client;
 mod env_keys;
 mod file_keys;
 mod material;
+#[cfg(feature = "postgres")]
+mod pg_keys;
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub mod metrics;
@@ -36,6 +38,9 @@ pub use client::{ClientStats, DEFAULT_CAPACITY, DEFAULT_IDLE_EXPIRY, PhoneClient
 pub use env_keys::{ENV_PREFIXES, EnvKeys};
 pub use file_keys::{FileKeys, is_shared};
 pub use material::AppKeyMaterial;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use pg_keys::{PgKeys, PgKeysBuilder};
 pub use phone_core::{Error, ErrorKind, ParseOptions, PhoneNumber};
 pub use phone_crypto::{Backend, KeyPool, Opened};
 pub use provider::{ChainKeys, KeyProvider, SharedKeyProvider, StaticKeys};

@@ -1,0 +1,842 @@
+//! Keys from a PostgreSQL table shared by every replica of a service.
+//!
+//! The driver is `tokio-postgres` rather than sqlx: this provider runs four fixed queries, so
+//! sqlx's compile-time checking (a database or an offline cache at build time) and its macro
+//! and runtime layers buy nothing, while tokio-postgres is a small, runtime-only dependency
+//! whose `Connection` hands out LISTEN/NOTIFY messages (`poll_message`) on the very connection
+//! that runs the queries.
+//!
+//! There is no pool crate either: loads are rare (every answer is cached, and changes are
+//! pushed), and one tokio-postgres client pipelines concurrent queries, so one reconnecting
+//! client for loads plus one connection for LISTEN and the periodic check is all a replica
+//! holds open: two connections per replica, however many replicas.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use moka::sync::Cache;
+use phone_core::{Error, KeyProblem, KeyRole};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
+use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Socket};
+
+use crate::cache::CachingKeys;
+use crate::client::DEFAULT_CAPACITY;
+use crate::material::AppKeyMaterial;
+use crate::provider::KeyProvider;
+
+/// The channel the migration's trigger notifies, with the app id as payload.
+const CHANNEL: &str = "alipay_phone_keys";
+const LOAD_SQL: &str =
+    "SELECT alipay_public_keys, aes_keys, verify_with, updated_at FROM alipay_phone_keys WHERE app_id = $1";
+/// One row that changes whenever any row is inserted, updated (the trigger stamps
+/// `updated_at`) or deleted; a sum is order-free, so no sort runs.
+const FINGERPRINT_SQL: &str = "SELECT count(*)::text || '/' || coalesce(sum(hashtextextended(app_id || '/' || \
+     (extract(epoch FROM updated_at) * 1000000)::bigint::text, 0)), 0)::text FROM alipay_phone_keys";
+const LIST_SQL: &str = "SELECT app_id, updated_at FROM alipay_phone_keys";
+const READY_SQL: &str = "SELECT 1 FROM alipay_phone_keys LIMIT 1";
+/// Notifications buffered between the connection and the watcher; past that, everything is
+/// reloaded instead (a bulk update of many apps).
+const NOTIFY_BUFFER: usize = 1024;
+/// After a failed connect, callers get that error without a new attempt for this long, so a
+/// database that is down is not asked once per request for a new app.
+const RECONNECT_PAUSE: Duration = Duration::from_millis(500);
+const BACKOFF_MIN: Duration = Duration::from_millis(200);
+const BACKOFF_MAX: Duration = Duration::from_secs(5);
+
+/// Keys from the PostgreSQL table `alipay_phone_keys` (feature `postgres`).
+///
+/// The table and its trigger are the migration in `crates/phone-client/migrations/`
+/// ([`PgKeys::MIGRATIONS`], applied by `psql` or [`PgKeys::migrate`]):
+///
+/// ```sql
+/// alipay_phone_keys(app_id text primary key,
+///                   alipay_public_keys text[] not null default '{}',  -- current first
+///                   aes_keys text[] not null default '{}',            -- current first
+///                   verify_with text,            -- ISV mode: verify with this app's public keys
+///                   updated_at timestamptz not null default now())
+/// ```
+///
+/// Keys are stored as pasted from the console, in any format [`AppKeyMaterial`] accepts;
+/// every key of a row is used (rotation: the first is current, the others still verify or
+/// decrypt). NULL or blank array elements are skipped.
+///
+/// - Loads are on demand, one indexed query per app id, behind a bounded [`CachingKeys`]
+///   (`ttl` 5 minutes, `max_stale` 1 hour, 100,000 app ids by default): steady-state requests
+///   never touch the database.
+/// - Changes reach every replica within a second: a background task LISTENs on channel
+///   `alipay_phone_keys`, which the trigger notifies with the app id, and drops that app's
+///   cached answer. As a fallback it compares a one-row fingerprint of the table every
+///   `check_interval` (10 s by default) and, when it moved, drops the cached apps whose
+///   `updated_at` differs (or whose row came or went). That check also runs at once after the
+///   LISTEN connection is re-established (with backoff, 0.2 s to 5 s), since notifications
+///   may have been missed meanwhile.
+/// - The database down: cached apps keep working (up to `max_stale` past their `ttl`); a new
+///   app id gets a `key_error` whose problem is [`KeyProblem::ProviderFailed`] ("the
+///   PostgreSQL key store is unavailable", HTTP 503), and [`PgKeys::ready`] fails. The
+///   database back: the next query reconnects; nothing needs restarting.
+/// - Every query (connecting included) is bounded by `query_timeout` (3 s by default).
+/// - A malformed key is that app's `key_error` with the key's own hint (e.g. an AES key of the
+///   wrong length); other apps are unaffected. An unknown app id is "not mine" (`Ok(None)`),
+///   so a [`ChainKeys`](crate::ChainKeys) moves on; an implausible one (not 1 to 64 ASCII
+///   letters, digits, `_` or `-`) is not queried at all.
+/// - Keys never appear in logs or `Debug`, and neither does the URL's password.
+///
+/// TLS is the caller's choice of connector ([`PgKeysBuilder::tls`]); plain TCP by default.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), phone_client::Error> {
+/// use phone_client::{PgKeys, PhoneClient};
+/// let keys = PgKeys::connect("postgres://alipay_phone:secret@127.0.0.1/keys")?;
+/// keys.ready().await?; // for a readiness probe
+/// let client = PhoneClient::builder().keys(keys).build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct PgKeys {
+    core: Arc<Core>,
+    cache: CachingKeys,
+    watch: Arc<WatchState>,
+}
+
+/// Options of a [`PgKeys`], from [`PgKeys::builder`].
+///
+/// ```no_run
+/// # async fn run() -> Result<(), phone_client::Error> {
+/// use std::time::Duration;
+/// let keys = phone_client::PgKeys::builder("postgres://alipay_phone@db.internal/keys")?
+///     .check_interval(Duration::from_secs(30))
+///     .query_timeout(Duration::from_secs(2))
+///     .max_stale(Duration::from_secs(6 * 3600))
+///     .build()?;
+/// # Ok(()) }
+/// ```
+pub struct PgKeysBuilder {
+    config: Config,
+    summary: String,
+    connect: Connector,
+    listen: bool,
+    check_interval: Duration,
+    query_timeout: Duration,
+    ttl: Option<Duration>,
+    max_stale: Option<Duration>,
+    capacity: u64,
+}
+
+impl fmt::Debug for PgKeysBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgKeysBuilder")
+            .field("database", &self.summary)
+            .field("listen", &self.listen)
+            .field("check_interval", &self.check_interval)
+            .field("query_timeout", &self.query_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for PgKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgKeys")
+            .field("database", &self.core.summary)
+            .field("listening", &self.is_listening())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the loader and the watcher share. Holds no cache of material itself: that is the
+/// [`CachingKeys`], which holds the loader (so the loader cannot hold it back).
+struct Core {
+    db: Db,
+    summary: String,
+    /// Each cached app's `updated_at` as loaded (`None`: no row), for the periodic check.
+    stamps: Cache<String, Option<SystemTime>>,
+    /// Rows whose keys do not parse: their error, so a broken app is not queried per request.
+    broken: Cache<String, Error>,
+    /// Bumped by every invalidation: a load that overlapped one does not record what it read.
+    generation: AtomicU64,
+}
+
+/// The background task's state, shared with [`PgKeys::is_listening`].
+struct WatchState {
+    listening: AtomicBool,
+    task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Drop for WatchState {
+    // The task holds no handle that keeps this alive: the last PgKeys clone stops it.
+    fn drop(&mut self) {
+        if let Some(task) = self.task.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            task.abort();
+        }
+    }
+}
+
+/// A connection: its client, and the notifications its connection task forwards.
+struct Conn {
+    client: Client,
+    notes: mpsc::Receiver<String>,
+    /// Set when a notification could not be buffered.
+    overflowed: Arc<AtomicBool>,
+}
+
+type ConnectFuture = Pin<Box<dyn Future<Output = Result<Conn, tokio_postgres::Error>> + Send>>;
+/// Connects with the configured TLS; erased so that PgKeys is not generic over it.
+type Connector = Arc<dyn Fn(&Config) -> ConnectFuture + Send + Sync>;
+
+fn connector<T>(tls: T) -> Connector
+where
+    T: MakeTlsConnect<Socket> + Clone + Send + Sync + 'static,
+    T::Stream: Send + 'static,
+    T::TlsConnect: Send,
+    <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+{
+    Arc::new(move |config: &Config| {
+        let (config, tls) = (config.clone(), tls.clone());
+        Box::pin(async move {
+            let (client, mut connection) = config.connect(tls).await?;
+            let (tx, notes) = mpsc::channel(NOTIFY_BUFFER);
+            let overflowed = Arc::new(AtomicBool::new(false));
+            let flag = overflowed.clone();
+            tokio::spawn(async move {
+                // poll_message drives the connection (queries included) and also yields what
+                // the server sends unasked: notifications.
+                while let Some(message) = poll_fn(|cx| connection.poll_message(cx)).await {
+                    match message {
+                        Ok(AsyncMessage::Notification(n)) if n.channel() == CHANNEL => {
+                            if tx.try_send(n.payload().to_owned()).is_err() {
+                                flag.store(true, Ordering::Release);
+                            }
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::debug!(error = %e, "PostgreSQL connection closed");
+                            break;
+                        }
+                    }
+                }
+            });
+            Ok(Conn {
+                client,
+                notes,
+                overflowed,
+            })
+        })
+    })
+}
+
+/// A key-store failure: the problem says the store is unavailable; the driver's error (which
+/// holds no secret: neither the password nor row data) is kept as the source.
+fn store_error(e: tokio_postgres::Error) -> Error {
+    let why = if e.code() == Some(&SqlState::UNDEFINED_TABLE) {
+        "the PostgreSQL key store has no table alipay_phone_keys; apply the migration \
+         (crates/phone-client/migrations, PgKeys::migrate)"
+            .to_owned()
+    } else {
+        format!("the PostgreSQL key store is unavailable: {e}")
+    };
+    Error::key_with_source(KeyRole::KeyProvider, KeyProblem::ProviderFailed(why), e)
+}
+
+fn timeout_error(timeout: Duration) -> Error {
+    Error::key(
+        KeyRole::KeyProvider,
+        KeyProblem::ProviderFailed(format!(
+            "the PostgreSQL key store is unavailable: no answer within {timeout:?}"
+        )),
+    )
+}
+
+/// One reconnecting client for loads: tokio-postgres pipelines concurrent queries on it.
+struct Db {
+    config: Config,
+    connect: Connector,
+    timeout: Duration,
+    state: tokio::sync::Mutex<DbState>,
+}
+
+#[derive(Default)]
+struct DbState {
+    client: Option<Arc<Client>>,
+    failed: Option<(Instant, Error)>,
+}
+
+impl Db {
+    async fn client(&self) -> Result<Arc<Client>, Error> {
+        let mut state = self.state.lock().await;
+        if let Some(c) = state.client.as_ref().filter(|c| !c.is_closed()) {
+            return Ok(c.clone());
+        }
+        state.client = None;
+        if let Some((at, e)) = &state.failed
+            && at.elapsed() < RECONNECT_PAUSE
+        {
+            return Err(e.clone());
+        }
+        let result = match tokio::time::timeout(self.timeout, (self.connect)(&self.config)).await {
+            Ok(Ok(conn)) => Ok(Arc::new(conn.client)),
+            Ok(Err(e)) => Err(store_error(e)),
+            Err(_) => Err(timeout_error(self.timeout)),
+        };
+        match result {
+            Ok(client) => {
+                if state.failed.take().is_some() {
+                    tracing::info!("PostgreSQL key store reachable again");
+                }
+                state.client = Some(client.clone());
+                Ok(client)
+            }
+            Err(e) => {
+                if state.failed.is_none() {
+                    tracing::warn!(error = %e, "cannot connect to the PostgreSQL key store");
+                }
+                state.failed = Some((Instant::now(), e.clone()));
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs `work` on the client within `timeout` (connecting included); a query that times
+    /// out drops the client, since its connection may be silently dead.
+    async fn run<R, F, Fut>(&self, timeout: Duration, work: F) -> Result<R, Error>
+    where
+        F: FnOnce(Arc<Client>) -> Fut,
+        Fut: Future<Output = Result<R, tokio_postgres::Error>>,
+    {
+        let deadline = Instant::now() + timeout;
+        let client = tokio::time::timeout_at(deadline, self.client())
+            .await
+            .map_err(|_| timeout_error(timeout))??;
+        match tokio::time::timeout_at(deadline, work(client.clone())).await {
+            Ok(result) => result.map_err(store_error),
+            Err(_) => {
+                let mut state = self.state.lock().await;
+                if state.client.as_ref().is_some_and(|c| Arc::ptr_eq(c, &client)) {
+                    state.client = None;
+                }
+                Err(timeout_error(timeout))
+            }
+        }
+    }
+}
+
+/// Whether `app_id` is worth a query: ids come from requests.
+fn plausible(app_id: &str) -> bool {
+    !app_id.is_empty()
+        && app_id.len() <= 64
+        && app_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Says where a malformed key is, in the problems that carry text; the problem (and so its
+/// hint) stays the key's own.
+fn located(e: Error, app_id: &str, column: &str, index: usize) -> Error {
+    tracing::warn!(app_id, column, index, error = %e, "malformed key in alipay_phone_keys");
+    let at = format!("alipay_phone_keys app {app_id}, {column}[{index}]");
+    match e {
+        Error::KeyError { role, problem, source } => {
+            let problem = match problem {
+                KeyProblem::Unparsable(why) => KeyProblem::Unparsable(format!("{at}: {why}")),
+                KeyProblem::WrongAlgorithm(why) => KeyProblem::WrongAlgorithm(format!("{at}: {why}")),
+                KeyProblem::Rejected(why) => KeyProblem::Rejected(format!("{at}: {why}")),
+                other => other,
+            };
+            Error::KeyError { role, problem, source }
+        }
+        other => other,
+    }
+}
+
+/// The keys given in an array column with their PostgreSQL index (from 1): NULL and blank
+/// elements hold no key.
+fn given(keys: &[Option<String>]) -> impl Iterator<Item = (usize, &str)> {
+    keys.iter()
+        .enumerate()
+        .filter_map(|(i, k)| k.as_deref().filter(|k| !k.trim().is_empty()).map(|k| (i + 1, k)))
+}
+
+/// One row's material.
+fn material(
+    app_id: &str,
+    public_keys: &[Option<String>],
+    aes_keys: &[Option<String>],
+    verify_with: Option<&str>,
+) -> Result<AppKeyMaterial, Error> {
+    let mut m = AppKeyMaterial::new();
+    for (i, k) in given(public_keys) {
+        m = m
+            .with_alipay_public_key(k)
+            .map_err(|e| located(e, app_id, "alipay_public_keys", i))?;
+    }
+    for (i, k) in given(aes_keys) {
+        m = m.with_aes_key(k).map_err(|e| located(e, app_id, "aes_keys", i))?;
+    }
+    if let Some(isv) = verify_with.map(str::trim).filter(|s| !s.is_empty()) {
+        m = m.verify_with(isv);
+    }
+    Ok(m)
+}
+
+/// The raw loader the [`CachingKeys`] wraps: one query per call.
+struct Loader(Arc<Core>);
+
+impl fmt::Debug for Loader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PgKeys loader")
+    }
+}
+
+#[async_trait]
+impl KeyProvider for Loader {
+    async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+        let core = &self.0;
+        if let Some(e) = core.broken.get(app_id) {
+            return Err(e);
+        }
+        let generation = core.generation.load(Ordering::Acquire);
+        let row = core
+            .db
+            .run(
+                core.db.timeout,
+                |c| async move { c.query_opt(LOAD_SQL, &[&app_id]).await },
+            )
+            .await?;
+        let unchanged = || core.generation.load(Ordering::Acquire) == generation;
+        let Some(row) = row else {
+            if unchanged() {
+                core.stamps.insert(app_id.to_owned(), None);
+            }
+            return Ok(None);
+        };
+        let public_keys: Vec<Option<String>> = row.try_get(0).map_err(store_error)?;
+        let aes_keys: Vec<Option<String>> = row.try_get(1).map_err(store_error)?;
+        let verify_with: Option<String> = row.try_get(2).map_err(store_error)?;
+        let updated_at: SystemTime = row.try_get(3).map_err(store_error)?;
+        let result = material(app_id, &public_keys, &aes_keys, verify_with.as_deref());
+        if unchanged() {
+            core.stamps.insert(app_id.to_owned(), Some(updated_at));
+            if let Err(e) = &result {
+                core.broken.insert(app_id.to_owned(), e.clone());
+            }
+        }
+        result.map(|m| Some(Arc::new(m)))
+    }
+}
+
+impl PgKeys {
+    /// The migrations, `(file name, SQL)` in the order to apply them: the files of
+    /// `crates/phone-client/migrations/`. Each is idempotent and runs in its own transaction.
+    ///
+    /// ```
+    /// let (name, sql) = phone_client::PgKeys::MIGRATIONS[0];
+    /// assert_eq!(name, "0001_alipay_phone_keys.sql");
+    /// assert!(sql.contains("CREATE TABLE IF NOT EXISTS alipay_phone_keys"));
+    /// ```
+    pub const MIGRATIONS: &'static [(&'static str, &'static str)] = &[(
+        "0001_alipay_phone_keys.sql",
+        include_str!("../migrations/0001_alipay_phone_keys.sql"),
+    )];
+
+    /// Options for the database at `url` (`postgres://user:password@host:port/dbname`, or the
+    /// `key=value` form libpq accepts). Fails only on a URL that does not parse; nothing
+    /// connects before [`PgKeysBuilder::build`].
+    pub fn builder(url: &str) -> Result<PgKeysBuilder, Error> {
+        // The parser's message may quote the URL, password included: not passed on.
+        let config: Config = url.parse().map_err(|_| {
+            Error::key(
+                KeyRole::KeyProvider,
+                KeyProblem::ProviderFailed(
+                    "the PostgreSQL URL does not parse (postgres://user:password@host:port/dbname)".into(),
+                ),
+            )
+        })?;
+        Ok(PgKeysBuilder::from_config(config))
+    }
+
+    /// [`PgKeys::builder`] with the defaults, started: LISTEN, a check every 10 s, queries
+    /// bounded by 3 s. Call it within a Tokio runtime.
+    pub fn connect(url: &str) -> Result<Self, Error> {
+        Self::builder(url)?.build()
+    }
+
+    /// Whether keys can be loaded now: the table answers a query within the query timeout. For
+    /// a readiness probe; the error is the one a new app id would get (503).
+    pub async fn ready(&self) -> Result<(), Error> {
+        self.core
+            .db
+            .run(self.core.db.timeout, |c| async move {
+                c.query_opt(READY_SQL, &[]).await.map(|_| ())
+            })
+            .await
+    }
+
+    /// Whether the LISTEN connection is up, so changes arrive within a second rather than at
+    /// the next periodic check.
+    pub fn is_listening(&self) -> bool {
+        self.watch.listening.load(Ordering::Acquire)
+    }
+
+    /// Applies [`PgKeys::MIGRATIONS`] through this provider's connection (one minute at most).
+    pub async fn migrate(&self) -> Result<(), Error> {
+        self.core
+            .db
+            .run(Duration::from_secs(60), |c| async move {
+                for (_, sql) in Self::MIGRATIONS {
+                    c.batch_execute(sql).await?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    /// Applies [`PgKeys::MIGRATIONS`] on a client of your own (e.g. before any `PgKeys`
+    /// exists).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (client, connection) =
+    ///     tokio_postgres::connect("postgres://postgres@127.0.0.1/keys", tokio_postgres::NoTls).await?;
+    /// tokio::spawn(connection);
+    /// phone_client::PgKeys::migrate_with(&client).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn migrate_with(client: &Client) -> Result<(), Error> {
+        for (_, sql) in Self::MIGRATIONS {
+            client.batch_execute(sql).await.map_err(store_error)?;
+        }
+        Ok(())
+    }
+
+    /// Drops `app_id`'s cached answer everywhere in this provider.
+    fn invalidate(core: &Core, cache: &CachingKeys, app_id: &str) {
+        core.generation.fetch_add(1, Ordering::AcqRel);
+        cache.invalidate(app_id);
+        core.stamps.invalidate(app_id);
+        core.broken.invalidate(app_id);
+    }
+
+    fn invalidate_all(core: &Core, cache: &CachingKeys) {
+        core.generation.fetch_add(1, Ordering::AcqRel);
+        cache.invalidate_all();
+        core.stamps.invalidate_all();
+        core.broken.invalidate_all();
+    }
+}
+
+impl PgKeysBuilder {
+    /// Options for an already built configuration.
+    pub fn from_config(mut config: Config) -> Self {
+        if config.get_application_name().is_none() {
+            config.application_name("alipay-phone");
+        }
+        let summary = summary(&config);
+        Self {
+            config,
+            summary,
+            connect: connector(NoTls),
+            listen: true,
+            check_interval: Duration::from_secs(10),
+            query_timeout: Duration::from_secs(3),
+            ttl: None,
+            max_stale: None,
+            capacity: DEFAULT_CAPACITY,
+        }
+    }
+
+    /// Connects through `tls` (e.g. `postgres_openssl::MakeTlsConnector` or
+    /// `tokio_postgres_rustls::MakeRustlsConnect`), as the URL's `sslmode` asks.
+    pub fn tls<T>(mut self, tls: T) -> Self
+    where
+        T: MakeTlsConnect<Socket> + Clone + Send + Sync + 'static,
+        T::Stream: Send + 'static,
+        T::TlsConnect: Send,
+        <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+    {
+        self.connect = connector(tls);
+        self
+    }
+
+    /// Whether to LISTEN for the trigger's notifications (default on); off, changes arrive
+    /// through the periodic check only.
+    pub fn listen(mut self, on: bool) -> Self {
+        self.listen = on;
+        self
+    }
+
+    /// How often the table's fingerprint is compared (default 10 s): the fallback for missed
+    /// notifications, and the liveness check of the LISTEN connection.
+    pub fn check_interval(mut self, every: Duration) -> Self {
+        self.check_interval = every.max(Duration::from_millis(10));
+        self
+    }
+
+    /// The longest a query may take, connecting included (default 3 s).
+    pub fn query_timeout(mut self, timeout: Duration) -> Self {
+        self.query_timeout = timeout;
+        self
+    }
+
+    /// How long an app's keys are used before they are loaded again even without a change
+    /// (default 5 minutes; changes are pushed, so this is a last resort).
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = Some(ttl);
+        self
+    }
+
+    /// How long past `ttl` cached keys are still served while the database is down (default
+    /// 1 hour).
+    pub fn max_stale(mut self, max_stale: Duration) -> Self {
+        self.max_stale = Some(max_stale);
+        self
+    }
+
+    /// How many app ids are cached (default 100,000).
+    pub fn capacity(mut self, apps: u64) -> Self {
+        self.capacity = apps;
+        self
+    }
+
+    /// Starts the provider: the background task connects (LISTEN, periodic check); loads
+    /// connect on first use. Fails outside a Tokio runtime.
+    pub fn build(self) -> Result<PgKeys, Error> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            Error::key(
+                KeyRole::KeyProvider,
+                KeyProblem::ProviderFailed("PgKeys must be built within a Tokio runtime".into()),
+            )
+        })?;
+        let mut config = self.config;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(self.query_timeout);
+        }
+        let idle = self.ttl.unwrap_or(Duration::from_secs(300)) + self.max_stale.unwrap_or(Duration::from_secs(3600));
+        let core = Arc::new(Core {
+            db: Db {
+                config,
+                connect: self.connect,
+                timeout: self.query_timeout,
+                state: Default::default(),
+            },
+            summary: self.summary,
+            stamps: Cache::builder().max_capacity(self.capacity).time_to_idle(idle).build(),
+            broken: Cache::builder()
+                .max_capacity(self.capacity)
+                .time_to_live(self.ttl.unwrap_or(Duration::from_secs(300)))
+                .build(),
+            generation: AtomicU64::new(0),
+        });
+        let mut cache = CachingKeys::new(Loader(core.clone()))
+            .capacity(self.capacity)
+            // The loader's own timeout says more; this one is a backstop.
+            .load_timeout(self.query_timeout + Duration::from_secs(1));
+        if let Some(ttl) = self.ttl {
+            cache = cache.ttl(ttl);
+        }
+        if let Some(max_stale) = self.max_stale {
+            cache = cache.max_stale(max_stale);
+        }
+        let watch = Arc::new(WatchState {
+            listening: AtomicBool::new(false),
+            task: std::sync::Mutex::new(None),
+        });
+        let watcher = Watcher {
+            core: core.clone(),
+            cache: cache.clone(),
+            watch: Arc::downgrade(&watch),
+            listen: self.listen,
+            every: self.check_interval,
+        };
+        let task = runtime.spawn(watcher.run());
+        *watch.task.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
+        Ok(PgKeys { core, cache, watch })
+    }
+}
+
+/// The URL without its password, for `Debug` and logs.
+fn summary(config: &Config) -> String {
+    let user = config.get_user().unwrap_or("");
+    let password = if config.get_password().is_some() { ":***" } else { "" };
+    let at = if user.is_empty() && password.is_empty() {
+        ""
+    } else {
+        "@"
+    };
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let host = match h {
+                tokio_postgres::config::Host::Tcp(name) => name.clone(),
+                #[cfg(unix)]
+                tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+            };
+            match config.get_ports().get(i).or(config.get_ports().first()) {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            }
+        })
+        .collect();
+    let db = config.get_dbname().unwrap_or("");
+    format!("postgres://{user}{password}{at}{}/{db}", hosts.join(","))
+}
+
+/// The background task: LISTEN and the periodic check on a connection of its own.
+struct Watcher {
+    core: Arc<Core>,
+    cache: CachingKeys,
+    watch: std::sync::Weak<WatchState>,
+    listen: bool,
+    every: Duration,
+}
+
+impl Watcher {
+    fn set_listening(&self, on: bool) {
+        if let Some(w) = self.watch.upgrade() {
+            w.listening.store(on, Ordering::Release);
+        }
+    }
+
+    async fn connect(&self) -> Result<Conn, Error> {
+        let db = &self.core.db;
+        let conn = tokio::time::timeout(db.timeout, (db.connect)(&db.config))
+            .await
+            .map_err(|_| timeout_error(db.timeout))?
+            .map_err(store_error)?;
+        if self.listen {
+            tokio::time::timeout(db.timeout, conn.client.batch_execute(&format!("LISTEN {CHANNEL}")))
+                .await
+                .map_err(|_| timeout_error(db.timeout))?
+                .map_err(store_error)?;
+        }
+        Ok(conn)
+    }
+
+    async fn run(self) {
+        let mut last: Option<String> = None;
+        let mut backoff = BACKOFF_MIN;
+        let mut lost = false;
+        loop {
+            match self.connect().await {
+                Ok(mut conn) => {
+                    backoff = BACKOFF_MIN;
+                    self.set_listening(self.listen);
+                    if lost {
+                        tracing::info!(database = %self.core.summary, "PostgreSQL key store watcher reconnected");
+                    }
+                    // Anything missed while disconnected shows in the fingerprint.
+                    let why = match self.check(&conn.client, &mut last).await {
+                        Ok(()) => self.serve(&mut conn, &mut last).await,
+                        Err(e) => e,
+                    };
+                    self.set_listening(false);
+                    tracing::warn!(error = %why, "PostgreSQL key store watcher disconnected; reconnecting");
+                    lost = true;
+                }
+                Err(e) => {
+                    if !lost {
+                        tracing::warn!(error = %e, "PostgreSQL key store watcher cannot connect; retrying");
+                    } else {
+                        tracing::debug!(error = %e, "PostgreSQL key store watcher cannot connect; retrying");
+                    }
+                    lost = true;
+                }
+            }
+            let jitter = backoff.mul_f64(fastrand::f64() * 0.5);
+            tokio::time::sleep(backoff + jitter).await;
+            backoff = (backoff * 2).min(BACKOFF_MAX);
+        }
+    }
+
+    /// Handles notifications and ticks until the connection fails; returns why.
+    async fn serve(&self, conn: &mut Conn, last: &mut Option<String>) -> Error {
+        let mut tick = tokio::time::interval_at(Instant::now() + self.every, self.every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                note = conn.notes.recv() => match note {
+                    Some(app_id) => {
+                        if conn.overflowed.swap(false, Ordering::AcqRel) {
+                            tracing::info!("many key changes at once; reloading every app");
+                            PgKeys::invalidate_all(&self.core, &self.cache);
+                        } else {
+                            tracing::debug!(app_id = %app_id, "key change notified");
+                            PgKeys::invalidate(&self.core, &self.cache, &app_id);
+                        }
+                    }
+                    None => return Error::key(
+                        KeyRole::KeyProvider,
+                        KeyProblem::ProviderFailed("the LISTEN connection closed".into()),
+                    ),
+                },
+                _ = tick.tick() => {
+                    if let Err(e) = self.check(&conn.client, last).await {
+                        return e;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Compares the table's fingerprint with the last one; when it moved, drops the cached
+    /// apps whose row changed, came or went.
+    async fn check(&self, client: &Client, last: &mut Option<String>) -> Result<(), Error> {
+        let timeout = self.core.db.timeout;
+        let work = async {
+            let fingerprint: String = client.query_one(FINGERPRINT_SQL, &[]).await?.try_get(0)?;
+            if last.as_deref() == Some(fingerprint.as_str()) {
+                return Ok(None);
+            }
+            let rows = client.query(LIST_SQL, &[]).await?;
+            let table = rows
+                .iter()
+                .map(|r| Ok((r.try_get::<_, String>(0)?, r.try_get::<_, SystemTime>(1)?)))
+                .collect::<Result<HashMap<_, _>, tokio_postgres::Error>>()?;
+            Ok(Some((fingerprint, table)))
+        };
+        let Some((fingerprint, table)) = tokio::time::timeout(timeout, work)
+            .await
+            .map_err(|_| timeout_error(timeout))?
+            .map_err(store_error)?
+        else {
+            return Ok(());
+        };
+        let mut changed = 0usize;
+        for (app_id, stamp) in self.core.stamps.iter() {
+            if table.get(app_id.as_str()).copied() != stamp {
+                PgKeys::invalidate(&self.core, &self.cache, &app_id);
+                changed += 1;
+            }
+        }
+        if changed > 0 {
+            tracing::info!(apps = changed, "key store changed; those apps are reloaded");
+        }
+        *last = Some(fingerprint);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl KeyProvider for PgKeys {
+    async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+        if !plausible(app_id) {
+            return Ok(None);
+        }
+        self.cache.load(app_id).await
+    }
+
+    async fn reload(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+        if !plausible(app_id) {
+            return Ok(None);
+        }
+        self.cache.reload(app_id).await
+    }
+}

@@ -1,0 +1,702 @@
+//! PgKeys against a real PostgreSQL (no mock). The tests that need the server are ignored by
+//! default; run them through the throwaway cluster of `scripts/with-postgres.sh`:
+//!
+//! ```text
+//! scripts/with-postgres.sh cargo test -p phone-client --features postgres --test postgres -- --include-ignored
+//! ```
+//!
+//! Each test works in a database of its own, so they run in parallel; the one that stops the
+//! server takes the lock exclusively.
+#![cfg(feature = "postgres")]
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use phone_client::{AppKeyMaterial, KeyProvider, PgKeys, PhoneClient};
+use phone_core::{Error, KeyProblem, KeyRole, SignType};
+use phone_crypto::{AesKey, Backend, RsaPrivateKeyDer, seal_envelope, success_plaintext};
+use test_support::{demo, key};
+use tokio_postgres::{Client, NoTls};
+
+const NEEDS_PG: &str = "needs PostgreSQL: scripts/with-postgres.sh cargo test -p phone-client --features postgres --test postgres -- --include-ignored";
+
+/// Shared by the tests that only use the server; taken exclusively by the one that stops it.
+static SERVER: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
+const OLD_AES: &str = "MDEyMzQ1Njc4OWFiY2RlZg==";
+const NEW_AES: &str = "ZmVkY2JhOTg3NjU0MzIxMA==";
+
+fn database_url() -> String {
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| panic!("DATABASE_URL is unset: these tests need a PostgreSQL server; {NEEDS_PG}"))
+}
+
+async fn connect(url: &str) -> Client {
+    let (client, connection) = tokio_postgres::connect(url, NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to {url}: {e}"));
+    tokio::spawn(connection);
+    client
+}
+
+/// A fresh database `name` with the migration applied; its URL and an admin client on it.
+async fn fresh_database(name: &str) -> (String, Client) {
+    let url = database_url();
+    let server = connect(&url).await;
+    server
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+    server.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let url = format!("{base}/{name}");
+    let client = connect(&url).await;
+    PgKeys::migrate_with(&client).await.unwrap();
+    (url, client)
+}
+
+/// An Alipay-side key pair: the private key signs envelopes, the public key goes in the table.
+struct Signer {
+    private: RsaPrivateKeyDer,
+}
+
+impl Signer {
+    fn demo() -> Self {
+        Self::from_pem(&demo("alipay_private_key.pem"))
+    }
+
+    fn from_pem(pem: &str) -> Self {
+        Self {
+            private: RsaPrivateKeyDer::parse(pem).unwrap(),
+        }
+    }
+
+    /// The public key as the console shows it (one line of base64).
+    fn public(&self) -> String {
+        self.private.public_key().to_spki_base64()
+    }
+
+    fn seal(&self, aes: &str, mobile: &str) -> String {
+        let p = Backend::default().alipay_side();
+        seal_envelope(
+            &success_plaintext(mobile),
+            &*p.prepare_signer(&self.private).unwrap(),
+            Some(
+                &*p.prepare_encryptor(phone_crypto::ContentAlgorithm::AesCbc, &AesKey::parse(aes).unwrap())
+                    .unwrap(),
+            ),
+            SignType::Rsa2,
+        )
+        .unwrap()
+    }
+}
+
+async fn put(db: &Client, app_id: &str, public_keys: &[&str], aes_keys: &[&str], verify_with: Option<&str>) {
+    let public_keys: Vec<String> = public_keys.iter().map(|s| s.to_string()).collect();
+    let aes_keys: Vec<String> = aes_keys.iter().map(|s| s.to_string()).collect();
+    db.execute(
+        "INSERT INTO alipay_phone_keys (app_id, alipay_public_keys, aes_keys, verify_with) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (app_id) DO UPDATE SET alipay_public_keys = $2, aes_keys = $3, verify_with = $4",
+        &[&app_id, &public_keys, &aes_keys, &verify_with],
+    )
+    .await
+    .unwrap();
+}
+
+fn client(keys: &PgKeys) -> PhoneClient {
+    PhoneClient::builder().keys(keys.clone()).build().unwrap()
+}
+
+async fn mobile(client: &PhoneClient, app_id: &str, body: &str) -> Result<String, Error> {
+    client.decrypt_phone(app_id, body).await.map(|p| p.reveal().to_owned())
+}
+
+/// Polls `check` until it holds; panics after `within`. Returns how long it took.
+async fn eventually<F, Fut>(what: &str, within: Duration, mut check: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    loop {
+        if check().await {
+            return start.elapsed();
+        }
+        assert!(start.elapsed() < within, "{what}: not within {within:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn is_store_down(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::KeyError {
+            role: KeyRole::KeyProvider,
+            problem: KeyProblem::ProviderFailed(why),
+            ..
+        } if why.contains("unavailable")
+    )
+}
+
+#[tokio::test]
+async fn debug_and_errors_never_show_the_password_and_implausible_ids_are_not_queried() {
+    // Port 1 on loopback: nothing listens, so any query fails at once.
+    let keys = PgKeys::builder("postgres://alipay:hunter2@127.0.0.1:1/keys")
+        .unwrap()
+        .query_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let shown = format!("{keys:?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(shown.contains("postgres://alipay:***@127.0.0.1:1/keys"), "{shown}");
+    let builder = format!(
+        "{:?}",
+        PgKeys::builder("postgres://alipay:hunter2@127.0.0.1:1/keys").unwrap()
+    );
+    assert!(!builder.contains("hunter2"), "{builder}");
+    let bad = PgKeys::builder("postgres://alipay:hunter2@127.0.0.1:notaport/keys").unwrap_err();
+    assert!(!bad.to_string().contains("hunter2"), "{bad}");
+
+    // Not worth a query: answered "not mine" without touching the (unreachable) store.
+    for id in ["", "bad id", "a'; DROP TABLE alipay_phone_keys; --", &"9".repeat(65)] {
+        assert!(keys.load(id).await.unwrap().is_none(), "{id:?}");
+    }
+    // A plausible one is queried, and the unreachable store is a temporary, server-side error.
+    let e = keys.load("2021000000000001").await.unwrap_err();
+    assert!(is_store_down(&e), "{e}");
+    assert_eq!(e.http_status(), 503);
+    assert!(!e.to_string().contains("hunter2"), "{e}");
+    assert!(keys.ready().await.is_err());
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test ... -- --include-ignored"]
+async fn migration_applies_twice_and_matches_the_files() {
+    let _server = SERVER.read().await;
+    let (url, db) = fresh_database("pg_migrate").await;
+    // Once more through the library, once more as psql would (the file as it is).
+    PgKeys::migrate_with(&db).await.unwrap();
+    let keys = PgKeys::connect(&url).unwrap();
+    keys.migrate().await.unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".sql"))
+        .collect();
+    files.sort();
+    let names: Vec<&str> = PgKeys::MIGRATIONS.iter().map(|(n, _)| *n).collect();
+    assert_eq!(files, names, "PgKeys::MIGRATIONS lists the migration files in order");
+    for (name, sql) in PgKeys::MIGRATIONS {
+        assert_eq!(std::fs::read_to_string(dir.join(name)).unwrap(), *sql);
+        db.batch_execute(sql).await.unwrap();
+    }
+
+    let columns: Vec<(String, String, String, Option<String>)> = db
+        .query(
+            "SELECT column_name::text, udt_name::text, is_nullable::text, column_default::text \
+             FROM information_schema.columns WHERE table_name = 'alipay_phone_keys' ORDER BY ordinal_position",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    let expected = [
+        ("app_id", "text", "NO", None),
+        ("alipay_public_keys", "_text", "NO", Some("'{}'::text[]")),
+        ("aes_keys", "_text", "NO", Some("'{}'::text[]")),
+        ("verify_with", "text", "YES", None),
+        ("updated_at", "timestamptz", "NO", Some("now()")),
+    ];
+    assert_eq!(columns.len(), expected.len(), "{columns:?}");
+    for (got, want) in columns.iter().zip(expected) {
+        assert_eq!((got.0.as_str(), got.1.as_str(), got.2.as_str(), got.3.as_deref()), want);
+    }
+    let pk: String = db
+        .query_one(
+            "SELECT string_agg(a.attname, ',') FROM pg_index i JOIN pg_attribute a \
+             ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \
+             WHERE i.indrelid = 'alipay_phone_keys'::regclass AND i.indisprimary",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(pk, "app_id");
+
+    // The trigger: every kind of change notifies with the app id; an update stamps updated_at.
+    let (listener, mut connection) = tokio_postgres::connect(&url, NoTls).await.unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(Ok(m)) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+            if let tokio_postgres::AsyncMessage::Notification(n) = m {
+                let _ = tx.send((n.channel().to_owned(), n.payload().to_owned()));
+            }
+        }
+    });
+    listener.batch_execute("LISTEN alipay_phone_keys").await.unwrap();
+    db.batch_execute("INSERT INTO alipay_phone_keys (app_id, updated_at) VALUES ('t1', '2000-01-01')")
+        .await
+        .unwrap();
+    db.batch_execute("UPDATE alipay_phone_keys SET verify_with = 'x' WHERE app_id = 't1'")
+        .await
+        .unwrap();
+    let stamped: bool = db
+        .query_one(
+            "SELECT updated_at > now() - interval '1 hour' FROM alipay_phone_keys WHERE app_id = 't1'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(stamped, "UPDATE sets updated_at");
+    db.batch_execute("DELETE FROM alipay_phone_keys WHERE app_id = 't1'")
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        let note = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(note, ("alipay_phone_keys".to_owned(), "t1".to_owned()));
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test ... -- --include-ignored"]
+async fn keys_in_the_table_open_envelopes_with_rotation_and_isv_mode() {
+    let _server = SERVER.read().await;
+    let (url, db) = fresh_database("pg_open").await;
+    let (old, new) = (Signer::demo(), Signer::from_pem(&key("rsa4096_pkcs8.pem")));
+    // As users paste them: the console's base64 line, and PEM.
+    put(
+        &db,
+        "2021000000000001",
+        &[&demo("alipay_public_key.txt")],
+        &[&demo("aes_key.txt")],
+        None,
+    )
+    .await;
+    put(
+        &db,
+        "2021000000000002",
+        &[&new.public(), &demo("alipay_public_key.pem")],
+        &[NEW_AES, OLD_AES],
+        None,
+    )
+    .await;
+    // An ISV's merchant: its own AES key, verified with the ISV app's Alipay public keys.
+    put(&db, "2021000000000003", &[], &[OLD_AES], Some("2021000000000002")).await;
+
+    let keys = PgKeys::connect(&url).unwrap();
+    keys.ready().await.unwrap();
+    let client = client(&keys);
+    assert_eq!(
+        mobile(&client, "2021000000000001", &demo("envelope.json"))
+            .await
+            .unwrap(),
+        "13800138000"
+    );
+    // Rotation: the current key and the previous one both work.
+    assert_eq!(
+        mobile(&client, "2021000000000002", &new.seal(NEW_AES, "13900139001"))
+            .await
+            .unwrap(),
+        "13900139001"
+    );
+    assert_eq!(
+        mobile(&client, "2021000000000002", &old.seal(OLD_AES, "13900139002"))
+            .await
+            .unwrap(),
+        "13900139002"
+    );
+    assert_eq!(
+        mobile(&client, "2021000000000003", &new.seal(OLD_AES, "13900139003"))
+            .await
+            .unwrap(),
+        "13900139003"
+    );
+    // Apps are isolated: app 1's keys do not open app 2's envelope.
+    let e = mobile(&client, "2021000000000001", &new.seal(NEW_AES, "13900139004"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "bad_signature");
+    // Unknown: "not mine", so the client says no keys are configured (500, not 503).
+    assert!(keys.load("2021000000000009").await.unwrap().is_none());
+    let e = mobile(&client, "2021000000000009", &demo("envelope.json"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::KeyError {
+                problem: KeyProblem::UnknownApp(_),
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(e.http_status(), 500);
+    // Loaded once, then cached: the same Arc until something changes.
+    let a = keys.load("2021000000000001").await.unwrap().unwrap();
+    let b = keys.load("2021000000000001").await.unwrap().unwrap();
+    assert!(std::sync::Arc::ptr_eq(&a, &b));
+}
+
+/// Rotates app `app_id` from the demo keys to `new` by an UPDATE and waits until `keys` serve
+/// the new material; returns how long that took.
+async fn rotate_and_wait(db: &Client, keys: &[&PgKeys], app_id: &str, new: &Signer, within: Duration) -> Duration {
+    // The new keys first, the demo keys (what the row held) still listed after them.
+    let rotated = AppKeyMaterial::new()
+        .with_alipay_public_key(&new.public())
+        .unwrap()
+        .with_alipay_public_key(&demo("alipay_public_key.txt"))
+        .unwrap()
+        .with_aes_key(NEW_AES)
+        .unwrap()
+        .with_aes_key(&demo("aes_key.txt"))
+        .unwrap();
+    db.execute(
+        "UPDATE alipay_phone_keys SET alipay_public_keys = ARRAY[$2, alipay_public_keys[1]], \
+         aes_keys = ARRAY[$3, aes_keys[1]] WHERE app_id = $1",
+        &[&app_id, &new.public(), &NEW_AES],
+    )
+    .await
+    .unwrap();
+    let mut took = Duration::ZERO;
+    for k in keys {
+        took = took.max(
+            eventually("the rotated keys are served", within, || async {
+                k.load(app_id).await.unwrap().unwrap().fingerprint() == rotated.fingerprint()
+            })
+            .await,
+        );
+    }
+    took
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test ... -- --include-ignored"]
+async fn a_rotation_by_update_reaches_every_replica_through_notify() {
+    let _server = SERVER.read().await;
+    let (url, db) = fresh_database("pg_notify").await;
+    put(
+        &db,
+        "2021000000000001",
+        &[&demo("alipay_public_key.txt")],
+        &[&demo("aes_key.txt")],
+        None,
+    )
+    .await;
+    // Two replicas; the periodic check is out of the picture (an hour), the TTL too.
+    let replicas: Vec<PgKeys> = (0..2)
+        .map(|_| {
+            PgKeys::builder(&url)
+                .unwrap()
+                .check_interval(Duration::from_secs(3600))
+                .ttl(Duration::from_secs(3600))
+                .build()
+                .unwrap()
+        })
+        .collect();
+    for r in &replicas {
+        eventually("listening", Duration::from_secs(10), || async { r.is_listening() }).await;
+        assert_eq!(
+            mobile(&client(r), "2021000000000001", &demo("envelope.json"))
+                .await
+                .unwrap(),
+            "13800138000"
+        );
+    }
+    let new = Signer::from_pem(&key("rsa4096_pkcs8.pem"));
+    let took = rotate_and_wait(
+        &db,
+        &replicas.iter().collect::<Vec<_>>(),
+        "2021000000000001",
+        &new,
+        Duration::from_secs(5),
+    )
+    .await;
+    eprintln!("rotation through NOTIFY reached both replicas in {took:?}");
+    for r in &replicas {
+        let c = client(r);
+        // The new key, and the old one (still listed second) both open envelopes.
+        assert_eq!(
+            mobile(&c, "2021000000000001", &new.seal(NEW_AES, "13700137000"))
+                .await
+                .unwrap(),
+            "13700137000"
+        );
+        assert_eq!(
+            mobile(&c, "2021000000000001", &demo("envelope.json")).await.unwrap(),
+            "13800138000"
+        );
+    }
+    // A row inserted for an app that was asked for before (cached as unknown), and a delete.
+    assert!(replicas[0].load("2021000000000002").await.unwrap().is_none());
+    put(&db, "2021000000000002", &[], &[OLD_AES], Some("2021000000000001")).await;
+    eventually("the new row is seen", Duration::from_secs(5), || async {
+        replicas[0].load("2021000000000002").await.unwrap().is_some()
+    })
+    .await;
+    db.execute(
+        "DELETE FROM alipay_phone_keys WHERE app_id = $1",
+        &[&"2021000000000002"],
+    )
+    .await
+    .unwrap();
+    eventually("the deleted row is gone", Duration::from_secs(5), || async {
+        replicas[0].load("2021000000000002").await.unwrap().is_none()
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test ... -- --include-ignored"]
+async fn without_listen_the_periodic_check_picks_up_changes() {
+    let _server = SERVER.read().await;
+    let (url, db) = fresh_database("pg_periodic").await;
+    put(
+        &db,
+        "2021000000000001",
+        &[&demo("alipay_public_key.txt")],
+        &[&demo("aes_key.txt")],
+        None,
+    )
+    .await;
+    put(
+        &db,
+        "2021000000000005",
+        &[&demo("alipay_public_key.txt")],
+        &[&demo("aes_key.txt")],
+        None,
+    )
+    .await;
+    let keys = PgKeys::builder(&url)
+        .unwrap()
+        .listen(false)
+        .check_interval(Duration::from_millis(300))
+        .ttl(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    let c = client(&keys);
+    assert_eq!(
+        mobile(&c, "2021000000000001", &demo("envelope.json")).await.unwrap(),
+        "13800138000"
+    );
+    let unchanged = keys.load("2021000000000005").await.unwrap().unwrap();
+    assert!(keys.load("2021000000000002").await.unwrap().is_none());
+    assert!(!keys.is_listening());
+    let new = Signer::from_pem(&key("rsa4096_pkcs8.pem"));
+    let took = rotate_and_wait(&db, &[&keys], "2021000000000001", &new, Duration::from_secs(5)).await;
+    eprintln!("rotation through the periodic check (300 ms) took {took:?}");
+    assert_eq!(
+        mobile(&c, "2021000000000001", &new.seal(NEW_AES, "13700137001"))
+            .await
+            .unwrap(),
+        "13700137001"
+    );
+    // Only the changed app was reloaded: the other keeps its cached material.
+    let still = keys.load("2021000000000005").await.unwrap().unwrap();
+    assert!(std::sync::Arc::ptr_eq(&unchanged, &still));
+    // Inserts and deletes show too.
+    put(&db, "2021000000000002", &[&new.public()], &[NEW_AES], None).await;
+    eventually("the new row is seen", Duration::from_secs(5), || async {
+        keys.load("2021000000000002").await.unwrap().is_some()
+    })
+    .await;
+    db.execute(
+        "DELETE FROM alipay_phone_keys WHERE app_id = $1",
+        &[&"2021000000000002"],
+    )
+    .await
+    .unwrap();
+    eventually("the deleted row is gone", Duration::from_secs(5), || async {
+        keys.load("2021000000000002").await.unwrap().is_none()
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test ... -- --include-ignored"]
+async fn a_malformed_key_is_that_apps_key_error_and_others_are_unaffected() {
+    let _server = SERVER.read().await;
+    let (url, db) = fresh_database("pg_malformed").await;
+    let public = demo("alipay_public_key.txt");
+    let private = demo("alipay_private_key.pem");
+    put(&db, "good", &[&public], &[&demo("aes_key.txt")], None).await;
+    put(&db, "bad_public", &[&public, "not a key at all"], &[OLD_AES], None).await;
+    put(&db, "bad_aes", &[&public], &["c2hvcnQ="], None).await;
+    put(&db, "private_as_public", &[&private], &[OLD_AES], None).await;
+    let keys = PgKeys::connect(&url).unwrap();
+    let c = client(&keys);
+
+    let e = mobile(&c, "bad_public", &demo("envelope.json")).await.unwrap_err();
+    assert_eq!(e.kind(), "key_error");
+    assert_eq!(
+        e.http_status(),
+        500,
+        "a broken key is configuration, not a store outage"
+    );
+    let Error::KeyError { role, problem, .. } = &e else {
+        panic!("{e}")
+    };
+    assert_eq!(*role, KeyRole::AlipayPublic);
+    assert!(matches!(problem, KeyProblem::Unparsable(_)), "{problem:?}");
+    assert_eq!(e.hint(), Some(problem.hint()), "the key's own hint");
+    assert!(
+        e.to_string()
+            .contains("alipay_phone_keys app bad_public, alipay_public_keys[2]"),
+        "{e}"
+    );
+    assert!(!e.to_string().contains("not a key at all"), "{e}");
+
+    let e = mobile(&c, "bad_aes", &demo("envelope.json")).await.unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            Error::KeyError {
+                role: KeyRole::Aes,
+                problem: KeyProblem::AesKeyLength { len: 5 },
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let e = mobile(&c, "private_as_public", &demo("envelope.json"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            Error::KeyError {
+                problem: KeyProblem::PrivateKeyAsPublic,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let shown = format!("{e} {e:?}");
+    assert!(!shown.contains(private.lines().nth(1).unwrap()), "{shown}");
+
+    assert_eq!(mobile(&c, "good", &demo("envelope.json")).await.unwrap(), "13800138000");
+    // Fixed in the table: picked up like any change.
+    put(&db, "bad_aes", &[&public], &[&demo("aes_key.txt")], None).await;
+    eventually("the fixed row is used", Duration::from_secs(5), || async {
+        mobile(&c, "bad_aes", &demo("envelope.json")).await.is_ok()
+    })
+    .await;
+}
+
+/// Starts the server again if a test stopped it and failed before restarting it.
+struct RestartOnDrop {
+    ctl: String,
+    stopped: bool,
+}
+
+impl RestartOnDrop {
+    fn pg_ctl(&mut self, args: &[&str]) {
+        let status = std::process::Command::new(&self.ctl)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap_or_else(|e| panic!("{}: {e}", self.ctl));
+        assert!(status.success(), "{} {args:?}: {status}", self.ctl);
+        self.stopped = args[0] == "stop";
+    }
+}
+
+impl Drop for RestartOnDrop {
+    fn drop(&mut self) {
+        if self.stopped {
+            let _ = std::process::Command::new(&self.ctl).args(["start", "-w"]).status();
+        }
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test ... -- --include-ignored"]
+async fn the_database_stopped_mid_run_then_restarted() {
+    let _server = SERVER.write().await;
+    let ctl = std::env::var("PHONE_PG_CTL")
+        .unwrap_or_else(|_| panic!("PHONE_PG_CTL is unset: this test stops and restarts the server; {NEEDS_PG}"));
+    let (url, db) = fresh_database("pg_down").await;
+    let other = Signer::from_pem(&key("rsa4096_pkcs8.pem"));
+    put(
+        &db,
+        "2021000000000001",
+        &[&demo("alipay_public_key.txt")],
+        &[&demo("aes_key.txt")],
+        None,
+    )
+    .await;
+    put(&db, "2021000000000002", &[&other.public()], &[OLD_AES], None).await;
+    drop(db);
+    let keys = PgKeys::builder(&url)
+        .unwrap()
+        .check_interval(Duration::from_secs(3600))
+        .query_timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let c = client(&keys);
+    eventually("listening", Duration::from_secs(10), || async { keys.is_listening() }).await;
+    assert_eq!(
+        mobile(&c, "2021000000000001", &demo("envelope.json")).await.unwrap(),
+        "13800138000"
+    );
+    keys.ready().await.unwrap();
+
+    let mut server = RestartOnDrop { ctl, stopped: false };
+    server.pg_ctl(&["stop", "-m", "fast", "-w"]);
+    let down = Instant::now();
+    // The cached app keeps working; a new one gets the temporary key-store error.
+    assert_eq!(
+        mobile(&c, "2021000000000001", &demo("envelope.json")).await.unwrap(),
+        "13800138000"
+    );
+    let e = mobile(&c, "2021000000000002", &other.seal(OLD_AES, "13600136000"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "key_error");
+    assert!(is_store_down(&e), "{e}");
+    assert_eq!(e.http_status(), 503);
+    let e = keys.ready().await.unwrap_err();
+    assert!(is_store_down(&e), "{e}");
+    eventually("the listener notices", Duration::from_secs(5), || async {
+        !keys.is_listening()
+    })
+    .await;
+    assert!(
+        down.elapsed() < Duration::from_secs(5),
+        "failing took {:?}",
+        down.elapsed()
+    );
+
+    server.pg_ctl(&["start", "-w"]);
+    let up = Instant::now();
+    let ready = eventually("ready again", Duration::from_secs(10), || async {
+        keys.ready().await.is_ok()
+    })
+    .await;
+    eventually("the new app loads", Duration::from_secs(10), || async {
+        mobile(&c, "2021000000000002", &other.seal(OLD_AES, "13600136000"))
+            .await
+            .is_ok_and(|m| m == "13600136000")
+    })
+    .await;
+    let listening = eventually("listening again", Duration::from_secs(10), || async {
+        keys.is_listening()
+    })
+    .await;
+    eprintln!("after the restart: ready in {ready:?}, listening again in {listening:?}");
+    // The LISTEN connection is back: a rotation arrives through NOTIFY (no periodic check).
+    let db = connect(&url).await;
+    let took = rotate_and_wait(&db, &[&keys], "2021000000000001", &other, Duration::from_secs(5)).await;
+    eprintln!(
+        "rotation after the restart took {took:?}; recovered in {:?}",
+        up.elapsed()
+    );
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Runs a command against a throwaway PostgreSQL cluster, then stops and removes the cluster.
+#
+#   scripts/with-postgres.sh cargo test -p phone-client --features postgres --test postgres -- --include-ignored
+#
+# - installs Debian's `postgresql` package when no server binaries are found (as root);
+# - initdb into a fresh temporary directory owned by the `postgres` user, a server on a free
+#   port of 127.0.0.1 (and a Unix socket in that directory), one database `alipay_phone`;
+# - exports to the command:
+#     DATABASE_URL   postgres://postgres@127.0.0.1:PORT/alipay_phone (trust auth, local only)
+#     PGHOST PGPORT PGUSER PGDATABASE   for psql
+#     PHONE_PG_CTL   an executable that runs pg_ctl on this cluster as the postgres user:
+#                    `$PHONE_PG_CTL stop -m fast -w` and `$PHONE_PG_CTL start -w` let a test
+#                    stop the database mid-run and start it again on the same port
+#     PHONE_PG_DATA  the data directory
+# - on exit (success, failure or a signal) stops the server and removes the directory; the
+#   command's exit status is the script's.
+set -euo pipefail
+
+if [ "$#" -eq 0 ]; then
+    echo "usage: $0 CMD [ARGS...]" >&2
+    exit 2
+fi
+
+find_bin() {
+    local d
+    d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+    if [ -n "$d" ] && [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then
+        echo "$d"
+    fi
+}
+
+PG_BIN=$(find_bin)
+if [ -z "$PG_BIN" ]; then
+    echo "with-postgres: installing Debian's postgresql package" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # The package's own cluster is not used; policy-rc.d keeps it from starting at install.
+    apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    PG_BIN=$(find_bin)
+    if [ -z "$PG_BIN" ]; then
+        echo "with-postgres: no initdb/pg_ctl under /usr/lib/postgresql after installing" >&2
+        exit 1
+    fi
+fi
+
+# The server refuses to run as root: everything server-side runs as `postgres`.
+as_postgres() {
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+free_port() {
+    python3 - <<'EOF' 2>/dev/null || echo $((20000 + RANDOM % 20000))
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()
+EOF
+}
+
+DIR=$(mktemp -d /tmp/with-postgres.XXXXXX)
+chmod 700 "$DIR"
+if [ "$(id -u)" -eq 0 ]; then
+    chown postgres:postgres "$DIR"
+fi
+DATA="$DIR/data"
+PORT=$(free_port)
+
+cleanup() {
+    local status=$?
+    as_postgres "$PG_BIN/pg_ctl" -D "$DATA" stop -m immediate >/dev/null 2>&1 || true
+    rm -rf "$DIR"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+as_postgres "$PG_BIN/initdb" -D "$DATA" -U postgres -A trust -E UTF8 --no-locale >"$DIR/initdb.log" 2>&1 || {
+    cat "$DIR/initdb.log" >&2
+    exit 1
+}
+
+# The options every start uses, so that a restart by a test comes back on the same port.
+PG_OPTS="-k $DIR -p $PORT -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+export PHONE_PG_DATA="$DATA"
+# A one-file command for tests: `$PHONE_PG_CTL stop -m fast -w`, `$PHONE_PG_CTL start -w`.
+RUNAS=""
+if [ "$(id -u)" -eq 0 ]; then RUNAS="runuser -u postgres --"; fi
+cat >"$DIR/pg_ctl" <<EOF
+#!/bin/sh
+exec $RUNAS "$PG_BIN/pg_ctl" -D "$DATA" -l "$DIR/server.log" -o "$PG_OPTS" "\$@"
+EOF
+chmod 755 "$DIR/pg_ctl"
+export PHONE_PG_CTL="$DIR/pg_ctl"
+
+"$PHONE_PG_CTL" -w -t 30 start >/dev/null || {
+    cat "$DIR/server.log" >&2
+    exit 1
+}
+
+export PGHOST=127.0.0.1 PGPORT="$PORT" PGUSER=postgres PGDATABASE=alipay_phone
+as_postgres "$PG_BIN/createdb" -h 127.0.0.1 -p "$PORT" -U postgres alipay_phone
+export DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/alipay_phone"
+echo "with-postgres: PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT ($DATA)" >&2
+
+set +e
+"$@"
+status=$?
+set -e
+exit "$status"
