@@ -31,7 +31,7 @@ use crate::provider::{KeyProvider, SharedKeyProvider};
 /// Time is tokio's clock, so tests can pause and advance it instead of sleeping.
 ///
 /// With the `metrics` feature it reports its entries, hits, misses, reloads and stale serves
-/// (the `alipay_phone_key_cache_*` metrics in [`crate::metrics`]).
+/// (the `alipay_phone_key_cache_*` metrics in `phone_client::metrics`).
 ///
 /// ```
 /// use std::time::Duration;

@@ -274,7 +274,7 @@ impl PhoneClient {
     /// Records a `tracing` span `alipay_phone` with `app_id`, `backend`, `outcome` (`ok` or the
     /// error kind) and `duration_us`; never a key, a number or the ciphertext. With the
     /// `metrics` feature, also counts the outcome and records the duration
-    /// ([`crate::metrics`]).
+    /// (`phone_client::metrics`).
     pub async fn open(&self, app_id: &str, body: &str) -> Result<Opened, Error> {
         let span = tracing::info_span!(
             "alipay_phone",

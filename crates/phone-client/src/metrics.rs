@@ -4,7 +4,7 @@
 //!
 //! | name | kind | labels | what |
 //! | --- | --- | --- | --- |
-//! | `alipay_phone_requests_total` | counter | `outcome` (`ok` or the error kind: `bad_signature`, `malformed_envelope`, ...); `app_id` only on request | one per [`PhoneClient::open`] / [`decrypt_phone`](PhoneClient::decrypt_phone) |
+//! | `alipay_phone_requests_total` | counter | `outcome` (`ok` or the error kind: `bad_signature`, `malformed_envelope`, ...); `app_id` only on request | one per [`PhoneClient::open`] / [`decrypt_phone`](crate::PhoneClient::decrypt_phone) |
 //! | `alipay_phone_request_duration_seconds` | histogram | `backend` (`ring`, `openssl`, `rustcrypto`, `aws-lc-rs`, ...); `app_id` only on request | how long each of those calls took, key loading included |
 //! | `alipay_phone_key_cache_entries` | gauge | none | app ids held by every [`CachingKeys`] (answers "not mine" included) |
 //! | `alipay_phone_key_cache_hits_total` | counter | none | loads answered from the cache with unexpired keys |
