@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 use phone_client::{AppKeyMaterial, KeyProvider, PgKeys, PhoneClient};
 use phone_core::{Error, KeyProblem, KeyRole, SignType};
 use phone_crypto::{AesKey, Backend, RsaPrivateKeyDer, seal_envelope, success_plaintext};
-use test_support::{demo, key};
 use tokio_postgres::{Client, NoTls};
+mod common;
+use common::{demo, key};
 
 const NEEDS_PG: &str = "needs PostgreSQL: scripts/with-postgres.sh cargo test -p phone-client --features postgres --test postgres -- --include-ignored";
 
