@@ -26,11 +26,11 @@ mod client;
 mod env_keys;
 mod file_keys;
 mod material;
-#[cfg(feature = "postgres")]
-mod pg_keys;
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub mod metrics;
+#[cfg(feature = "postgres")]
+mod pg_keys;
 mod provider;
 
 pub use cache::CachingKeys;
