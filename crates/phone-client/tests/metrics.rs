@@ -332,3 +332,72 @@ fn every_metric_is_described_and_named_alipay_phone() {
         assert!(doc.contains(&format!("//! | `{n}` |")), "{n} is not in the table");
     }
 }
+
+/// A key store that answers after `delay`, or hangs while `hang` is set.
+#[derive(Debug)]
+struct Slow {
+    delay: Duration,
+    hang: AtomicBool,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait]
+impl KeyProvider for Slow {
+    async fn load(&self, _app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if self.hang.load(Ordering::SeqCst) {
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(self.delay).await;
+        Ok(Some(Arc::new(demo_material())))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrent_callers_each_count_a_miss_and_a_stale_serve_for_one_store_call() {
+    let recorder = DebuggingRecorder::new();
+    let _local = metrics::set_default_local_recorder(&recorder);
+    let mut seen = Seen::new(&recorder);
+    let store = Arc::new(Slow {
+        delay: Duration::from_millis(100),
+        hang: AtomicBool::new(false),
+        calls: Default::default(),
+    });
+    let cache = CachingKeys::from_shared(store.clone())
+        .ttl(Duration::from_secs(60))
+        .load_timeout(Duration::from_secs(1));
+    let all = |cache: &CachingKeys| {
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let c = cache.clone();
+                tokio::spawn(async move { c.load("a").await })
+            })
+            .collect();
+        async move {
+            for t in tasks {
+                assert!(t.await.unwrap().unwrap().is_some());
+            }
+        }
+    };
+    // Cold: twenty misses, one store call.
+    all(&cache).await;
+    assert_eq!(store.calls.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        seen.counters("alipay_phone_key_cache"),
+        expect(&[("alipay_phone_key_cache_misses_total{}", 20)])
+    );
+
+    // Expired and the store hangs: one timeout, and every caller is handed the stale keys.
+    store.hang.store(true, Ordering::SeqCst);
+    tokio::time::advance(Duration::from_secs(61)).await;
+    all(&cache).await;
+    assert_eq!(store.calls.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        seen.counters("alipay_phone_key_cache"),
+        expect(&[
+            ("alipay_phone_key_cache_misses_total{}", 40),
+            ("alipay_phone_key_cache_stale_serves_total{}", 20),
+        ])
+    );
+    assert_eq!(seen.gauge(KEY_CACHE_ENTRIES), 1.0);
+}
