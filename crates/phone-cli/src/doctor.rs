@@ -174,15 +174,19 @@ impl Doctor {
         }
         let infos = phone_crypto::certs::all_cert_infos(text.as_bytes()).ok()?;
         let parsed: Vec<_> = infos.iter().flatten().collect();
-        // As cert-sn decides: several certificates, every readable one its own issuer. Alipay's
-        // public key certificate is issued by an intermediate, never by itself.
-        if infos.len() > 1 && !parsed.is_empty() && parsed.iter().all(|c| c.is_self_issued()) {
+        // As cert-sn decides: every readable certificate its own issuer. Alipay's public key
+        // certificate is issued by an intermediate, never by itself. A single self-signed RSA
+        // certificate that works as a key is let through: test setups make those.
+        let all_roots = !parsed.is_empty() && parsed.iter().all(|c| c.is_self_issued());
+        if all_roots && (infos.len() > 1 || RsaPublicKeyDer::parse(text).is_err()) {
+            let what = if infos.len() > 1 {
+                format!("a bundle of {} root certificates (alipayRootCert.crt)", infos.len())
+            } else {
+                "a root certificate (from alipayRootCert.crt)".to_owned()
+            };
             return Some(fail(
                 "root_cert_as_alipay",
-                format!(
-                    "the Alipay public key setting holds a bundle of {} root certificates (alipayRootCert.crt), not Alipay's public key certificate",
-                    infos.len()
-                ),
+                format!("the Alipay public key setting holds {what}, not Alipay's public key certificate"),
                 "give alipayCertPublicKey_RSA2.crt (the Alipay public key certificate, 支付宝公钥证书), downloaded from the console together with the root bundle; alipayRootCert.crt only serves to compute alipay_root_cert_sn",
                 "这里要填支付宝公钥证书 alipayCertPublicKey_RSA2.crt（在控制台和根证书一起下载）；支付宝根证书 alipayRootCert.crt 只用来计算 alipay_root_cert_sn，不能用来验签",
             ));

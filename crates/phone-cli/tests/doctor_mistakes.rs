@@ -94,6 +94,28 @@ fn the_root_bundle_as_the_alipay_public_key_names_the_file_to_give_instead() {
     assert!(!v.to_string().contains("wrong key algorithm"), "{v}");
     let message = check(&v, "root_cert_as_alipay").unwrap()["message"].as_str().unwrap();
     assert!(message.contains("alipayRootCert.crt"), "{message}");
+
+    // Only the bundle's first block copied out (its SM2 root): still the root, not a key.
+    let bundle =
+        std::fs::read_to_string(root().join("testdata/fixtures/alipay-sdk-nodejs/alipayRootCert.crt")).unwrap();
+    let end = "-----END CERTIFICATE-----";
+    let first = &bundle[..bundle.find(end).unwrap() + end.len()];
+    let path = std::env::temp_dir().join(format!("alipay-phone-doctor-{}-first-root.crt", std::process::id()));
+    std::fs::write(&path, first).unwrap();
+    let (code, v, _) = doctor(&["--alipay-public-key", &format!("@{}", path.display()), "--aes-key", AES]);
+    let _ = std::fs::remove_file(&path);
+    assert_eq!((code, failed(&v)), (1, vec!["root_cert_as_alipay"]), "{v}");
+
+    // A single self-signed RSA certificate that works as a key (a test chain's root) is
+    // let through: test setups make those.
+    let test_root = format!(
+        "@{}",
+        root()
+            .join("crates/phone-crypto/tests/certs/alipayRootCert.crt")
+            .display()
+    );
+    let (code, v, _) = doctor(&["--alipay-public-key", &test_root, "--aes-key", AES]);
+    assert_eq!((code, failed(&v)), (0, vec![]), "{v}");
 }
 
 #[test]
