@@ -149,7 +149,7 @@ fn app_cert_ids(subject: &str) -> Option<(&str, &str)> {
 fn decoded_once(text: &str) -> Option<(Zeroizing<String>, AesKey)> {
     let compact: Zeroizing<String> = Zeroizing::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
     let outer = Zeroizing::new(LENIENT.decode(compact.as_bytes()).ok()?);
-    let inner = Zeroizing::new(String::from_utf8(outer.to_vec()).ok()?);
+    let inner = Zeroizing::new(std::str::from_utf8(&outer).ok()?.to_owned());
     let alphabet = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
     if inner.len() < 22 || !inner.bytes().all(alphabet) {
         return None;
