@@ -3,15 +3,17 @@
 #![cfg(feature = "axum")]
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
 use axum::response::IntoResponse;
+use common::demo;
 use phone_client::axum::{AcceptLanguage, ErrorResponse, LocalizedErrorResponse, router};
 use phone_client::{AppKeyMaterial, Error, PhoneClient, StaticKeys};
 use phone_core::Lang;
 use serde_json::Value;
-use test_support::demo;
 
 const APP: &str = "2021001234567890";
 
