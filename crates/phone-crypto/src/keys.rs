@@ -166,12 +166,11 @@ impl PemBlock<'_> {
         if b64.is_empty() {
             return Ok(Zeroizing::new(Vec::new()));
         }
-        // Padding lost in copying is restored (base64ct insists on it); `len % 4 == 1` is
-        // not base64 at all and is left for the decoder to refuse.
-        if b64.len() % 4 >= 2 {
-            let padded = b64.len().next_multiple_of(4);
-            b64.resize(padded, b'=');
-        }
+        // Padding lost in copying is restored (base64ct insists on it). A length of `4n + 1`
+        // is not base64 at all: padded to `x===` the decoder still refuses it, so no case is
+        // needed for it.
+        let padded = b64.len().next_multiple_of(4);
+        b64.resize(padded, b'=');
         let lines = b64.chunks(pem::BASE64_WRAP_WIDTH);
         let mut strict = Zeroizing::new(Vec::with_capacity(b64.len() + lines.len() + 2 * self.label.len() + 32));
         for part in [b"-----BEGIN ", self.label.as_bytes(), b"-----\n"] {
@@ -797,5 +796,141 @@ mod tests {
                 })
             ));
         }
+    }
+
+    fn spki_der(oid: ObjectIdentifier, parameters: Option<ObjectIdentifier>, key: &[u8]) -> Vec<u8> {
+        let parameters = parameters.map(|p| der::asn1::Any::encode_from(&p).unwrap());
+        spki::SubjectPublicKeyInfoRef {
+            algorithm: spki::AlgorithmIdentifier {
+                oid,
+                parameters: parameters.as_ref().map(|p| p.owned_to_ref()),
+            },
+            subject_public_key: BitStringRef::from_bytes(key).unwrap(),
+        }
+        .to_der()
+        .unwrap()
+    }
+
+    fn test_key(name: &str) -> String {
+        std::fs::read_to_string(format!("{}/tests/keys/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    fn problem<T: fmt::Debug>(r: Result<T, Error>) -> KeyProblem {
+        match r {
+            Err(Error::KeyError { problem, .. }) => problem,
+            other => panic!("not a key error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn bit_len_counts_from_the_highest_set_bit() {
+        assert_eq!(bit_len(&[]), 0);
+        assert_eq!(bit_len(&[0, 0]), 0);
+        assert_eq!(bit_len(&[0x80]), 8);
+        assert_eq!(bit_len(&[0x01, 0xff]), 9);
+        assert_eq!(bit_len(&[0x00, 0x80, 0x00]), 16);
+        assert_eq!(bit_len(&[0x7f, 0, 0, 0]), 31);
+    }
+
+    #[test]
+    fn find_pem_returns_exactly_the_text_after_the_block() {
+        let text = "before -----BEGIN A-----\nQUJD\n-----END A-----TAIL-----BEGIN B-----";
+        let (block, rest) = find_pem(text).unwrap();
+        assert_eq!(block.ok().unwrap().label, "A");
+        assert_eq!(rest, "TAIL-----BEGIN B-----");
+    }
+
+    #[test]
+    fn pem_padding_lost_in_copying_is_restored() {
+        let block = |body| PemBlock {
+            label: "PUBLIC KEY".into(),
+            body,
+        };
+        assert_eq!(*block("QQ").decode().unwrap(), b"A");
+        assert_eq!(*block("QUI").decode().unwrap(), b"AB");
+        assert_eq!(*block("QUJD").decode().unwrap(), b"ABC");
+        assert_eq!(*block("QUJDRA").decode().unwrap(), b"ABCD");
+        assert_eq!(*block("QUJDREU").decode().unwrap(), b"ABCDE");
+        // Four characters and one: not base64, with or without padding.
+        assert!(block("QUJDR").decode().is_err());
+        // A whole public key with its `=` lost still parses.
+        let pem = test_key("sm2_public.pem");
+        assert!(pem.contains("=\n"), "the fixture should end in padding");
+        let want = Sm2PublicKeyDer::parse(&pem).unwrap();
+        assert_eq!(Sm2PublicKeyDer::parse(&pem.replace('=', "")).unwrap(), want);
+    }
+
+    #[test]
+    fn a_non_rsa_key_names_its_algorithm() {
+        let ec = problem(RsaPublicKeyDer::parse(&test_key("ec_p256_public.pem")));
+        assert!(
+            matches!(&ec, KeyProblem::WrongAlgorithm(w) if w.starts_with("an EC (or SM2) public key")),
+            "{ec:?}"
+        );
+        // Ed25519, made with `openssl genpkey -algorithm ed25519`.
+        let ed = problem(RsaPublicKeyDer::parse(
+            "MCowBQYDK2VwAyEA9J/ZIbM13oZg8jFvOqpzsQiC0iLolnM5/ru+uySb7lw=",
+        ));
+        assert!(
+            matches!(&ed, KeyProblem::WrongAlgorithm(w) if w == "a public key of algorithm 1.3.101.112, not RSA"),
+            "{ed:?}"
+        );
+    }
+
+    #[test]
+    fn rsa_exponent_and_modulus_are_checked() {
+        let encode = |modulus: &[u8], exponent: &[u8]| {
+            pkcs1::RsaPublicKey {
+                modulus: der::asn1::UintRef::new(modulus).unwrap(),
+                public_exponent: der::asn1::UintRef::new(exponent).unwrap(),
+            }
+            .to_der()
+            .unwrap()
+        };
+        let mut odd = vec![0xc5; 256];
+        odd[255] = 0x01;
+        let mut even = odd.clone();
+        even[255] = 0x02;
+        let invalid = |m: &[u8], e: &[u8]| {
+            matches!(
+                problem(RsaPublicKeyDer::from_pkcs1_der(&encode(m, e))),
+                KeyProblem::Unparsable(w) if w == "the modulus or exponent is invalid"
+            )
+        };
+        let key = RsaPublicKeyDer::from_pkcs1_der(&encode(&odd, &[1, 0, 1])).unwrap();
+        assert_eq!((key.bits, key.exponent.as_slice()), (2048, &[1u8, 0, 1][..]));
+        // Eight exponent bytes are the most a backend takes; nine are refused.
+        assert!(RsaPublicKeyDer::from_pkcs1_der(&encode(&odd, &[0x7f; 8])).is_ok());
+        assert!(invalid(&odd, &[0x7f; 9]));
+        assert!(invalid(&odd, &[0]));
+        assert!(invalid(&even, &[1, 0, 1]));
+        assert!(invalid(&even, &[0x7f; 9]));
+    }
+
+    #[test]
+    fn debug_shows_the_kind_of_key_and_never_its_bytes() {
+        let private = RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap();
+        assert_eq!(format!("{private:?}"), "RsaPrivateKeyDer(RSA-2048, redacted)");
+        let sm2 = Sm2PublicKeyDer::parse(&test_key("sm2_public.pem")).unwrap();
+        assert_eq!(format!("{sm2:?}"), "Sm2PublicKeyDer(sm2p256v1)");
+    }
+
+    #[test]
+    fn sm2_keys_come_from_their_oid_a_certificate_and_never_a_private_key() {
+        let public = Sm2PublicKeyDer::parse(&test_key("sm2_public.pem")).unwrap();
+        // The same key in a certificate (`openssl req -x509 -sm3`, see tests/keys/README.md).
+        assert_eq!(Sm2PublicKeyDer::parse(&test_key("sm2_cert.pem")).unwrap(), public);
+        // Named by the SM2 algorithm OID itself rather than id-ecPublicKey with the SM2 curve.
+        let direct = spki_der(OID_SM2, None, public.point());
+        assert_eq!(Sm2PublicKeyDer::from_spki_der(&direct).unwrap(), public);
+        // An EC key on another curve is not SM2, nor is an EC key without a curve.
+        let p256 = problem(Sm2PublicKeyDer::parse(&test_key("ec_p256_public.pem")));
+        assert!(matches!(&p256, KeyProblem::WrongAlgorithm(_)), "{p256:?}");
+        let no_curve = spki_der(OID_EC, None, public.point());
+        assert!(Sm2PublicKeyDer::from_spki_der(&no_curve).is_err());
+        assert!(matches!(
+            problem(Sm2PublicKeyDer::parse(&test_key("sm2_private.pem"))),
+            KeyProblem::PrivateKeyAsPublic
+        ));
     }
 }
