@@ -933,4 +933,19 @@ mod tests {
             KeyProblem::PrivateKeyAsPublic
         ));
     }
+
+    #[test]
+    fn aes_keys_report_their_size_and_console_form() {
+        for (text, len) in [
+            ("aa4BtZ4tspm2wnXLb1ThQA==", 16),
+            ("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3", 24),
+            ("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", 32),
+        ] {
+            let key = AesKey::parse(text).unwrap();
+            assert_eq!(
+                (key.len(), key.is_empty(), key.to_base64()),
+                (len, false, text.to_owned())
+            );
+        }
+    }
 }
