@@ -12,6 +12,8 @@ mod forge;
 mod input;
 mod keygen;
 mod output;
+#[cfg(feature = "serve")]
+mod serve;
 mod verify;
 
 use std::process::ExitCode;
@@ -58,6 +60,9 @@ enum Command {
     CertSn(cert_sn::CertSnArgs),
     /// Measure each backend: whole-pipeline payloads per second against its raw RSA verify.
     Bench(bench::BenchArgs),
+    /// Serve POST /v1/apps/{app_id}/phone over HTTP for any backend (keys from a keyring, PostgreSQL or the environment).
+    #[cfg(feature = "serve")]
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -74,5 +79,7 @@ fn main() -> ExitCode {
         Command::Doctor(args) => doctor::run(args, lang),
         Command::Bench(args) => bench::run(args),
         Command::CertSn(args) => cert_sn::run(args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(args),
     }
 }

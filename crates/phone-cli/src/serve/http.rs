@@ -1,0 +1,209 @@
+//! The routes of `serve`: `POST /v1/apps/{app_id}/phone`, `/healthz`, `/readyz`, `/metrics`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::header::{CONTENT_LANGUAGE, CONTENT_TYPE, RETRY_AFTER, VARY, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use http_body_util::BodyExt as _;
+use metrics_exporter_prometheus::PrometheusHandle;
+use phone_client::axum::{AcceptLanguage, ErrorResponse, RETRY_AFTER_SECS};
+use phone_client::{Error, Opened, PhoneClient};
+use phone_core::Lang;
+use serde_json::json;
+
+use super::auth::{Auth, Tokens};
+use super::keys::Sources;
+
+/// The one route that opens envelopes.
+pub const PHONE_ROUTE: &str = "/v1/apps/{app_id}/phone";
+
+/// What every request handler shares.
+pub struct AppState {
+    pub client: PhoneClient,
+    pub tokens: Tokens,
+    pub sources: Sources,
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+    pub metrics: PrometheusHandle,
+}
+
+/// The routes over `state`.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route(PHONE_ROUTE, post(phone))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+async fn phone(
+    State(state): State<Arc<AppState>>,
+    Path(app_id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let start = Instant::now();
+    let AcceptLanguage(lang) = AcceptLanguage::from_headers(&headers);
+    // Nothing is read, let alone decrypted, before the caller is known.
+    let (outcome, response) = match state.tokens.check(&headers) {
+        Auth::Allowed => match tokio::time::timeout(state.request_timeout, open(&state, &app_id, body)).await {
+            Ok(Ok(opened)) => ("ok", success(&opened)),
+            Ok(Err(e)) => (e.kind(), ErrorResponse(e).in_lang(lang).into_response()),
+            Err(_) => ("timeout", timeout(lang, state.request_timeout)),
+        },
+        auth => ("unauthorized", unauthorized(lang, auth == Auth::Invalid)),
+    };
+    let duration_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+    tracing::info!(
+        target: "alipay_phone::serve",
+        app_id = %loggable(&app_id),
+        outcome,
+        status = response.status().as_u16(),
+        duration_us,
+        "POST /v1/apps/{{app_id}}/phone"
+    );
+    response
+}
+
+/// The app id as it may appear in a log line: it comes from the caller, so anything that is
+/// not a plausible app id is replaced rather than written out.
+fn loggable(app_id: &str) -> &str {
+    let plausible = (1..=64).contains(&app_id.len())
+        && app_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if plausible { app_id } else { "<invalid>" }
+}
+
+async fn open(state: &AppState, app_id: &str, body: Body) -> Result<Opened, Error> {
+    let body = read_body(body, state.body_limit).await?;
+    let text = std::str::from_utf8(&body).map_err(|_| Error::MalformedEnvelope("the body is not UTF-8 text".into()))?;
+    state.client.open(app_id, text).await
+}
+
+/// The body, frame by frame, refused as soon as it passes `limit` (whatever Content-Length
+/// claims, and for chunked bodies too).
+async fn read_body(mut body: Body, limit: usize) -> Result<Bytes, Error> {
+    let mut buf = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| Error::MalformedEnvelope("the request body could not be read".into()))?;
+        if let Ok(data) = frame.into_data() {
+            if buf.len() + data.len() > limit {
+                return Err(Error::PayloadTooLarge {
+                    size: buf.len() + data.len(),
+                    limit,
+                });
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(Bytes::from(buf))
+}
+
+fn success(opened: &Opened) -> Response {
+    // The caller is the team's own backend: it gets the full number, as the contract's
+    // `--reveal` does.
+    let body = json!({
+        "status": "ok",
+        "code": opened.response.code,
+        "msg": opened.response.msg,
+        "mobile": opened.response.phone.reveal(),
+    });
+    (StatusCode::OK, axum::Json(body)).into_response()
+}
+
+/// An answer of `serve` itself (not a library error kind), in the contract's shape.
+fn own_error(status: StatusCode, lang: Lang, kind: &str, message: &str, hint: &str, hint_zh: &str) -> Response {
+    let body = json!({
+        "status": "error",
+        "kind": kind,
+        "message": message,
+        "hint": if lang == Lang::Zh { hint_zh } else { hint },
+        "hint_zh": hint_zh,
+    });
+    let mut response = (status, axum::Json(body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_LANGUAGE, HeaderValue::from_static(lang.as_str()));
+    headers.append(VARY, HeaderValue::from_static("accept-language"));
+    response
+}
+
+fn unauthorized(lang: Lang, presented: bool) -> Response {
+    let (message, challenge) = if presented {
+        (
+            "the bearer token is not valid",
+            "Bearer realm=\"alipay-phone\", error=\"invalid_token\"",
+        )
+    } else {
+        ("a bearer token is required", "Bearer realm=\"alipay-phone\"")
+    };
+    let mut response = own_error(
+        StatusCode::UNAUTHORIZED,
+        lang,
+        "unauthorized",
+        message,
+        "send Authorization: Bearer <token> with one of the tokens of the service's --token-file or PHONE_SERVE_TOKEN",
+        "请求头要带 Authorization: Bearer <令牌>，令牌取自服务的 --token-file 或 PHONE_SERVE_TOKEN",
+    );
+    response
+        .headers_mut()
+        .insert(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+    response
+}
+
+fn timeout(lang: Lang, limit: Duration) -> Response {
+    let message = format!("the request did not finish within {} ms", limit.as_millis());
+    let mut response = own_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        lang,
+        "timeout",
+        &message,
+        "retry after Retry-After seconds; if it persists, check the key store (database) and the body upload",
+        "请在 Retry-After 秒后重试；持续出现时检查密钥存储（数据库）与请求体上传",
+    );
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+    response
+}
+
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    match state.sources.ready().await {
+        Ok(()) => (StatusCode::OK, axum::Json(json!({"status": "ready"}))).into_response(),
+        Err(reason) => {
+            let mut response = (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(json!({"status": "not_ready", "reason": reason})),
+            )
+                .into_response();
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+            response
+        }
+    }
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable;
+
+    #[test]
+    fn only_plausible_app_ids_are_logged() {
+        assert_eq!(loggable("2021001234567890"), "2021001234567890");
+        assert_eq!(loggable("a\nforged=1"), "<invalid>");
+        assert_eq!(loggable(""), "<invalid>");
+        assert_eq!(loggable(&"9".repeat(65)), "<invalid>");
+    }
+}
