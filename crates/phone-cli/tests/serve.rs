@@ -1,0 +1,1052 @@
+//! `alipay-phone serve`, driven through the built binary over HTTP on 127.0.0.1 (port 0).
+//!
+//! The PostgreSQL tests are ignored by default; run them against a throwaway cluster:
+//!
+//! ```text
+//! scripts/with-postgres.sh cargo test -p phone-cli --test serve -- --include-ignored
+//! ```
+#![cfg(feature = "serve")]
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use test_support::{demo, root};
+
+const BIN: &str = env!("CARGO_BIN_EXE_alipay-phone");
+const APP: &str = "2021001234567890";
+const MOBILE: &str = "13912345678";
+const TOKEN_A: &str = "tok-alpha-7f3c9e2b1d";
+const TOKEN_B: &str = "tok-bravo-0a4d8c6e5f";
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("alipay-phone-serve-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn write_private(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
+fn data(file: &str) -> String {
+    root().join("examples/data").join(file).display().to_string()
+}
+
+/// An envelope built as Alipay builds it, by the CLI's `forge`.
+fn forge(private_key: &str, aes_key: &str, mobile: &str) -> String {
+    let out = Command::new(BIN)
+        .args([
+            "forge",
+            "--alipay-private-key",
+            &format!("@{private_key}"),
+            "--aes-key",
+            aes_key,
+            "--mobile",
+            mobile,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "forge: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+fn demo_envelope(mobile: &str) -> String {
+    forge(&data("alipay_private_key.pem"), demo("aes_key.txt").trim(), mobile)
+}
+
+/// A keyring with the demo keys for `app_ids`.
+fn keyring(dir: &Path, app_ids: &[&str]) -> PathBuf {
+    let mut text = String::new();
+    for id in app_ids {
+        text.push_str(&format!(
+            "[apps.{id}]\nalipay_public_key = \"{}\"\naes_key = \"{}\"\n\n",
+            demo("alipay_public_key.txt").trim(),
+            demo("aes_key.txt").trim()
+        ));
+    }
+    let path = dir.join("keys.toml");
+    write_private(&path, &text);
+    path
+}
+
+/// A running `serve`; killed when dropped.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    logs: Arc<Mutex<Vec<String>>>,
+}
+
+/// How a `serve` that refused to start ended.
+#[derive(Debug)]
+struct Refused {
+    status: ExitStatus,
+    stderr: String,
+}
+
+fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("serve")
+        .args(args)
+        // Only what the test gives: no ALIPAY_* or PHONE_SERVE_* of the caller's environment.
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+fn try_start(args: &[&str], env: &[(&str, &str)]) -> Result<Server, Refused> {
+    let mut child = command(args, env).spawn().unwrap();
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let stderr = child.stderr.take().unwrap();
+    let sink = logs.clone();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            sink.lock().unwrap().push(line);
+        }
+    });
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            let status = child.wait().unwrap();
+            reader.join().unwrap();
+            let stderr = logs.lock().unwrap().join("\n");
+            return Err(Refused { status, stderr });
+        }
+        if let Some(rest) = line.trim().strip_prefix("listening addr=") {
+            let addr = rest.split_whitespace().next().unwrap().parse().unwrap();
+            // Keep draining stdout so the server never blocks on a full pipe.
+            std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+            return Ok(Server { child, addr, logs });
+        }
+    }
+}
+
+fn start(args: &[&str], env: &[(&str, &str)]) -> Server {
+    try_start(args, env).unwrap_or_else(|r| panic!("serve did not start: {r:?}"))
+}
+
+fn refused(args: &[&str], env: &[(&str, &str)]) -> Refused {
+    match try_start(args, env) {
+        Ok(s) => panic!("serve started on {} but should have refused", s.addr),
+        Err(r) => r,
+    }
+}
+
+impl Server {
+    fn logs(&self) -> String {
+        self.logs.lock().unwrap().join("\n")
+    }
+
+    fn pid(&self) -> String {
+        self.child.id().to_string()
+    }
+
+    fn signal(&self, sig: &str) {
+        let ok = Command::new("kill")
+            .args([&format!("-{sig}"), &self.pid()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+
+    /// Waits for the process to exit (panics after `within`).
+    fn wait_exit(&mut self, within: Duration) -> ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(start.elapsed() < within, "serve still running after {within:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn post(&self, app_id: &str, token: Option<&str>, body: &str) -> Response {
+        let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
+        if let Some(t) = token {
+            headers.push(("Authorization".to_owned(), format!("Bearer {t}")));
+        }
+        request(
+            self.addr,
+            "POST",
+            &format!("/v1/apps/{app_id}/phone"),
+            &headers,
+            body.as_bytes(),
+        )
+    }
+
+    fn get(&self, path: &str) -> Response {
+        request(self.addr, "GET", path, &[], b"")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug)]
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Response {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn head(method: &str, path: &str, headers: &[(String, String)], len: usize) -> String {
+    let mut text =
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {len}\r\n");
+    for (n, v) in headers {
+        text.push_str(&format!("{n}: {v}\r\n"));
+    }
+    text.push_str("\r\n");
+    text
+}
+
+fn read_response(mut stream: TcpStream) -> Response {
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("no HTTP response: {text:?}"));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    Response {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
+}
+
+/// One HTTP/1.1 request on a fresh connection (`Connection: close`).
+fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(String, String)], body: &[u8]) -> Response {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream
+        .write_all(head(method, path, headers, body.len()).as_bytes())
+        .unwrap();
+    stream.write_all(body).unwrap();
+    read_response(stream)
+}
+
+fn token_file(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("tokens");
+    write_private(&path, text);
+    path
+}
+
+fn assert_401(r: &Response, presented: bool) {
+    assert_eq!(r.status, 401, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["status"], "error");
+    assert_eq!(v["kind"], "unauthorized");
+    let challenge = r.header("www-authenticate").unwrap();
+    assert!(challenge.starts_with("Bearer"), "{challenge}");
+    assert_eq!(challenge.contains("invalid_token"), presented, "{challenge}");
+}
+
+#[test]
+fn keyring_serve_opens_with_either_token_and_refuses_without() {
+    let dir = tmp("keyring");
+    let ring = keyring(&dir, &[APP]);
+    // Blank lines, surrounding whitespace, two tokens (a rotation).
+    let tokens = token_file(&dir, &format!("\n   {TOKEN_A}  \n\n\t{TOKEN_B}\r\n  \n"));
+    let server = start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--keyring",
+            ring.to_str().unwrap(),
+            "--token-file",
+            tokens.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let body = demo_envelope(MOBILE);
+
+    for token in [TOKEN_A, TOKEN_B] {
+        let r = server.post(APP, Some(token), &body);
+        assert_eq!(r.status, 200, "{}", r.body);
+        let v = r.json();
+        assert_eq!(
+            v,
+            serde_json::json!({"status": "ok", "code": "10000", "msg": "Success", "mobile": MOBILE})
+        );
+    }
+    assert_401(&server.post(APP, None, &body), false);
+    assert_401(&server.post(APP, Some("tok-alpha"), &body), true);
+    assert_401(&server.post(APP, Some(&format!("{TOKEN_A}x")), &body), true);
+    // A token given some other way than Bearer is no token.
+    let basic = request(
+        server.addr,
+        "POST",
+        &format!("/v1/apps/{APP}/phone"),
+        &[("Authorization".into(), format!("Basic {TOKEN_A}"))],
+        body.as_bytes(),
+    );
+    assert_401(&basic, false);
+    // The 401 speaks the caller's language, like the library's errors.
+    let zh = request(
+        server.addr,
+        "POST",
+        &format!("/v1/apps/{APP}/phone"),
+        &[("Accept-Language".into(), "zh-CN,zh;q=0.9".into())],
+        body.as_bytes(),
+    );
+    assert_eq!(zh.status, 401);
+    assert_eq!(zh.header("content-language"), Some("zh"));
+    assert_eq!(zh.json()["hint"], zh.json()["hint_zh"]);
+
+    // The library's errors with its status mapping, and Accept-Language.
+    let unknown = server.post("2021009999999999", Some(TOKEN_A), &body);
+    assert_eq!(unknown.status, 500, "{}", unknown.body);
+    assert_eq!(unknown.json()["kind"], "key_error");
+    let tampered = body.replacen("\"sign\":\"", "\"sign\":\"AAAA", 1);
+    let bad = server.post(APP, Some(TOKEN_A), &tampered);
+    assert_eq!(bad.status, 403, "{}", bad.body);
+    assert_eq!(bad.json()["kind"], "bad_signature");
+    let garbage = request(
+        server.addr,
+        "POST",
+        &format!("/v1/apps/{APP}/phone"),
+        &[
+            ("Authorization".into(), format!("Bearer {TOKEN_B}")),
+            ("Accept-Language".into(), "zh-CN".into()),
+        ],
+        b"not json",
+    );
+    assert_eq!(garbage.status, 400, "{}", garbage.body);
+    assert_eq!(garbage.json()["kind"], "malformed_envelope");
+    assert_eq!(garbage.header("content-language"), Some("zh"));
+
+    // Over the default 64 KiB body limit: the contract's payload_too_large.
+    let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(70 * 1024));
+    let r = server.post(APP, Some(TOKEN_A), &big);
+    assert_eq!(r.status, 413, "{}", r.body);
+    assert_eq!(r.json()["kind"], "payload_too_large");
+
+    // Probes: no token needed.
+    assert_eq!(server.get("/healthz").status, 200);
+    let ready = server.get("/readyz");
+    assert_eq!(ready.status, 200, "{}", ready.body);
+    let metrics = server.get("/metrics");
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics.body.contains("alipay_phone_requests_total{outcome=\"ok\"} 2"),
+        "{}",
+        metrics.body
+    );
+    assert!(metrics.body.contains("outcome=\"bad_signature\""), "{}", metrics.body);
+    assert!(!metrics.body.contains(MOBILE));
+
+    // One line per request with app id, outcome, status and duration; never the number, a
+    // token, a key or the ciphertext.
+    std::thread::sleep(Duration::from_millis(100));
+    let logs = server.logs();
+    let lines: Vec<&str> = logs.lines().filter(|l| l.contains("POST /v1/apps")).collect();
+    assert_eq!(lines.len(), 11, "{logs}");
+    let ok = lines.iter().find(|l| l.contains("outcome=\"ok\"")).unwrap();
+    assert!(ok.contains(&format!("app_id={APP}")), "{ok}");
+    assert!(ok.contains("status=200") && ok.contains("duration_us="), "{ok}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("outcome=\"unauthorized\"") && l.contains("status=401"))
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("outcome=\"payload_too_large\"") && l.contains("status=413"))
+    );
+    let envelope: Value = serde_json::from_str(&body).unwrap();
+    let secrets = [
+        MOBILE.to_owned(),
+        TOKEN_A.to_owned(),
+        TOKEN_B.to_owned(),
+        demo("aes_key.txt").trim().to_owned(),
+        demo("alipay_public_key.txt").trim()[40..80].to_owned(),
+        envelope["sign"].as_str().unwrap()[..40].to_owned(),
+        envelope["response"].as_str().unwrap()[..20].to_owned(),
+    ];
+    for s in &secrets {
+        assert!(!logs.contains(s.as_str()), "the log holds {s:?}:\n{logs}");
+    }
+}
+
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let dir = tmp("json");
+    let ring = keyring(&dir, &[APP]);
+    let server = start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--keyring",
+            ring.to_str().unwrap(),
+            "--log-format",
+            "json",
+        ],
+        &[("PHONE_SERVE_TOKEN", TOKEN_A)],
+    );
+    let body = demo_envelope(MOBILE);
+    assert_eq!(server.post(APP, Some(TOKEN_A), &body).status, 200);
+    assert_eq!(server.post(APP, None, &body).status, 401);
+    std::thread::sleep(Duration::from_millis(100));
+    let logs = server.logs();
+    let mut requests = Vec::new();
+    for line in logs.lines() {
+        let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        if v["message"].as_str().is_some_and(|m| m.starts_with("POST /v1/apps")) {
+            requests.push(v);
+        }
+    }
+    assert_eq!(requests.len(), 2, "{logs}");
+    assert_eq!(requests[0]["app_id"], APP);
+    assert_eq!(requests[0]["outcome"], "ok");
+    assert_eq!(requests[0]["status"], 200);
+    assert!(requests[0]["duration_us"].as_u64().is_some());
+    assert_eq!(requests[1]["outcome"], "unauthorized");
+    assert!(!logs.contains(MOBILE) && !logs.contains(TOKEN_A), "{logs}");
+}
+
+#[test]
+fn refuses_to_start_without_keys_or_on_a_public_address_without_a_token() {
+    let dir = tmp("refuse");
+    let ring = keyring(&dir, &[APP]);
+
+    let r = refused(&["--listen", "127.0.0.1:0"], &[]);
+    assert_eq!(r.status.code(), Some(2), "{}", r.stderr);
+    for name in [
+        "--keyring",
+        "--database-url",
+        "ALIPAY_PUBLIC_KEY",
+        "ALIPAY_AES_KEY",
+        "--demo",
+    ] {
+        assert!(r.stderr.contains(name), "{name}: {}", r.stderr);
+    }
+
+    let r = refused(&["--listen", "0.0.0.0:0", "--keyring", ring.to_str().unwrap()], &[]);
+    assert_eq!(r.status.code(), Some(2), "{}", r.stderr);
+    assert!(r.stderr.contains("without a token"), "{}", r.stderr);
+    assert!(r.stderr.contains("--token-file"), "{}", r.stderr);
+
+    let empty = dir.join("empty-tokens");
+    write_private(&empty, "\n   \n\t\n");
+    let r = refused(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--keyring",
+            ring.to_str().unwrap(),
+            "--token-file",
+            empty.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(r.status.code(), Some(2), "{}", r.stderr);
+    assert!(r.stderr.contains("no token"), "{}", r.stderr);
+
+    let broken = dir.join("broken.toml");
+    write_private(&broken, "[apps.1]\naes_key = \"c2VjcmV0\"\n");
+    let r = refused(&["--listen", "127.0.0.1:0", "--keyring", broken.to_str().unwrap()], &[]);
+    assert_eq!(r.status.code(), Some(2), "{}", r.stderr);
+    assert!(r.stderr.contains("--keyring"), "{}", r.stderr);
+    assert!(!r.stderr.contains("c2VjcmV0"), "{}", r.stderr);
+
+    let r = refused(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--keyring",
+            ring.to_str().unwrap(),
+            "--migrate",
+        ],
+        &[],
+    );
+    assert_eq!(r.status.code(), Some(2), "{}", r.stderr);
+    assert!(r.stderr.contains("--migrate needs --database-url"), "{}", r.stderr);
+
+    // With a token, a non-loopback address is fine.
+    let tokens = token_file(&dir, TOKEN_A);
+    let server = start(
+        &[
+            "--listen",
+            "0.0.0.0:0",
+            "--keyring",
+            ring.to_str().unwrap(),
+            "--token-file",
+            tokens.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(server.addr.port() > 0);
+}
+
+#[test]
+fn demo_keys_only_with_demo() {
+    let dir = tmp("demo");
+    let body = demo_envelope(MOBILE);
+    // A keyring for another app: the demo envelope for APP is not opened with demo keys.
+    let ring = keyring(&dir, &["2021000000000001"]);
+    let server = start(&["--listen", "127.0.0.1:0", "--keyring", ring.to_str().unwrap()], &[]);
+    let r = server.post(APP, None, &body);
+    assert_eq!(r.status, 500, "{}", r.body);
+    assert_eq!(r.json()["kind"], "key_error");
+    drop(server);
+
+    let server = start(&["--listen", "127.0.0.1:0", "--demo"], &[]);
+    let r = server.post(APP, None, &body);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["mobile"], MOBILE);
+    assert!(server.logs().contains("demo mode"));
+    drop(server);
+
+    // PHONE_SERVE_DEMO=0 is not demo mode.
+    let r = refused(&["--listen", "127.0.0.1:0"], &[("PHONE_SERVE_DEMO", "0")]);
+    assert_eq!(r.status.code(), Some(2), "{}", r.stderr);
+    let r = refused(
+        &["--listen", "127.0.0.1:0", "--demo", "--keyring", ring.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(r.status.code(), Some(2), "{}", r.stderr);
+}
+
+#[test]
+fn keys_from_the_environment() {
+    let public = demo("alipay_public_key.txt");
+    let aes = demo("aes_key.txt");
+    let server = start(
+        &["--listen", "127.0.0.1:0"],
+        &[
+            (&format!("ALIPAY_PUBLIC_KEY_{APP}"), public.trim()),
+            (&format!("ALIPAY_AES_KEY_{APP}"), aes.trim()),
+        ],
+    );
+    let r = server.post(APP, None, &demo_envelope(MOBILE));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["mobile"], MOBILE);
+    assert_eq!(server.get("/readyz").status, 200);
+}
+
+#[test]
+fn flags_win_over_the_environment_which_wins_over_the_config_file() {
+    let dir = tmp("config");
+    keyring(&dir, &[APP]);
+    let config = dir.join("serve.toml");
+    // A relative keyring path is relative to the config file.
+    std::fs::write(
+        &config,
+        "listen = \"127.0.0.1:0\"\nkeyring = \"keys.toml\"\nbody_limit = 100\nrequest_timeout = \"3s\"\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let body = demo_envelope(MOBILE);
+
+    let server = start(&["--config", config], &[]);
+    assert_eq!(server.post(APP, None, &body).status, 413);
+    drop(server);
+    let server = start(&["--config", config], &[("PHONE_SERVE_BODY_LIMIT", "64KiB")]);
+    assert_eq!(server.post(APP, None, &body).status, 200);
+    drop(server);
+    let server = start(
+        &["--config", config, "--body-limit", "100"],
+        &[("PHONE_SERVE_BODY_LIMIT", "64KiB")],
+    );
+    assert_eq!(server.post(APP, None, &body).status, 413);
+    drop(server);
+    // The config file may come from the environment too.
+    let server = start(&[], &[("PHONE_SERVE_CONFIG", config), ("PHONE_SERVE_BODY_LIMIT", "1m")]);
+    assert_eq!(server.post(APP, None, &body).status, 200);
+    drop(server);
+
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "listen = \"127.0.0.1:0\"\nlisten_addr = 1\n").unwrap();
+    let r = refused(&["--config", bad.to_str().unwrap()], &[]);
+    assert_eq!(r.status.code(), Some(2), "{}", r.stderr);
+    assert!(r.stderr.contains("listen_addr"), "{}", r.stderr);
+}
+
+#[test]
+fn keyring_and_token_file_changes_apply_without_a_restart() {
+    let dir = tmp("reload");
+    let ring = keyring(&dir, &[APP]);
+    let tokens = token_file(&dir, TOKEN_A);
+    let server = start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--keyring",
+            ring.to_str().unwrap(),
+            "--token-file",
+            tokens.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let body = demo_envelope(MOBILE);
+    let other = "2021000000000002";
+    assert_eq!(server.post(other, Some(TOKEN_A), &body).status, 500);
+    // Rewritten with a different size, so the change is seen even within one mtime tick.
+    keyring(&dir, &[APP, other]);
+    token_file(&dir, &format!("{TOKEN_B}\n"));
+    let start = Instant::now();
+    loop {
+        let a = server.post(other, Some(TOKEN_B), &body).status;
+        if a == 200 && server.post(APP, Some(TOKEN_A), &body).status == 401 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "not reloaded: {a}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // An emptied token file keeps the previous tokens rather than locking everyone out.
+    token_file(&dir, "\n\n");
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(server.post(APP, Some(TOKEN_B), &body).status, 200);
+    assert!(server.logs().contains("token file has no token"), "{}", server.logs());
+}
+
+#[test]
+fn a_request_past_the_timeout_is_503() {
+    let dir = tmp("timeout");
+    let ring = keyring(&dir, &[APP]);
+    let server = start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--keyring",
+            ring.to_str().unwrap(),
+            "--request-timeout",
+            "300ms",
+        ],
+        &[],
+    );
+    let body = demo_envelope(MOBILE);
+    // A body that never finishes arriving.
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let path = format!("/v1/apps/{APP}/phone");
+    stream
+        .write_all(head("POST", &path, &[], body.len()).as_bytes())
+        .unwrap();
+    stream.write_all(&body.as_bytes()[..10]).unwrap();
+    let started = Instant::now();
+    let r = read_response(stream);
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert_eq!(r.json()["kind"], "timeout");
+    assert!(r.header("retry-after").is_some());
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+/// A request whose body arrives in two parts: in flight from the first write until its
+/// response is read.
+struct SlowRequest {
+    stream: TcpStream,
+    rest: Vec<u8>,
+}
+
+impl SlowRequest {
+    fn begin(addr: SocketAddr, app_id: &str, token: Option<&str>, body: &str) -> Self {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut headers = Vec::new();
+        if let Some(t) = token {
+            headers.push(("Authorization".to_owned(), format!("Bearer {t}")));
+        }
+        let path = format!("/v1/apps/{app_id}/phone");
+        stream
+            .write_all(head("POST", &path, &headers, body.len()).as_bytes())
+            .unwrap();
+        let half = body.len() / 2;
+        stream.write_all(&body.as_bytes()[..half]).unwrap();
+        Self {
+            stream,
+            rest: body.as_bytes()[half..].to_vec(),
+        }
+    }
+
+    fn finish(mut self) -> Response {
+        self.stream.write_all(&self.rest).unwrap();
+        read_response(self.stream)
+    }
+}
+
+#[test]
+fn sigterm_finishes_every_request_in_flight_then_exits_0() {
+    let dir = tmp("sigterm");
+    let ring = keyring(&dir, &[APP]);
+    let mut server = start(&["--listen", "127.0.0.1:0", "--keyring", ring.to_str().unwrap()], &[]);
+    let body = demo_envelope(MOBILE);
+    // Warm: keys loaded and prepared.
+    assert_eq!(server.post(APP, None, &body).status, 200);
+    const N: usize = 48;
+    let in_flight: Vec<SlowRequest> = (0..N)
+        .map(|_| SlowRequest::begin(server.addr, APP, None, &body))
+        .collect();
+    // Let the server accept every connection and start reading every body.
+    std::thread::sleep(Duration::from_millis(500));
+    server.signal("TERM");
+    std::thread::sleep(Duration::from_millis(300));
+    // Draining: no new connections.
+    assert!(
+        TcpStream::connect_timeout(&server.addr, Duration::from_secs(1)).is_err(),
+        "still accepting after SIGTERM"
+    );
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "exited with requests in flight"
+    );
+    let handles: Vec<_> = in_flight
+        .into_iter()
+        .map(|r| std::thread::spawn(move || r.finish()))
+        .collect();
+    for h in handles {
+        let r = h.join().unwrap();
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json()["mobile"], MOBILE);
+    }
+    let status = server.wait_exit(Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0), "{}", server.logs());
+}
+
+#[test]
+fn the_drain_timeout_bounds_a_stuck_request() {
+    let dir = tmp("drain");
+    let ring = keyring(&dir, &[APP]);
+    let mut server = start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--keyring",
+            ring.to_str().unwrap(),
+            "--drain-timeout",
+            "500ms",
+            "--request-timeout",
+            "30s",
+        ],
+        &[],
+    );
+    let body = demo_envelope(MOBILE);
+    let stuck = SlowRequest::begin(server.addr, APP, None, &body);
+    std::thread::sleep(Duration::from_millis(300));
+    let t = Instant::now();
+    server.signal("INT");
+    let status = server.wait_exit(Duration::from_secs(5));
+    assert!(t.elapsed() >= Duration::from_millis(450), "{:?}", t.elapsed());
+    assert_eq!(status.code(), Some(1), "{}", server.logs());
+    assert!(server.logs().contains("drain timeout"), "{}", server.logs());
+    drop(stuck);
+}
+
+// ---------------------------------------------------------------------------------------
+// PostgreSQL
+// ---------------------------------------------------------------------------------------
+
+const NEEDS_PG: &str =
+    "needs PostgreSQL: scripts/with-postgres.sh cargo test -p phone-cli --test serve -- --include-ignored";
+
+/// Shared by the tests that only use the database server; taken exclusively by the one that
+/// stops it.
+static PG: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+fn database_url() -> String {
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| panic!("DATABASE_URL is unset: these tests need a PostgreSQL server; {NEEDS_PG}"))
+}
+
+fn psql(url: &str, sql: &str) -> String {
+    let out = Command::new("psql")
+        .args(["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "psql {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A fresh, empty database `name` (no table: `serve --migrate` creates it); its URL.
+fn fresh_database(name: &str) -> String {
+    let url = database_url();
+    psql(&url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    psql(&url, &format!("CREATE DATABASE {name}"));
+    let (base, _) = url.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
+}
+
+fn put(url: &str, app_id: &str, public_keys: &[&str], aes_keys: &[&str]) {
+    let arr = |keys: &[&str]| {
+        let quoted: Vec<String> = keys.iter().map(|k| format!("'{}'", k.trim())).collect();
+        format!("ARRAY[{}]::text[]", quoted.join(","))
+    };
+    psql(
+        url,
+        &format!(
+            "INSERT INTO alipay_phone_keys (app_id, alipay_public_keys, aes_keys) VALUES ('{app_id}', {}, {}) \
+             ON CONFLICT (app_id) DO UPDATE SET alipay_public_keys = EXCLUDED.alipay_public_keys, aes_keys = EXCLUDED.aes_keys",
+            arr(public_keys),
+            arr(aes_keys)
+        ),
+    );
+}
+
+/// A fresh development key pair from `keygen`: (private key path, public key text).
+fn keygen(dir: &Path) -> (String, String) {
+    let out = Command::new(BIN)
+        .args(["keygen", "--out", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "keygen: {}", String::from_utf8_lossy(&out.stderr));
+    (
+        dir.join("alipay_private_key.pem").display().to_string(),
+        std::fs::read_to_string(dir.join("alipay_public_key.txt")).unwrap(),
+    )
+}
+
+fn pg_server(url: &str, extra: &[&str]) -> Server {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tokens_dir = tmp(&format!("pg-tokens-{n}"));
+    let tokens = token_file(&tokens_dir, TOKEN_A);
+    let mut args = vec![
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        url,
+        "--token-file",
+        tokens.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    start(&args, &[])
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test -p phone-cli --test serve -- --include-ignored"]
+fn pg_an_envelope_opens_through_serve_and_needs_a_token() {
+    let _shared = PG.read().unwrap_or_else(|p| p.into_inner());
+    let url = fresh_database("serve_open");
+    // `serve` alone never changes the schema: without the table it is not ready.
+    let server = pg_server(&url, &[]);
+    let r = server.get("/readyz");
+    assert_eq!(r.status, 503, "{}", r.body);
+    drop(server);
+    let server = pg_server(&url, &["--migrate"]);
+    assert!(server.logs().contains("migrations applied"), "{}", server.logs());
+    put(
+        &url,
+        APP,
+        &[demo("alipay_public_key.txt").trim()],
+        &[demo("aes_key.txt").trim()],
+    );
+    assert_eq!(server.get("/readyz").status, 200);
+    let body = demo_envelope(MOBILE);
+    let r = server.post(APP, Some(TOKEN_A), &body);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["mobile"], MOBILE);
+    assert_401(&server.post(APP, None, &body), false);
+    assert_401(&server.post(APP, Some(TOKEN_B), &body), true);
+    // An app id without a row: the library's key_error, not the database's.
+    let r = server.post("2021000000000404", Some(TOKEN_A), &body);
+    assert_eq!(r.status, 500, "{}", r.body);
+    assert!(!server.logs().contains(MOBILE));
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test -p phone-cli --test serve -- --include-ignored"]
+fn pg_two_replicas_use_rotated_keys_without_a_failed_request() {
+    let _shared = PG.read().unwrap_or_else(|p| p.into_inner());
+    let url = fresh_database("serve_rotate");
+    let dir = tmp("pg-rotate");
+    let (new_private, new_public) = keygen(&dir.join("new"));
+    let old_public = demo("alipay_public_key.txt");
+    let old_aes = demo("aes_key.txt");
+    let new_aes = "ZmVkY2JhOTg3NjU0MzIxMA==";
+    let a = pg_server(&url, &["--migrate"]);
+    let b = pg_server(&url, &[]);
+    put(&url, APP, &[&old_public], &[&old_aes]);
+    let old_body = demo_envelope(MOBILE);
+    let new_body = forge(&new_private, new_aes, "13700001111");
+    for s in [&a, &b] {
+        assert_eq!(s.post(APP, Some(TOKEN_A), &old_body).status, 200);
+    }
+
+    // Callers keep sending envelopes signed with the old (still active) key throughout.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let callers: Vec<_> = [a.addr, b.addr]
+        .into_iter()
+        .map(|addr| {
+            let stop = stop.clone();
+            let body = old_body.clone();
+            std::thread::spawn(move || {
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let headers = [("Authorization".to_owned(), format!("Bearer {TOKEN_A}"))];
+                    let r = request(
+                        addr,
+                        "POST",
+                        &format!("/v1/apps/{APP}/phone"),
+                        &headers,
+                        body.as_bytes(),
+                    );
+                    assert_eq!(r.status, 200, "old-key envelope failed during the rotation: {}", r.body);
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    // The rotation: the new keys first, the old ones still accepted.
+    let rotated = Instant::now();
+    put(&url, APP, &[&new_public, &old_public], &[new_aes, &old_aes]);
+    for s in [&a, &b] {
+        loop {
+            let r = s.post(APP, Some(TOKEN_A), &new_body);
+            if r.status == 200 {
+                assert_eq!(r.json()["mobile"], "13700001111");
+                break;
+            }
+            // Within the periodic check's interval (10 s), LISTEN/NOTIFY makes it ~instant.
+            assert!(rotated.elapsed() < Duration::from_secs(10), "{}", r.body);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    let picked_up = rotated.elapsed();
+    std::thread::sleep(Duration::from_millis(300));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let sent: usize = callers.into_iter().map(|c| c.join().unwrap()).sum();
+    assert!(sent > 10, "{sent}");
+    eprintln!("rotation picked up by both replicas in {picked_up:?}; {sent} old-key requests, none failed");
+
+    // The old key retired: both replicas refuse it within the interval.
+    put(&url, APP, &[&new_public], &[new_aes]);
+    for s in [&a, &b] {
+        let t = Instant::now();
+        while s.post(APP, Some(TOKEN_A), &old_body).status != 403 {
+            assert!(t.elapsed() < Duration::from_secs(10));
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(s.post(APP, Some(TOKEN_A), &new_body).status, 200);
+    }
+}
+
+fn pg_ctl(args: &[&str]) {
+    let ctl = std::env::var("PHONE_PG_CTL").unwrap_or_else(|_| panic!("PHONE_PG_CTL is unset; {NEEDS_PG}"));
+    let out = Command::new(&ctl).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "pg_ctl {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Starts the database again if the test fails while it is stopped.
+struct RestartOnDrop(bool);
+
+impl Drop for RestartOnDrop {
+    fn drop(&mut self) {
+        if self.0 {
+            let _ = std::env::var("PHONE_PG_CTL").map(|ctl| Command::new(ctl).args(["start", "-w"]).status());
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test -p phone-cli --test serve -- --include-ignored"]
+fn pg_database_down_cached_apps_keep_working_new_ones_503_then_recover() {
+    let _exclusive = PG.write().unwrap_or_else(|p| p.into_inner());
+    let url = fresh_database("serve_down");
+    let server = pg_server(&url, &["--migrate"]);
+    let cached = APP;
+    let uncached = "2021000000000003";
+    for id in [cached, uncached] {
+        put(
+            &url,
+            id,
+            &[demo("alipay_public_key.txt").trim()],
+            &[demo("aes_key.txt").trim()],
+        );
+    }
+    let body = demo_envelope(MOBILE);
+    assert_eq!(server.post(cached, Some(TOKEN_A), &body).status, 200);
+    assert_eq!(server.get("/readyz").status, 200);
+
+    pg_ctl(&["stop", "-m", "fast", "-w"]);
+    let mut guard = RestartOnDrop(true);
+    for _ in 0..20 {
+        let r = server.post(cached, Some(TOKEN_A), &body);
+        assert_eq!(r.status, 200, "a cached app failed with the database down: {}", r.body);
+    }
+    let r = server.post(uncached, Some(TOKEN_A), &body);
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert_eq!(r.json()["kind"], "key_error");
+    assert!(r.header("retry-after").is_some());
+    let ready = server.get("/readyz");
+    assert_eq!(ready.status, 503, "{}", ready.body);
+    assert!(!ready.body.contains("password"));
+
+    pg_ctl(&["start", "-w"]);
+    guard.0 = false;
+    let t = Instant::now();
+    loop {
+        let ready = server.get("/readyz").status;
+        let r = server.post(uncached, Some(TOKEN_A), &body);
+        if ready == 200 && r.status == 200 {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "not recovered: readyz {ready}, {}",
+            r.body
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    eprintln!("recovered {:?} after the restart", t.elapsed());
+    assert_eq!(server.post(cached, Some(TOKEN_A), &body).status, 200);
+}
