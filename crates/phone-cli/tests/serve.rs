@@ -109,6 +109,8 @@ fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     cmd
 }
 
+// The child moves into the Server, whose Drop kills and waits for it.
+#[allow(clippy::zombie_processes)]
 fn try_start(args: &[&str], env: &[(&str, &str)]) -> Result<Server, Refused> {
     let mut child = command(args, env).spawn().unwrap();
     let logs = Arc::new(Mutex::new(Vec::new()));
