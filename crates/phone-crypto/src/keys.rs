@@ -911,6 +911,8 @@ mod tests {
     fn debug_shows_the_kind_of_key_and_never_its_bytes() {
         let private = RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap();
         assert_eq!(format!("{private:?}"), "RsaPrivateKeyDer(RSA-2048, redacted)");
+        let public = RsaPublicKeyDer::parse(&demo("alipay_public_key.pem")).unwrap();
+        assert_eq!(format!("{public:?}"), "RsaPublicKeyDer(RSA-2048, Spki)");
         let sm2 = Sm2PublicKeyDer::parse(&test_key("sm2_public.pem")).unwrap();
         assert_eq!(format!("{sm2:?}"), "Sm2PublicKeyDer(sm2p256v1)");
     }
