@@ -144,12 +144,22 @@ fn app_cert_ids(subject: &str) -> Option<(&str, &str)> {
 
 /// The AES key text decoded once more, when the configured text is base64 of base64: the
 /// 32 (or 44, 60) characters decode to 24 (32, 44) bytes that are themselves the console's
-/// base64 of a 16 (24, 32) byte key. Random key bytes are all base64 characters with a
-/// probability of about 2^-48, so a match is not a coincidence.
+/// base64 of a 16 (24, 32) byte key (25, 33, 45 with the newline `echo "$KEY" | base64`
+/// encodes along: ASCII whitespace in the decoded text is left out). Random key bytes are all
+/// base64 characters or whitespace with a probability of about 2^-44, so a match is not a
+/// coincidence.
 fn decoded_once(text: &str) -> Option<(Zeroizing<String>, AesKey)> {
     let compact: Zeroizing<String> = Zeroizing::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
     let outer = Zeroizing::new(LENIENT.decode(compact.as_bytes()).ok()?);
-    let inner = Zeroizing::new(std::str::from_utf8(&outer).ok()?.to_owned());
+    // `echo "$KEY" | base64` encodes the key's trailing newline too: whitespace inside is
+    // dropped, as it is around the outer text.
+    let inner: Zeroizing<String> = Zeroizing::new(
+        std::str::from_utf8(&outer)
+            .ok()?
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect(),
+    );
     let alphabet = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
     if inner.len() < 22 || !inner.bytes().all(alphabet) {
         return None;

@@ -213,6 +213,47 @@ fn an_aes_key_encoded_twice_is_named_and_the_fix_shown_only_with_reveal() {
     assert_eq!(failed(&v), ["aes_key_double_base64"], "{v}");
 }
 
+/// The usual way a key gets encoded twice: `$(echo "$KEY" | base64)` encodes the newline
+/// `echo` adds, so the text decoded once ends in `\n` (25 or 45 bytes). That is still the key
+/// encoded twice, not a wrong length or an RSA key.
+#[test]
+fn an_aes_key_encoded_twice_by_echo_and_base64_with_its_newline_is_named() {
+    let pk = demo("alipay_public_key.txt");
+    let key32 = STANDARD.encode(
+        (0..32u8)
+            .map(|i| i.wrapping_mul(91).wrapping_add(7))
+            .collect::<Vec<_>>(),
+    );
+    for key in ["+Iyjx34pVTjbm6yLsggtGg==", key32.as_str()] {
+        // What the shell gives: `echo` adds the newline, `$(...)` drops base64's own.
+        let twice = STANDARD.encode(format!("{key}\n"));
+        if key.len() == 24 {
+            assert_eq!(twice, "K0l5angzNHBWVGpibTZ5THNnZ3RHZz09Cg==");
+        }
+        let (code, v, text) = doctor(&["--alipay-public-key", &pk, "--aes-key", &twice]);
+        assert_eq!(code, 1, "{key}");
+        assert_eq!(failed(&v), ["aes_key_double_base64"], "{key}: {v}");
+        let (en, zh) = fixes(&v, "aes_key_double_base64");
+        assert!(en.contains("--reveal") && zh.contains("--reveal"), "{en} / {zh}");
+        assert!(
+            !text.contains("RSA key pasted") && !text.contains("aes_key_length"),
+            "{text}"
+        );
+        // The corrected key is not shown unless asked for.
+        assert!(!text.contains(key) && !text.contains(&twice), "{key}: {text}");
+
+        let (code, v, text) = doctor(&["--alipay-public-key", &pk, "--aes-key", &twice, "--reveal"]);
+        assert_eq!((code, failed(&v)), (1, vec!["aes_key_double_base64"]), "{v}");
+        let (en, zh) = fixes(&v, "aes_key_double_base64");
+        // Shown without the newline: exactly the text to configure.
+        assert!(
+            en.contains(&format!(": {key} (")) && zh.contains(&format!("：{key}（")),
+            "{key}: {en} / {zh}"
+        );
+        assert!(!text.contains(&format!("{key}\\n")), "{text}");
+    }
+}
+
 #[test]
 fn correct_aes_keys_of_every_size_are_not_mistaken_for_double_encoding() {
     let pk = demo("alipay_public_key.txt");
