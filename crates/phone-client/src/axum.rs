@@ -22,7 +22,13 @@
 //! `Vary: Accept-Language`. The other fields of the contract do not change with the language.
 //!
 //! Every request logs one `tracing` line at `info`: app id, outcome kind and duration; never
-//! the number, a key or the ciphertext.
+//! the number, a key or the ciphertext. The app id comes from the caller, so it is logged only
+//! when it is plausible (1 to 64 ASCII letters, digits, `_` or `-`, as the key providers
+//! require); any other is logged as `<invalid>` with its length in `app_id_len`.
+//!
+//! With the `metrics` feature, requests refused before the envelope is opened (a missing app
+//! id, a body that is not UTF-8) are counted too, as `malformed_envelope`
+//! (`PhoneClient::record_rejected`).
 
 use ::axum::Router;
 use ::axum::body::Bytes;
@@ -246,10 +252,13 @@ impl IntoResponse for MissingAppId {
 const MISSING_APP_ID_HINT: &str = "POST /alipay/phone?app_id=<your mini-program's app id>";
 const MISSING_APP_ID_HINT_ZH: &str = "请求地址要带上小程序的 AppID：POST /alipay/phone?app_id=<小程序 AppID>";
 
+/// The contract kind of [`MissingAppId`]'s 400.
+const MISSING_APP_ID_KIND: &str = "malformed_envelope";
+
 fn missing_app_id(lang: Lang, localized: bool) -> Response {
     let body = ::axum::Json(ErrorBody {
         status: "error",
-        kind: "malformed_envelope",
+        kind: MISSING_APP_ID_KIND,
         message: "the app_id query parameter is missing",
         hint: match lang {
             Lang::Zh => MISSING_APP_ID_HINT_ZH,
@@ -271,6 +280,28 @@ struct ErrorBody {
     message: &'static str,
     hint: &'static str,
     hint_zh: &'static str,
+}
+
+/// The one `info` line per request. The app id is the caller's (percent-decoded, so it may
+/// hold a newline, and be as long as the query): only a plausible one is written as it is.
+fn log_request(app_id: Option<&str>, outcome: &'static str, start: std::time::Instant) {
+    let duration_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let (shown, len) = match app_id {
+        None => ("<missing>", None),
+        Some(id) if plausible_app_id(id) => (id, None),
+        Some(id) => ("<invalid>", Some(id.len())),
+    };
+    tracing::info!(app_id = %shown, app_id_len = len, outcome, duration_us, "POST {PHONE_PATH}");
+}
+
+/// An app id that can be logged as it is: 1 to 64 ASCII letters, digits, `_` or `-` (the rule
+/// the key providers look ids up by; Alipay's are 16 digits).
+fn plausible_app_id(app_id: &str) -> bool {
+    !app_id.is_empty()
+        && app_id.len() <= 64
+        && app_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 #[derive(Serialize)]
@@ -299,18 +330,27 @@ pub async fn open_phone(
     app_id: Result<AppId, MissingAppId>,
     body: Bytes,
 ) -> Response {
+    let start = std::time::Instant::now();
     // Taken as a Result so that a missing app id is answered in the asked language too.
     let Ok(AppId(app_id)) = app_id else {
+        let outcome = MISSING_APP_ID_KIND;
+        #[cfg(feature = "metrics")]
+        client.record_rejected(outcome, start.elapsed());
+        log_request(None, outcome, start);
         return missing_app_id(lang, true);
     };
-    let start = std::time::Instant::now();
     let result = match std::str::from_utf8(&body) {
         Ok(text) => client.open(&app_id, text).await,
-        Err(_) => Err(Error::MalformedEnvelope("the body is not UTF-8 text".into())),
+        Err(_) => {
+            let e = Error::MalformedEnvelope("the body is not UTF-8 text".into());
+            // `open` counts what it sees; this never reached it.
+            #[cfg(feature = "metrics")]
+            client.record_rejected(e.kind(), start.elapsed());
+            Err(e)
+        }
     };
     let outcome = result.as_ref().map_or_else(|e| e.kind(), |_| "ok");
-    let duration_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
-    tracing::info!(app_id = %app_id, outcome, duration_us, "POST {PHONE_PATH}");
+    log_request(Some(&app_id), outcome, start);
     match result {
         Ok(o) => {
             let body = Success {

@@ -300,12 +300,33 @@ impl PhoneClient {
         result
     }
 
-    /// Counts one request that did not reach [`PhoneClient::open`] (an HTTP layer that refused
-    /// the body before it), so the request counter still sees it; its app id is not labelled,
-    /// since no keys were looked up for it.
+    /// Counts one request that never reached [`PhoneClient::open`] because the HTTP layer in
+    /// front of it refused it (no token, a body over its limit, not UTF-8, a missing app id, a
+    /// timeout), so that `alipay_phone_requests_total` still sees every request: `outcome` is
+    /// counted and `elapsed` (since the request arrived) recorded as its duration, exactly as
+    /// `open` records its own (see [`crate::metrics`]). Do not call it for a request that went
+    /// through `open`: that one is counted already.
+    ///
+    /// `outcome` becomes a label value: use a contract kind ([`Error::kind`], e.g.
+    /// `malformed_envelope`, `payload_too_large`) where one fits, or a short fixed word of your
+    /// own (`unauthorized`, `timeout`), never text from the request. The `app_id` label, when
+    /// turned on, is `other`: no keys were looked up for the request.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use phone_client::{AppKeyMaterial, PhoneClient, StaticKeys};
+    ///
+    /// let client = PhoneClient::builder()
+    ///     .keys(StaticKeys::new().app("2021001234567890", AppKeyMaterial::new()))
+    ///     .build()?;
+    /// let start = Instant::now();
+    /// // ... the request had no valid bearer token: answered 401 without opening it ...
+    /// client.record_rejected("unauthorized", start.elapsed());
+    /// # Ok::<(), phone_client::Error>(())
+    /// ```
     #[cfg(feature = "metrics")]
-    #[allow(dead_code)] // for the HTTP layers; not every feature set has one
-    pub(crate) fn record_rejected(&self, outcome: &'static str, elapsed: Duration) {
+    #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+    pub fn record_rejected(&self, outcome: &'static str, elapsed: Duration) {
         self.record_metrics("", false, outcome, elapsed);
     }
 
