@@ -950,4 +950,25 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn a_private_key_slot_names_what_it_was_given() {
+        let block = |label: &str| format!("-----BEGIN {label}-----\nQUJD\n-----END {label}-----\n");
+        for label in ["PUBLIC KEY", "RSA PUBLIC KEY", "CERTIFICATE"] {
+            assert!(
+                matches!(
+                    problem(RsaPrivateKeyDer::parse(&block(label))),
+                    KeyProblem::PublicKeyAsPrivate
+                ),
+                "{label}"
+            );
+        }
+        for label in ["EC PARAMETERS", "X509 CRL"] {
+            let p = problem(RsaPrivateKeyDer::parse(&block(label)));
+            assert!(
+                matches!(&p, KeyProblem::Unparsable(w) if w == &format!("a PEM block of type {label:?}")),
+                "{label}: {p:?}"
+            );
+        }
+    }
 }
