@@ -288,20 +288,10 @@ fn log_request(app_id: Option<&str>, outcome: &'static str, start: std::time::In
     let duration_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
     let (shown, len) = match app_id {
         None => ("<missing>", None),
-        Some(id) if plausible_app_id(id) => (id, None),
+        Some(id) if crate::provider::plausible_app_id(id) => (id, None),
         Some(id) => ("<invalid>", Some(id.len())),
     };
     tracing::info!(app_id = %shown, app_id_len = len, outcome, duration_us, "POST {PHONE_PATH}");
-}
-
-/// An app id that can be logged as it is: 1 to 64 ASCII letters, digits, `_` or `-` (the rule
-/// the key providers look ids up by; Alipay's are 16 digits).
-fn plausible_app_id(app_id: &str) -> bool {
-    !app_id.is_empty()
-        && app_id.len() <= 64
-        && app_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 #[derive(Serialize)]

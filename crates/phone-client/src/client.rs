@@ -278,7 +278,7 @@ impl PhoneClient {
     pub async fn open(&self, app_id: &str, body: &str) -> Result<Opened, Error> {
         let span = tracing::info_span!(
             "alipay_phone",
-            app_id,
+            app_id = crate::provider::loggable_app_id(app_id),
             backend = self.backend_name(),
             outcome = Empty,
             duration_us = Empty

@@ -161,11 +161,7 @@ impl KeyProvider for EnvKeys {
     async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
         // Only a plausible app id is looked up as a variable suffix: the id comes from the
         // request, and `=` or NUL in a variable name is not something to hand the OS.
-        let plausible = !app_id.is_empty()
-            && app_id.len() <= 64
-            && app_id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        let plausible = crate::provider::plausible_app_id(app_id);
         let own: Vec<Option<String>> = if plausible {
             ENV_PREFIXES
                 .iter()

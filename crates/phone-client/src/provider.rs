@@ -110,3 +110,20 @@ impl KeyProvider for ChainKeys {
         Ok(None)
     }
 }
+
+/// An app id that may be looked up, logged and used as a label as it is: 1 to 64 ASCII
+/// letters, digits, `_` or `-` (Alipay's are 16 digits). App ids come from requests, so
+/// anything else (newlines, `=`, NUL, 10 KB of text) is refused before it reaches a variable
+/// name, a query or a log line.
+pub(crate) fn plausible_app_id(app_id: &str) -> bool {
+    !app_id.is_empty()
+        && app_id.len() <= 64
+        && app_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// What a log line or span shows for `app_id`: the id when plausible, else a fixed marker.
+pub(crate) fn loggable_app_id(app_id: &str) -> &str {
+    if plausible_app_id(app_id) { app_id } else { "<invalid>" }
+}

@@ -184,7 +184,19 @@ async fn nothing_secret_in_errors_results_debug_or_tracing() {
                 .unwrap()
         ));
     }
+    // App ids come from requests: one that could forge a log line or flood it is shown as a
+    // marker, never as it is.
+    let hostile = format!("app\nINFO forged line{}", "x".repeat(10_000));
+    assert_eq!(
+        client.decrypt_phone(&hostile, &body).await.unwrap_err().kind(),
+        "key_error"
+    );
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        !logs.contains("forged line") && !logs.contains(&"x".repeat(100)),
+        "{logs}"
+    );
+    assert!(logs.contains("\"<invalid>\""), "{logs}");
     assert!(
         logs.contains("alipay_phone") && logs.contains("outcome"),
         "the span was not recorded: {logs}"
