@@ -313,6 +313,7 @@ fn keyring_serve_opens_with_either_token_and_refuses_without() {
     for token in [TOKEN_A, TOKEN_B] {
         let r = server.post(APP, Some(token), &body);
         assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.header("cache-control"), Some("no-store"));
         let v = r.json();
         assert_eq!(
             v,

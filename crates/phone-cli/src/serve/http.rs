@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::header::{CONTENT_LANGUAGE, CONTENT_TYPE, RETRY_AFTER, VARY, WWW_AUTHENTICATE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_LANGUAGE, CONTENT_TYPE, RETRY_AFTER, VARY, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -116,7 +116,13 @@ fn success(opened: &Opened) -> Response {
         "msg": opened.response.msg,
         "mobile": opened.response.phone.reveal(),
     });
-    (StatusCode::OK, axum::Json(body)).into_response()
+    // A personal number: no shared cache on the way back may keep it.
+    (
+        StatusCode::OK,
+        [(CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        axum::Json(body),
+    )
+        .into_response()
 }
 
 /// An answer of `serve` itself (not a library error kind), in the contract's shape.
