@@ -384,6 +384,13 @@ fn keyring_serve_opens_with_either_token_and_refuses_without() {
         metrics.body
     );
     assert!(metrics.body.contains("outcome=\"bad_signature\""), "{}", metrics.body);
+    assert!(
+        metrics
+            .body
+            .contains("alipay_phone_serve_responses_total{outcome=\"unauthorized\"} 5"),
+        "{}",
+        metrics.body
+    );
     assert!(!metrics.body.contains(MOBILE));
 
     // One line per request with app id, outcome, status and duration; never the number, a

@@ -23,6 +23,19 @@ use super::keys::Sources;
 /// The one route that opens envelopes.
 pub const PHONE_ROUTE: &str = "/v1/apps/{app_id}/phone";
 
+/// Every answer of the phone route by outcome (`ok`, an error kind, `unauthorized`,
+/// `timeout`): the library's `alipay_phone_requests_total` never sees the requests refused
+/// before it is called.
+pub const RESPONSES_TOTAL: &str = "alipay_phone_serve_responses_total";
+
+/// Names and help texts for the exporter.
+pub fn describe_metrics() {
+    metrics::describe_counter!(
+        RESPONSES_TOTAL,
+        "Answers of POST /v1/apps/{app_id}/phone by outcome (ok, an error kind, unauthorized, timeout)"
+    );
+}
+
 /// What every request handler shares.
 pub struct AppState {
     pub client: PhoneClient,
@@ -61,6 +74,7 @@ async fn phone(
         auth => ("unauthorized", unauthorized(lang, auth == Auth::Invalid)),
     };
     let duration_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+    metrics::counter!(RESPONSES_TOTAL, "outcome" => outcome).increment(1);
     tracing::info!(
         target: "alipay_phone::serve",
         app_id = %loggable(&app_id),

@@ -49,7 +49,8 @@ Routes:
                                  401 kind \"unauthorized\" (WWW-Authenticate: Bearer), 503 kind \"timeout\".
   GET  /healthz                  200 while the process runs (no token)
   GET  /readyz                   200 when keys can be loaded (keyring parses, database answers), else 503 (no token)
-  GET  /metrics                  Prometheus text: requests by outcome, durations, key cache (no token: it holds
+  GET  /metrics                  Prometheus text: alipay_phone_serve_responses_total by outcome (401s and timeouts
+                                 included), the library's requests, durations and key cache (no token: it holds
                                  counts only, never an app id, number or key, and scrapers need no secret)
 
 Keys (at least one source; asked in this order, the first with keys for an app id wins):
@@ -563,6 +564,7 @@ fn prometheus() -> PrometheusHandle {
                 }
             };
             phone_client::metrics::describe();
+            http::describe_metrics();
             // Histogram samples wait in the recorder until drained: without a scrape for a
             // while, this keeps their memory bounded.
             let upkeep = handle.clone();
