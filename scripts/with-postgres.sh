@@ -22,6 +22,10 @@ if [ "$#" -eq 0 ]; then
     exit 2
 fi
 
+# A signal exits through the EXIT trap (cleanup), whichever is set at the time.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 find_bin() {
     local d
     d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
@@ -34,9 +38,28 @@ PG_BIN=$(find_bin)
 if [ -z "$PG_BIN" ]; then
     echo "with-postgres: installing Debian's postgresql package" >&2
     export DEBIAN_FRONTEND=noninteractive
+    # The package creates a cluster of its own, which is not used: a policy-rc.d that denies
+    # every service start (exit 101) keeps it from starting during the install. Created only
+    # when there is none, and removed again however the install ends.
+    POLICY=/usr/sbin/policy-rc.d
+    policy_created=""
+    if [ ! -e "$POLICY" ]; then
+        printf '#!/bin/sh\n# with-postgres.sh: no service starts during its apt-get install\nexit 101\n' >"$POLICY"
+        chmod 755 "$POLICY"
+        policy_created=1
+        trap 'rm -f "$POLICY"' EXIT
+    fi
     apt-get update -qq
-    # The package's own cluster is not used; policy-rc.d keeps it from starting at install.
-    apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    install_status=0
+    apt-get install -y -qq --no-install-recommends postgresql >/dev/null || install_status=$?
+    if [ -n "$policy_created" ]; then
+        rm -f "$POLICY"
+        trap - EXIT
+    fi
+    if [ "$install_status" -ne 0 ]; then
+        echo "with-postgres: apt-get install postgresql failed ($install_status)" >&2
+        exit "$install_status"
+    fi
     PG_BIN=$(find_bin)
     if [ -z "$PG_BIN" ]; then
         echo "with-postgres: no initdb/pg_ctl under /usr/lib/postgresql after installing" >&2
@@ -78,8 +101,6 @@ cleanup() {
     exit "$status"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 as_postgres "$PG_BIN/initdb" -D "$DATA" -U postgres -A trust -E UTF8 --no-locale >"$DIR/initdb.log" 2>&1 || {
     cat "$DIR/initdb.log" >&2

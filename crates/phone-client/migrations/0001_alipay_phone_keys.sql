@@ -24,9 +24,14 @@ CREATE TABLE IF NOT EXISTS alipay_phone_keys (
 
 -- Every change notifies channel `alipay_phone_keys` with the app id as payload; an UPDATE also
 -- stamps updated_at, which the replicas' periodic check compares when a notification was missed.
+-- TRUNCATE (no row trigger fires) notifies once with payload '*': every app changed.
 CREATE OR REPLACE FUNCTION alipay_phone_keys_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        PERFORM pg_notify('alipay_phone_keys', '*');
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'DELETE' THEN
         PERFORM pg_notify('alipay_phone_keys', OLD.app_id);
         RETURN OLD;
@@ -46,5 +51,10 @@ DROP TRIGGER IF EXISTS alipay_phone_keys_changed ON alipay_phone_keys;
 CREATE TRIGGER alipay_phone_keys_changed
     BEFORE INSERT OR UPDATE OR DELETE ON alipay_phone_keys
     FOR EACH ROW EXECUTE FUNCTION alipay_phone_keys_changed();
+
+DROP TRIGGER IF EXISTS alipay_phone_keys_truncated ON alipay_phone_keys;
+CREATE TRIGGER alipay_phone_keys_truncated
+    AFTER TRUNCATE ON alipay_phone_keys
+    FOR EACH STATEMENT EXECUTE FUNCTION alipay_phone_keys_changed();
 
 COMMIT;

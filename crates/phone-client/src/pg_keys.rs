@@ -11,7 +11,7 @@
 //! client for loads plus one connection for LISTEN and the periodic check is all a replica
 //! holds open: two connections per replica, however many replicas.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
@@ -26,6 +26,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
+use tokio_postgres::types::WrongType;
 use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Socket};
 
 use crate::cache::CachingKeys;
@@ -41,7 +42,17 @@ const LOAD_SQL: &str =
 /// `updated_at`) or deleted; a sum is order-free, so no sort runs.
 const FINGERPRINT_SQL: &str = "SELECT count(*)::text || '/' || coalesce(sum(hashtextextended(app_id || '/' || \
      (extract(epoch FROM updated_at) * 1000000)::bigint::text, 0)), 0)::text FROM alipay_phone_keys";
-const LIST_SQL: &str = "SELECT app_id, updated_at FROM alipay_phone_keys";
+/// The stored `updated_at` of some cached apps, compared by the periodic check.
+const STAMPS_SQL: &str = "SELECT app_id, updated_at FROM alipay_phone_keys WHERE app_id = ANY($1)";
+/// How many app ids one [`STAMPS_SQL`] asks about: an ISV's table may hold 100,000 rows.
+const STAMPS_CHUNK: usize = 1000;
+/// Past this many apps loaded between two checks, the next check compares every cached app
+/// rather than remembering which.
+const DIRTY_MAX: usize = 10_000;
+/// The trigger's payload for "every row changed" (TRUNCATE); app ids never hold a `*`.
+const ALL_APPS: &str = "*";
+/// The same driver failure is logged at warn at most this often.
+const LOG_EVERY: Duration = Duration::from_secs(60);
 const READY_SQL: &str = "SELECT 1 FROM alipay_phone_keys LIMIT 1";
 /// Notifications buffered between the connection and the watcher; past that, everything is
 /// reloaded instead (a bulk update of many apps).
@@ -73,17 +84,28 @@ const BACKOFF_MAX: Duration = Duration::from_secs(5);
 ///   (`ttl` 5 minutes, `max_stale` 1 hour, 100,000 app ids by default): steady-state requests
 ///   never touch the database.
 /// - Changes reach every replica within a second: a background task LISTENs on channel
-///   `alipay_phone_keys`, which the trigger notifies with the app id, and drops that app's
-///   cached answer. As a fallback it compares a one-row fingerprint of the table every
-///   `check_interval` (10 s by default) and, when it moved, drops the cached apps whose
-///   `updated_at` differs (or whose row came or went). That check also runs at once after the
-///   LISTEN connection is re-established (with backoff, 0.2 s to 5 s), since notifications
-///   may have been missed meanwhile.
+///   `alipay_phone_keys`, which the trigger notifies with the app id (with `*` after a
+///   `TRUNCATE`: every app), and drops that app's cached answer. As a fallback it compares a
+///   one-row fingerprint of the table every `check_interval` (10 s by default) and, when it
+///   moved, asks for the `updated_at` of the cached apps (1,000 ids per query, never the whole
+///   table) and drops those whose `updated_at` differs from what their load read (or whose
+///   row came or went); apps loaded since the previous check are compared even when the
+///   fingerprint did not move. That check also runs at once after the LISTEN connection is
+///   re-established (with backoff, 0.2 s to 5 s), since notifications may have been missed
+///   meanwhile.
 /// - The database down: cached apps keep working (up to `max_stale` past their `ttl`); a new
 ///   app id gets a `key_error` whose problem is [`KeyProblem::ProviderFailed`] ("the
 ///   PostgreSQL key store is unavailable", HTTP 503), and [`PgKeys::ready`] fails. The
-///   database back: the next query reconnects; nothing needs restarting.
-/// - Every query (connecting included) is bounded by `query_timeout` (3 s by default).
+///   database back: the next query reconnects; nothing needs restarting. After a failed
+///   connect, new app ids get that error at once for 0.5 s rather than each trying again.
+/// - A setup problem (no table, no SELECT right, columns of another type, a refused login) is
+///   the same 503 and `ready()` fails too, but the message says what to fix ("the PostgreSQL
+///   key store is not set up: ... GRANT SELECT ..."): retrying does not help.
+/// - Messages never hold the driver's or the server's own words (they reach HTTP callers):
+///   those are the error's [`source`](std::error::Error::source) and are logged at warn
+///   (the same failure at most once a minute), with the URL but never its password.
+/// - Every call (waiting for a connect, connecting and the query) is bounded by
+///   `query_timeout` (3 s by default).
 /// - A malformed key is that app's `key_error` with the key's own hint (e.g. an AES key of the
 ///   wrong length); other apps are unaffected. An unknown app id is "not mine" (`Ok(None)`),
 ///   so a [`ChainKeys`](crate::ChainKeys) moves on; an implausible one (not 1 to 64 ASCII
@@ -160,8 +182,43 @@ struct Core {
     stamps: Cache<String, Option<SystemTime>>,
     /// Rows whose keys do not parse: their error, so a broken app is not queried per request.
     broken: Cache<String, Error>,
-    /// Bumped by every invalidation: a load that overlapped one does not record what it read.
+    /// Bumped by every invalidation: a load that overlapped one does not record its error in
+    /// `broken` (the row it read may be fixed already). Its stamp is always recorded.
     generation: AtomicU64,
+    /// The apps whose stamp was recorded since the periodic check last took this: it compares
+    /// them even when the table's fingerprint did not move (a load may have read the row
+    /// before a change the check saw without a stamp to compare).
+    dirty: std::sync::Mutex<Dirty>,
+}
+
+#[derive(Default)]
+struct Dirty {
+    /// Too many to list: the next check compares every cached app.
+    all: bool,
+    ids: HashSet<String>,
+}
+
+impl Core {
+    /// Records the `updated_at` a load read (`None`: no row), for the periodic check. Always:
+    /// a value older than the row's is harmless (the next check sees the difference and the
+    /// app is loaded again), while a missing one would hide the app from the check.
+    fn record(&self, app_id: &str, stamp: Option<SystemTime>) {
+        self.stamps.insert(app_id.to_owned(), stamp);
+        let mut dirty = self.dirty.lock().unwrap_or_else(|p| p.into_inner());
+        if dirty.all {
+            return;
+        }
+        if dirty.ids.len() >= DIRTY_MAX {
+            dirty.all = true;
+            dirty.ids = HashSet::new();
+        } else {
+            dirty.ids.insert(app_id.to_owned());
+        }
+    }
+
+    fn take_dirty(&self) -> Dirty {
+        std::mem::take(&mut *self.dirty.lock().unwrap_or_else(|p| p.into_inner()))
+    }
 }
 
 /// The background task's state, shared with [`PgKeys::is_listening`].
@@ -232,17 +289,75 @@ where
     })
 }
 
-/// A key-store failure: the problem says the store is unavailable; the driver's error (which
-/// holds no secret: neither the password nor row data) is kept as the source.
+const SEE_LOG: &str = "details in this service's log";
+
+/// An error and its causes, for the log: the driver's own `Display` stops at its kind ("db
+/// error"), the server's words are its source.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut next = e.source();
+    while let Some(s) = next {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        next = s.source();
+    }
+    text
+}
+
+/// A key-store failure, for callers (the message becomes an HTTP answer's `message`): generic
+/// text, never the driver's (which may name users, tables or the server's own words); the
+/// driver's error is kept as the source, and logged by the caller ([`Db::report`]).
+///
+/// A setup problem (no table, no SELECT right, columns of another type, a login refused) is
+/// still [`KeyProblem::ProviderFailed`] (503: readiness fails until it is fixed), but its
+/// message says what to fix rather than "try again later".
 fn store_error(e: tokio_postgres::Error) -> Error {
-    let why = if e.code() == Some(&SqlState::UNDEFINED_TABLE) {
-        "the PostgreSQL key store has no table alipay_phone_keys; apply the migration \
-         (crates/phone-client/migrations, PgKeys::migrate)"
-            .to_owned()
-    } else {
-        format!("the PostgreSQL key store is unavailable: {e}")
+    let why = match setup_problem(&e) {
+        Some(why) => {
+            format!("the PostgreSQL key store is not set up: {why}; retrying will not help until then ({SEE_LOG})")
+        }
+        None => format!("the PostgreSQL key store is unavailable ({SEE_LOG})"),
     };
     Error::key_with_source(KeyRole::KeyProvider, KeyProblem::ProviderFailed(why), e)
+}
+
+/// What to fix, when `e` is a configuration problem rather than an outage.
+fn setup_problem(e: &tokio_postgres::Error) -> Option<&'static str> {
+    const COLUMNS: &str = "table alipay_phone_keys does not have the columns of the migration \
+                           (crates/phone-client/migrations); apply it, or fix the table";
+    if std::error::Error::source(e).is_some_and(|s| s.is::<WrongType>()) {
+        return Some(COLUMNS);
+    }
+    let code = e.code()?;
+    if *code == SqlState::UNDEFINED_TABLE {
+        Some(
+            "table alipay_phone_keys does not exist; apply the migration \
+             (crates/phone-client/migrations, PgKeys::migrate, or `alipay-phone serve --migrate`)",
+        )
+    } else if *code == SqlState::INSUFFICIENT_PRIVILEGE {
+        Some(
+            "cannot read table alipay_phone_keys (permission denied); \
+             GRANT SELECT ON alipay_phone_keys TO the role of the database URL",
+        )
+    } else if [
+        SqlState::UNDEFINED_COLUMN,
+        SqlState::DATATYPE_MISMATCH,
+        SqlState::UNDEFINED_FUNCTION,
+    ]
+    .contains(code)
+    {
+        Some(COLUMNS)
+    } else if [
+        SqlState::INVALID_PASSWORD,
+        SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
+        SqlState::INVALID_CATALOG_NAME,
+    ]
+    .contains(code)
+    {
+        Some("the database refused the login; check the user, password and database name of the database URL")
+    } else {
+        None
+    }
 }
 
 fn timeout_error(timeout: Duration) -> Error {
@@ -254,73 +369,142 @@ fn timeout_error(timeout: Duration) -> Error {
     )
 }
 
+/// A failed migration, for whoever applies it (`serve --migrate`, an admin tool; never an
+/// HTTP caller): the database's own words are what to fix, so they are part of the message.
+fn migration_error(name: &str, e: tokio_postgres::Error) -> Error {
+    let why = match e.as_db_error() {
+        Some(db) if *db.code() == SqlState::INSUFFICIENT_PRIVILEGE => format!(
+            "{}; apply the migrations as a role that may create in the schema (or owns the table)",
+            db.message()
+        ),
+        Some(db) => db.message().to_owned(),
+        None => "the PostgreSQL key store is unavailable".to_owned(),
+    };
+    Error::key_with_source(
+        KeyRole::KeyProvider,
+        KeyProblem::ProviderFailed(format!("migration {name} failed and was rolled back: {why}")),
+        e,
+    )
+}
+
 /// One reconnecting client for loads: tokio-postgres pipelines concurrent queries on it.
 struct Db {
     config: Config,
     connect: Connector,
     timeout: Duration,
+    /// The URL without its password, for logs.
+    summary: String,
     state: tokio::sync::Mutex<DbState>,
+    /// The driver failure last logged at warn, and when.
+    logged: std::sync::Mutex<Option<(String, Instant)>>,
+}
+
+/// The load connection's client, and whether a query on it timed out (the connection may be
+/// silently dead: the next caller connects anew).
+struct Live {
+    client: Client,
+    dead: AtomicBool,
+}
+
+impl Live {
+    fn usable(&self) -> bool {
+        !self.dead.load(Ordering::Acquire) && !self.client.is_closed()
+    }
 }
 
 #[derive(Default)]
 struct DbState {
-    client: Option<Arc<Client>>,
+    live: Option<Arc<Live>>,
     failed: Option<(Instant, Error)>,
 }
 
 impl Db {
-    async fn client(&self) -> Result<Arc<Client>, Error> {
-        let mut state = self.state.lock().await;
-        if let Some(c) = state.client.as_ref().filter(|c| !c.is_closed()) {
-            return Ok(c.clone());
+    /// Logs a driver failure (its text goes to the log only, see [`store_error`]): at warn,
+    /// unless the same text was logged at warn within [`LOG_EVERY`].
+    fn report(&self, what: &str, e: &tokio_postgres::Error) {
+        let text = chain(e);
+        let mut logged = self.logged.lock().unwrap_or_else(|p| p.into_inner());
+        let fresh = !logged
+            .as_ref()
+            .is_some_and(|(last, at)| *last == text && at.elapsed() < LOG_EVERY);
+        if fresh {
+            tracing::warn!(database = %self.summary, error = %text, "{what}");
+            *logged = Some((text, Instant::now()));
+        } else {
+            tracing::debug!(database = %self.summary, error = %text, "{what}");
         }
-        state.client = None;
+    }
+
+    /// The load client, connecting if there is none; bounded by `deadline` (waiting for
+    /// another caller's connect included). A failed connect is remembered for
+    /// [`RECONNECT_PAUSE`], timeouts included.
+    async fn client(&self, deadline: Instant) -> Result<Arc<Live>, Error> {
+        let Ok(mut state) = tokio::time::timeout_at(deadline, self.state.lock()).await else {
+            // Another caller is connecting and has not finished: it records the outcome.
+            return Err(timeout_error(self.timeout));
+        };
+        if let Some(live) = state.live.as_ref().filter(|l| l.usable()) {
+            return Ok(live.clone());
+        }
+        state.live = None;
         if let Some((at, e)) = &state.failed
             && at.elapsed() < RECONNECT_PAUSE
         {
             return Err(e.clone());
         }
-        let result = match tokio::time::timeout(self.timeout, (self.connect)(&self.config)).await {
-            Ok(Ok(conn)) => Ok(Arc::new(conn.client)),
-            Ok(Err(e)) => Err(store_error(e)),
-            Err(_) => Err(timeout_error(self.timeout)),
+        // Bounded here, under the lock, rather than by the caller: a connect that times out
+        // is recorded like any failure.
+        let result = match tokio::time::timeout_at(deadline, (self.connect)(&self.config)).await {
+            Ok(Ok(conn)) => Ok(Arc::new(Live {
+                client: conn.client,
+                dead: AtomicBool::new(false),
+            })),
+            Ok(Err(e)) => {
+                self.report("cannot connect to the PostgreSQL key store", &e);
+                Err(store_error(e))
+            }
+            Err(_) => {
+                if state.failed.is_none() {
+                    tracing::warn!(database = %self.summary, timeout = ?self.timeout,
+                        "cannot connect to the PostgreSQL key store: no answer in time");
+                }
+                Err(timeout_error(self.timeout))
+            }
         };
         match result {
-            Ok(client) => {
+            Ok(live) => {
                 if state.failed.take().is_some() {
-                    tracing::info!("PostgreSQL key store reachable again");
+                    tracing::info!(database = %self.summary, "PostgreSQL key store reachable again");
                 }
-                state.client = Some(client.clone());
-                Ok(client)
+                state.live = Some(live.clone());
+                Ok(live)
             }
             Err(e) => {
-                if state.failed.is_none() {
-                    tracing::warn!(error = %e, "cannot connect to the PostgreSQL key store");
-                }
                 state.failed = Some((Instant::now(), e.clone()));
                 Err(e)
             }
         }
     }
 
-    /// Runs `work` on the client within `timeout` (connecting included); a query that times
-    /// out drops the client, since its connection may be silently dead.
+    /// Runs `work` on the client, the whole call (waiting for a connect, connecting, the
+    /// query) bounded by `timeout`; a query that times out retires the client, since its
+    /// connection may be silently dead.
     async fn run<R, F, Fut>(&self, timeout: Duration, work: F) -> Result<R, Error>
     where
-        F: FnOnce(Arc<Client>) -> Fut,
+        F: FnOnce(Arc<Live>) -> Fut,
         Fut: Future<Output = Result<R, tokio_postgres::Error>>,
     {
         let deadline = Instant::now() + timeout;
-        let client = tokio::time::timeout_at(deadline, self.client())
-            .await
-            .map_err(|_| timeout_error(timeout))??;
-        match tokio::time::timeout_at(deadline, work(client.clone())).await {
-            Ok(result) => result.map_err(store_error),
+        let live = self.client(deadline).await?;
+        match tokio::time::timeout_at(deadline, work(live.clone())).await {
+            Ok(Ok(r)) => Ok(r),
+            Ok(Err(e)) => {
+                self.report("PostgreSQL key store query failed", &e);
+                Err(store_error(e))
+            }
             Err(_) => {
-                let mut state = self.state.lock().await;
-                if state.client.as_ref().is_some_and(|c| Arc::ptr_eq(c, &client)) {
-                    state.client = None;
-                }
+                // No lock: the next caller sees the flag and connects anew.
+                live.dead.store(true, Ordering::Release);
                 Err(timeout_error(timeout))
             }
         }
@@ -404,28 +588,29 @@ impl KeyProvider for Loader {
         let generation = core.generation.load(Ordering::Acquire);
         let row = core
             .db
-            .run(
-                core.db.timeout,
-                |c| async move { c.query_opt(LOAD_SQL, &[&app_id]).await },
-            )
+            .run(core.db.timeout, |live| async move {
+                let Some(row) = live.client.query_opt(LOAD_SQL, &[&app_id]).await? else {
+                    return Ok(None);
+                };
+                let public_keys: Vec<Option<String>> = row.try_get(0)?;
+                let aes_keys: Vec<Option<String>> = row.try_get(1)?;
+                let verify_with: Option<String> = row.try_get(2)?;
+                let updated_at: SystemTime = row.try_get(3)?;
+                Ok(Some((public_keys, aes_keys, verify_with, updated_at)))
+            })
             .await?;
-        let unchanged = || core.generation.load(Ordering::Acquire) == generation;
-        let Some(row) = row else {
-            if unchanged() {
-                core.stamps.insert(app_id.to_owned(), None);
-            }
+        let Some((public_keys, aes_keys, verify_with, updated_at)) = row else {
+            core.record(app_id, None);
             return Ok(None);
         };
-        let public_keys: Vec<Option<String>> = row.try_get(0).map_err(store_error)?;
-        let aes_keys: Vec<Option<String>> = row.try_get(1).map_err(store_error)?;
-        let verify_with: Option<String> = row.try_get(2).map_err(store_error)?;
-        let updated_at: SystemTime = row.try_get(3).map_err(store_error)?;
         let result = material(app_id, &public_keys, &aes_keys, verify_with.as_deref());
-        if unchanged() {
-            core.stamps.insert(app_id.to_owned(), Some(updated_at));
-            if let Err(e) = &result {
-                core.broken.insert(app_id.to_owned(), e.clone());
-            }
+        core.record(app_id, Some(updated_at));
+        // A broken row is not queried again until it changes: unless it changed (or anything
+        // did) while this query ran, since the error would then outlive the fix.
+        if let Err(e) = &result
+            && core.generation.load(Ordering::Acquire) == generation
+        {
+            core.broken.insert(app_id.to_owned(), e.clone());
         }
         result.map(|m| Some(Arc::new(m)))
     }
@@ -472,8 +657,8 @@ impl PgKeys {
     pub async fn ready(&self) -> Result<(), Error> {
         self.core
             .db
-            .run(self.core.db.timeout, |c| async move {
-                c.query_opt(READY_SQL, &[]).await.map(|_| ())
+            .run(self.core.db.timeout, |live| async move {
+                live.client.query_opt(READY_SQL, &[]).await.map(|_| ())
             })
             .await
     }
@@ -484,21 +669,35 @@ impl PgKeys {
         self.watch.listening.load(Ordering::Acquire)
     }
 
-    /// Applies [`PgKeys::MIGRATIONS`] through this provider's connection (one minute at most).
+    /// Applies [`PgKeys::MIGRATIONS`] on a connection of its own, closed after (one minute at
+    /// most): a failure leaves nothing behind, neither a half-applied file (each is one
+    /// transaction) nor a broken connection for loads. The error's message says what the
+    /// database refused (e.g. "permission denied for schema public"): it is for whoever
+    /// applies the migration, not for HTTP callers.
     pub async fn migrate(&self) -> Result<(), Error> {
-        self.core
-            .db
-            .run(Duration::from_secs(60), |c| async move {
-                for (_, sql) in Self::MIGRATIONS {
-                    c.batch_execute(sql).await?;
-                }
-                Ok(())
-            })
+        const TIMEOUT: Duration = Duration::from_secs(60);
+        let db = &self.core.db;
+        let deadline = Instant::now() + TIMEOUT;
+        let conn = match tokio::time::timeout_at(deadline, (db.connect)(&db.config)).await {
+            Ok(Ok(conn)) => conn,
+            Ok(Err(e)) => {
+                db.report("cannot connect to the PostgreSQL key store to migrate it", &e);
+                return Err(store_error(e));
+            }
+            Err(_) => return Err(timeout_error(TIMEOUT)),
+        };
+        let result = tokio::time::timeout_at(deadline, Self::migrate_with(&conn.client))
             .await
+            // Dropping the connection (below) ends the transaction: the server rolls it back.
+            .unwrap_or_else(|_| Err(timeout_error(TIMEOUT)));
+        drop(conn);
+        result
     }
 
     /// Applies [`PgKeys::MIGRATIONS`] on a client of your own (e.g. before any `PgKeys`
-    /// exists).
+    /// exists). Each file is one transaction; when one fails, a `ROLLBACK` is sent before the
+    /// error is returned, so the client is usable again (call it outside a transaction of
+    /// your own: that one would be rolled back too).
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -509,8 +708,14 @@ impl PgKeys {
     /// # Ok(()) }
     /// ```
     pub async fn migrate_with(client: &Client) -> Result<(), Error> {
-        for (_, sql) in Self::MIGRATIONS {
-            client.batch_execute(sql).await.map_err(store_error)?;
+        for (name, sql) in Self::MIGRATIONS {
+            if let Err(e) = client.batch_execute(sql).await {
+                // The file's BEGIN left the session in an aborted transaction; a ROLLBACK on
+                // a connection that is gone fails too, and changes nothing.
+                let _ = client.batch_execute("ROLLBACK").await;
+                tracing::warn!(migration = name, error = %chain(&e), "PostgreSQL key store migration failed");
+                return Err(migration_error(name, e));
+            }
         }
         Ok(())
     }
@@ -623,7 +828,9 @@ impl PgKeysBuilder {
                 config,
                 connect: self.connect,
                 timeout: self.query_timeout,
+                summary: self.summary.clone(),
                 state: Default::default(),
+                logged: Default::default(),
             },
             summary: self.summary,
             stamps: Cache::builder().max_capacity(self.capacity).time_to_idle(idle).build(),
@@ -632,6 +839,7 @@ impl PgKeysBuilder {
                 .time_to_live(self.ttl.unwrap_or(Duration::from_secs(300)))
                 .build(),
             generation: AtomicU64::new(0),
+            dirty: Default::default(),
         });
         let mut cache = CachingKeys::new(Loader(core.clone()))
             .capacity(self.capacity)
@@ -698,6 +906,11 @@ struct Watcher {
     every: Duration,
 }
 
+/// What an error's message leaves out (the driver's words), for the log.
+fn cause(e: &Error) -> String {
+    std::error::Error::source(e).map_or_else(|| "-".to_owned(), chain)
+}
+
 impl Watcher {
     fn set_listening(&self, on: bool) {
         if let Some(w) = self.watch.upgrade() {
@@ -707,12 +920,13 @@ impl Watcher {
 
     async fn connect(&self) -> Result<Conn, Error> {
         let db = &self.core.db;
-        let conn = tokio::time::timeout(db.timeout, (db.connect)(&db.config))
+        let deadline = Instant::now() + db.timeout;
+        let conn = tokio::time::timeout_at(deadline, (db.connect)(&db.config))
             .await
             .map_err(|_| timeout_error(db.timeout))?
             .map_err(store_error)?;
         if self.listen {
-            tokio::time::timeout(db.timeout, conn.client.batch_execute(&format!("LISTEN {CHANNEL}")))
+            tokio::time::timeout_at(deadline, conn.client.batch_execute(&format!("LISTEN {CHANNEL}")))
                 .await
                 .map_err(|_| timeout_error(db.timeout))?
                 .map_err(store_error)?;
@@ -724,13 +938,14 @@ impl Watcher {
         let mut last: Option<String> = None;
         let mut backoff = BACKOFF_MIN;
         let mut lost = false;
+        let database = &self.core.summary;
         loop {
             match self.connect().await {
                 Ok(mut conn) => {
                     backoff = BACKOFF_MIN;
                     self.set_listening(self.listen);
                     if lost {
-                        tracing::info!(database = %self.core.summary, "PostgreSQL key store watcher reconnected");
+                        tracing::info!(%database, "PostgreSQL key store watcher reconnected");
                     }
                     // Anything missed while disconnected shows in the fingerprint.
                     let why = match self.check(&conn.client, &mut last).await {
@@ -738,14 +953,17 @@ impl Watcher {
                         Err(e) => e,
                     };
                     self.set_listening(false);
-                    tracing::warn!(error = %why, "PostgreSQL key store watcher disconnected; reconnecting");
+                    tracing::warn!(%database, error = %why, cause = %cause(&why),
+                        "PostgreSQL key store watcher disconnected; reconnecting");
                     lost = true;
                 }
                 Err(e) => {
                     if !lost {
-                        tracing::warn!(error = %e, "PostgreSQL key store watcher cannot connect; retrying");
+                        tracing::warn!(%database, error = %e, cause = %cause(&e),
+                            "PostgreSQL key store watcher cannot connect; retrying");
                     } else {
-                        tracing::debug!(error = %e, "PostgreSQL key store watcher cannot connect; retrying");
+                        tracing::debug!(%database, error = %e, cause = %cause(&e),
+                            "PostgreSQL key store watcher cannot connect; retrying");
                     }
                     lost = true;
                 }
@@ -767,6 +985,9 @@ impl Watcher {
                         if conn.overflowed.swap(false, Ordering::AcqRel) {
                             tracing::info!("many key changes at once; reloading every app");
                             PgKeys::invalidate_all(&self.core, &self.cache);
+                        } else if app_id == ALL_APPS {
+                            tracing::info!("table alipay_phone_keys truncated; reloading every app");
+                            PgKeys::invalidate_all(&self.core, &self.cache);
                         } else {
                             tracing::debug!(app_id = %app_id, "key change notified");
                             PgKeys::invalidate(&self.core, &self.cache, &app_id);
@@ -786,34 +1007,47 @@ impl Watcher {
         }
     }
 
-    /// Compares the table's fingerprint with the last one; when it moved, drops the cached
-    /// apps whose row changed, came or went.
+    /// Compares the stored `updated_at` of cached apps with what their loads read, and drops
+    /// the apps whose row changed, came or went: every cached app when the table's fingerprint
+    /// moved since the last check (or the last check failed), otherwise the apps loaded since
+    /// the last check (a load may have read its row before a change that check saw).
     async fn check(&self, client: &Client, last: &mut Option<String>) -> Result<(), Error> {
         let timeout = self.core.db.timeout;
-        let work = async {
-            let fingerprint: String = client.query_one(FINGERPRINT_SQL, &[]).await?.try_get(0)?;
-            if last.as_deref() == Some(fingerprint.as_str()) {
-                return Ok(None);
-            }
-            let rows = client.query(LIST_SQL, &[]).await?;
-            let table = rows
-                .iter()
-                .map(|r| Ok((r.try_get::<_, String>(0)?, r.try_get::<_, SystemTime>(1)?)))
-                .collect::<Result<HashMap<_, _>, tokio_postgres::Error>>()?;
-            Ok(Some((fingerprint, table)))
-        };
-        let Some((fingerprint, table)) = tokio::time::timeout(timeout, work)
-            .await
-            .map_err(|_| timeout_error(timeout))?
-            .map_err(store_error)?
-        else {
-            return Ok(());
+        // Taken first: a load that records after this is compared by the next check.
+        let dirty = self.core.take_dirty();
+        // Cleared until this check succeeds: after a failure the next one compares everything.
+        let previous = last.take();
+        let fingerprint: String = tokio::time::timeout(timeout, async {
+            client.query_one(FINGERPRINT_SQL, &[]).await?.try_get(0)
+        })
+        .await
+        .map_err(|_| timeout_error(timeout))?
+        .map_err(store_error)?;
+        let ids: Vec<String> = if dirty.all || previous.as_deref() != Some(fingerprint.as_str()) {
+            self.core.stamps.iter().map(|(id, _)| String::clone(&id)).collect()
+        } else {
+            dirty.ids.into_iter().collect()
         };
         let mut changed = 0usize;
-        for (app_id, stamp) in self.core.stamps.iter() {
-            if table.get(app_id.as_str()).copied() != stamp {
-                PgKeys::invalidate(&self.core, &self.cache, &app_id);
-                changed += 1;
+        for chunk in ids.chunks(STAMPS_CHUNK) {
+            let rows = tokio::time::timeout(timeout, client.query(STAMPS_SQL, &[&chunk]))
+                .await
+                .map_err(|_| timeout_error(timeout))?
+                .map_err(store_error)?;
+            let table = rows
+                .iter()
+                .map(|r| Ok((r.try_get::<_, &str>(0)?, r.try_get::<_, SystemTime>(1)?)))
+                .collect::<Result<HashMap<_, _>, tokio_postgres::Error>>()
+                .map_err(store_error)?;
+            for app_id in chunk {
+                // Not cached any more (or dropped meanwhile): nothing to compare.
+                let Some(stamp) = self.core.stamps.get(app_id) else {
+                    continue;
+                };
+                if table.get(app_id.as_str()).copied() != stamp {
+                    PgKeys::invalidate(&self.core, &self.cache, app_id);
+                    changed += 1;
+                }
             }
         }
         if changed > 0 {

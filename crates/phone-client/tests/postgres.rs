@@ -41,8 +41,8 @@ async fn connect(url: &str) -> Client {
     client
 }
 
-/// A fresh database `name` with the migration applied; its URL and an admin client on it.
-async fn fresh_database(name: &str) -> (String, Client) {
+/// A fresh, empty database `name`; its URL and an admin (superuser) client on it.
+async fn empty_database(name: &str) -> (String, Client) {
     let url = database_url();
     let server = connect(&url).await;
     server
@@ -53,8 +53,135 @@ async fn fresh_database(name: &str) -> (String, Client) {
     let (base, _) = url.rsplit_once('/').unwrap();
     let url = format!("{base}/{name}");
     let client = connect(&url).await;
+    (url, client)
+}
+
+/// A fresh database `name` with the migration applied; its URL and an admin client on it.
+async fn fresh_database(name: &str) -> (String, Client) {
+    let (url, client) = empty_database(name).await;
     PgKeys::migrate_with(&client).await.unwrap();
     (url, client)
+}
+
+/// A login role `role` of the cluster (roles are cluster-wide: created once per cluster), and
+/// `url` as that role (the throwaway cluster trusts local logins: no password).
+async fn as_role(db: &Client, url: &str, role: &str) -> String {
+    db.batch_execute(&format!(
+        "DO $$ BEGIN CREATE ROLE {role} LOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+    ))
+    .await
+    .unwrap();
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (_, rest) = rest.split_once('@').unwrap();
+    format!("{scheme}://{role}@{rest}")
+}
+
+/// `url` with its port replaced by `port` (same host).
+fn with_port(url: &str, port: u16) -> String {
+    let config: tokio_postgres::Config = url.parse().unwrap();
+    let old = config.get_ports()[0];
+    url.replacen(&format!(":{old}/"), &format!(":{port}/"), 1)
+}
+
+/// Runs an UPDATE of `app_id` as a change whose notification is missed: no trigger fires (so
+/// no NOTIFY), and updated_at is stamped by hand, as the trigger would have.
+async fn update_unnotified(db: &Client, app_id: &str, aes_keys: &[&str]) {
+    let aes_keys: Vec<String> = aes_keys.iter().map(|s| s.to_string()).collect();
+    db.batch_execute("SET session_replication_role = replica")
+        .await
+        .unwrap();
+    db.execute(
+        "UPDATE alipay_phone_keys SET aes_keys = $2, updated_at = clock_timestamp() WHERE app_id = $1",
+        &[&app_id, &aes_keys],
+    )
+    .await
+    .unwrap();
+    db.batch_execute("RESET session_replication_role").await.unwrap();
+}
+
+/// A TCP proxy to the test server. Its `gated`-th accepted connection (from 0) holds the
+/// server's answer to an executed statement (from its BindComplete on) while the gate is
+/// closed: the statement has run, and read what it read, but the client does not know yet.
+/// Frozen, it forwards nothing either way and new connections get no answer: a database
+/// that went silent (a dropped route, a firewall that drops packets).
+struct Proxy {
+    port: u16,
+    gate: tokio::sync::watch::Sender<bool>,
+    frozen: tokio::sync::watch::Sender<bool>,
+}
+
+impl Proxy {
+    async fn start(gated: usize) -> Self {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let config: tokio_postgres::Config = database_url().parse().unwrap();
+        let target = format!("127.0.0.1:{}", config.get_ports()[0]);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (gate, open) = tokio::sync::watch::channel(true);
+        let (frozen, thawed) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            let mut n = 0usize;
+            while let Ok((client, _)) = listener.accept().await {
+                let (open, mut thawed, target) = (open.clone(), thawed.clone(), target.clone());
+                let gated = n == gated;
+                n += 1;
+                tokio::spawn(async move {
+                    if thawed.wait_for(|f| !*f).await.is_err() {
+                        return;
+                    }
+                    let server = tokio::net::TcpStream::connect(&target).await.unwrap();
+                    let (mut client_rx, mut client_tx) = client.into_split();
+                    let (mut server_rx, mut server_tx) = server.into_split();
+                    let mut up = thawed.clone();
+                    tokio::spawn(async move {
+                        let mut buf = vec![0u8; 64 * 1024];
+                        while let Ok(read @ 1..) = client_rx.read(&mut buf).await {
+                            if up.wait_for(|f| !*f).await.is_err() || server_tx.write_all(&buf[..read]).await.is_err() {
+                                break;
+                            }
+                        }
+                    });
+                    let (mut open, mut down) = (open, thawed);
+                    let mut pending = Vec::new();
+                    let mut buf = vec![0u8; 64 * 1024];
+                    while let Ok(read @ 1..) = server_rx.read(&mut buf).await {
+                        // Whole messages (a type byte, then a length that counts itself).
+                        pending.extend_from_slice(&buf[..read]);
+                        while pending.len() >= 5 {
+                            let len = u32::from_be_bytes(pending[1..5].try_into().unwrap()) as usize + 1;
+                            if pending.len() < len {
+                                break;
+                            }
+                            let message: Vec<u8> = pending.drain(..len).collect();
+                            if gated && message[0] == b'2' && open.wait_for(|o| *o).await.is_err() {
+                                return;
+                            }
+                            if down.wait_for(|f| !*f).await.is_err() || client_tx.write_all(&message).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        Self { port, gate, frozen }
+    }
+
+    fn freeze(&self) {
+        self.frozen.send_replace(true);
+    }
+
+    fn url(&self, url: &str) -> String {
+        with_port(url, self.port)
+    }
+
+    fn close(&self) {
+        self.gate.send_replace(false);
+    }
+
+    fn open(&self) {
+        self.gate.send_replace(true);
+    }
 }
 
 /// An Alipay-side key pair: the private key signs envelopes, the public key goes in the table.
@@ -168,6 +295,10 @@ async fn debug_and_errors_never_show_the_password_and_implausible_ids_are_not_qu
     assert!(is_store_down(&e), "{e}");
     assert_eq!(e.http_status(), 503);
     assert!(!e.to_string().contains("hunter2"), "{e}");
+    // The driver's words are for the log (and the error's source), not for HTTP callers.
+    assert!(!e.to_string().contains("os error"), "{e}");
+    assert!(e.to_string().contains("details in this service's log"), "{e}");
+    assert!(causes(&e).contains("connect"), "{}", causes(&e));
     assert!(keys.ready().await.is_err());
 }
 
@@ -264,6 +395,20 @@ async fn migration_applies_twice_and_matches_the_files() {
             .unwrap();
         assert_eq!(note, ("alipay_phone_keys".to_owned(), "t1".to_owned()));
     }
+    // TRUNCATE fires no row trigger: a statement trigger says "every app" ('*'), once.
+    db.batch_execute("INSERT INTO alipay_phone_keys (app_id) VALUES ('t2'), ('t3')")
+        .await
+        .unwrap();
+    db.batch_execute("TRUNCATE alipay_phone_keys").await.unwrap();
+    let mut notes = Vec::new();
+    for _ in 0..3 {
+        let note = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        notes.push(note.1);
+    }
+    assert_eq!(notes, ["t2", "t3", "*"]);
 }
 
 #[tokio::test]
@@ -700,4 +845,448 @@ async fn the_database_stopped_mid_run_then_restarted() {
         "rotation after the restart took {took:?}; recovered in {:?}",
         up.elapsed()
     );
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test ... -- --include-ignored"]
+async fn a_failed_migration_is_rolled_back_and_loads_keep_working() {
+    let _server = SERVER.read().await;
+    let (url, db) = fresh_database("pg_migrate_fail").await;
+    put(
+        &db,
+        "2021000000000001",
+        &[&demo("alipay_public_key.txt")],
+        &[&demo("aes_key.txt")],
+        None,
+    )
+    .await;
+    // A role that may read the table but not create in the schema, nor replace the trigger's
+    // function (owned by postgres): the migration fails half way through its transaction.
+    let reader = as_role(&db, &url, "alipay_phone_reader").await;
+    db.batch_execute(
+        "REVOKE CREATE ON SCHEMA public FROM PUBLIC; GRANT SELECT ON alipay_phone_keys TO alipay_phone_reader",
+    )
+    .await
+    .unwrap();
+    let keys = PgKeys::connect(&reader).unwrap();
+    // The load connection is up before the migration is tried.
+    keys.ready().await.unwrap();
+    let e = keys.migrate().await.unwrap_err();
+    let shown = e.to_string();
+    assert!(
+        shown.contains("migration 0001_alipay_phone_keys.sql failed and was rolled back"),
+        "{shown}"
+    );
+    assert!(shown.contains("apply the migrations as a role"), "{shown}");
+    // The load connection is not left in the aborted transaction.
+    keys.ready().await.unwrap();
+    assert_eq!(
+        mobile(&client(&keys), "2021000000000001", &demo("envelope.json"))
+            .await
+            .unwrap(),
+        "13800138000"
+    );
+
+    // On a client of the caller's: rolled back before the error returns, so it works on.
+    let own = connect(&reader).await;
+    let e = PgKeys::migrate_with(&own).await.unwrap_err();
+    assert!(e.to_string().contains("rolled back"), "{e}");
+    let rows: i64 = own
+        .query_one("SELECT count(*) FROM alipay_phone_keys", &[])
+        .await
+        .unwrap()
+        .get(0);
+    // (Without the ROLLBACK: "current transaction is aborted, commands ignored until end of
+    // transaction block".)
+    assert_eq!(rows, 1);
+}
+
+/// The causes of `e` (its sources, outermost first).
+fn causes(e: &Error) -> String {
+    let mut text = String::new();
+    let mut next = std::error::Error::source(e);
+    while let Some(s) = next {
+        text.push_str(&format!("{s}; "));
+        next = s.source();
+    }
+    text
+}
+
+/// The error a load of a new app id gets, with the checks every store error passes: 503, a
+/// message without the driver's words (those stay in the source), and `ready()` agrees.
+async fn store_failure(keys: &PgKeys, driver_words: &str) -> String {
+    let e = keys.load("2021000000000001").await.unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            Error::KeyError {
+                role: KeyRole::KeyProvider,
+                problem: KeyProblem::ProviderFailed(_),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(e.http_status(), 503, "readiness fails until it is fixed");
+    let shown = e.to_string();
+    assert!(!shown.contains(driver_words), "{shown}");
+    assert!(shown.contains("details in this service's log"), "{shown}");
+    let source = causes(&e);
+    assert!(
+        source.contains(driver_words),
+        "the driver's error is the source: {source}"
+    );
+    let ready = keys.ready().await.unwrap_err();
+    assert_eq!(ready.to_string(), shown);
+    shown
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test ... -- --include-ignored"]
+async fn setup_problems_say_what_to_fix_without_the_drivers_words() {
+    let _server = SERVER.read().await;
+    let setup = "the PostgreSQL key store is not set up";
+
+    // No table: apply the migration.
+    let (url, db) = empty_database("pg_setup_none").await;
+    let keys = PgKeys::connect(&url).unwrap();
+    let shown = store_failure(&keys, "relation \"alipay_phone_keys\" does not exist").await;
+    assert!(
+        shown.contains(setup) && shown.contains("apply the migration"),
+        "{shown}"
+    );
+    assert!(!shown.contains("unavailable"), "not an outage: {shown}");
+
+    // A table of the wrong shape: aes_keys is text, not text[].
+    db.batch_execute(
+        "CREATE TABLE alipay_phone_keys (app_id text PRIMARY KEY, alipay_public_keys text[] NOT NULL DEFAULT '{}', \
+         aes_keys text NOT NULL DEFAULT '', verify_with text, updated_at timestamptz NOT NULL DEFAULT now()); \
+         INSERT INTO alipay_phone_keys (app_id) VALUES ('2021000000000001')",
+    )
+    .await
+    .unwrap();
+    let keys = PgKeys::connect(&url).unwrap();
+    let e = keys.load("2021000000000001").await.unwrap_err();
+    let shown = e.to_string();
+    assert!(
+        shown.contains(setup) && shown.contains("columns of the migration"),
+        "{shown}"
+    );
+    assert!(!shown.contains("cannot convert"), "{shown}");
+    assert_eq!(e.http_status(), 503);
+
+    // No SELECT right: grant it.
+    let (url, db) = fresh_database("pg_setup_grant").await;
+    let stranger = as_role(&db, &url, "alipay_phone_stranger").await;
+    let keys = PgKeys::connect(&stranger).unwrap();
+    let shown = store_failure(&keys, "permission denied for table alipay_phone_keys").await;
+    assert!(
+        shown.contains(setup) && shown.contains("GRANT SELECT ON alipay_phone_keys"),
+        "{shown}"
+    );
+    db.batch_execute("GRANT SELECT ON alipay_phone_keys TO alipay_phone_stranger")
+        .await
+        .unwrap();
+    keys.ready().await.unwrap();
+
+    // No such database: the URL.
+    let missing = format!("{}/pg_setup_no_such_database", url.rsplit_once('/').unwrap().0);
+    let keys = PgKeys::connect(&missing).unwrap();
+    let shown = store_failure(&keys, "\"pg_setup_no_such_database\" does not exist").await;
+    assert!(shown.contains(setup) && shown.contains("database URL"), "{shown}");
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test ... -- --include-ignored"]
+async fn a_load_that_overlaps_another_apps_change_still_records_what_it_read() {
+    let _server = SERVER.read().await;
+    let (url, db) = fresh_database("pg_overlap").await;
+    for app in ["2021000000000001", "2021000000000002"] {
+        put(&db, app, &[&demo("alipay_public_key.txt")], &[OLD_AES], None).await;
+    }
+    // Connection 0 is the watcher's (it connects at build), 1 the loads'.
+    let proxy = Proxy::start(1).await;
+    let keys = PgKeys::builder(&proxy.url(&url))
+        .unwrap()
+        .check_interval(Duration::from_millis(300))
+        .ttl(Duration::from_secs(3600))
+        .query_timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    eventually("listening", Duration::from_secs(10), || async { keys.is_listening() }).await;
+    keys.load("2021000000000002").await.unwrap().unwrap();
+
+    // App 1's load reads its row, and while its answer is on the way, app 2 changes (notified:
+    // the watcher drops app 2).
+    proxy.close();
+    let pending = tokio::spawn({
+        let keys = keys.clone();
+        async move { keys.load("2021000000000001").await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    put(
+        &db,
+        "2021000000000002",
+        &[&demo("alipay_public_key.txt")],
+        &[NEW_AES],
+        None,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    proxy.open();
+    let old = pending.await.unwrap().unwrap().unwrap();
+
+    // App 1 changes and its notification is missed: the periodic check must find it, which
+    // it can only if app 1's load recorded the updated_at it read.
+    update_unnotified(&db, "2021000000000001", &[NEW_AES]).await;
+    let took = eventually("the periodic check reloads app 1", Duration::from_secs(5), || async {
+        keys.load("2021000000000001").await.unwrap().unwrap().fingerprint() != old.fingerprint()
+    })
+    .await;
+    eprintln!("a missed change after an overlapping load was picked up in {took:?}");
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test ... -- --include-ignored"]
+async fn a_load_in_flight_during_a_check_is_compared_by_the_next_check() {
+    let _server = SERVER.read().await;
+    let (url, db) = fresh_database("pg_in_flight").await;
+    put(
+        &db,
+        "2021000000000001",
+        &[&demo("alipay_public_key.txt")],
+        &[OLD_AES],
+        None,
+    )
+    .await;
+    let proxy = Proxy::start(1).await;
+    let keys = PgKeys::builder(&proxy.url(&url))
+        .unwrap()
+        .check_interval(Duration::from_millis(200))
+        .ttl(Duration::from_secs(3600))
+        .query_timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    eventually("listening", Duration::from_secs(10), || async { keys.is_listening() }).await;
+    keys.ready().await.unwrap();
+
+    // The load reads the old row; the row changes unnotified; checks see the new fingerprint
+    // while the load has recorded nothing yet; then the load records the old updated_at.
+    proxy.close();
+    let pending = tokio::spawn({
+        let keys = keys.clone();
+        async move { keys.load("2021000000000001").await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    update_unnotified(&db, "2021000000000001", &[NEW_AES]).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    proxy.open();
+    let old = pending.await.unwrap().unwrap().unwrap();
+    assert_eq!(
+        old.fingerprint(),
+        AppKeyMaterial::new()
+            .with_alipay_public_key(&demo("alipay_public_key.txt"))
+            .unwrap()
+            .with_aes_key(OLD_AES)
+            .unwrap()
+            .fingerprint(),
+        "the load read the row before the change"
+    );
+    // The table's fingerprint does not move again, yet the next check compares that app.
+    let took = eventually("the next check reloads the app", Duration::from_secs(5), || async {
+        keys.load("2021000000000001").await.unwrap().unwrap().fingerprint() != old.fingerprint()
+    })
+    .await;
+    eprintln!("a change seen by a check during the load was picked up in {took:?}");
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test ... -- --include-ignored"]
+async fn truncate_drops_every_cached_app_through_notify() {
+    let _server = SERVER.read().await;
+    let (url, db) = fresh_database("pg_truncate").await;
+    for app in ["2021000000000001", "2021000000000002"] {
+        put(&db, app, &[&demo("alipay_public_key.txt")], &[OLD_AES], None).await;
+    }
+    // No periodic check, no TTL: only the notification can tell.
+    let keys = PgKeys::builder(&url)
+        .unwrap()
+        .check_interval(Duration::from_secs(3600))
+        .ttl(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    eventually("listening", Duration::from_secs(10), || async { keys.is_listening() }).await;
+    for app in ["2021000000000001", "2021000000000002"] {
+        assert!(keys.load(app).await.unwrap().is_some());
+    }
+    db.batch_execute("TRUNCATE alipay_phone_keys").await.unwrap();
+    let took = eventually("every app is gone", Duration::from_secs(5), || async {
+        keys.load("2021000000000001").await.unwrap().is_none() && keys.load("2021000000000002").await.unwrap().is_none()
+    })
+    .await;
+    eprintln!("TRUNCATE reached the cache in {took:?}");
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test ... -- --include-ignored"]
+async fn the_periodic_check_asks_about_cached_apps_in_chunks() {
+    let _server = SERVER.read().await;
+    let (url, db) = fresh_database("pg_chunks").await;
+    // More rows than are cached, and more cached apps than one query asks about (1000).
+    db.batch_execute("INSERT INTO alipay_phone_keys (app_id) SELECT 'app' || i FROM generate_series(1, 4000) i")
+        .await
+        .unwrap();
+    let keys = PgKeys::builder(&url)
+        .unwrap()
+        .listen(false)
+        .check_interval(Duration::from_millis(300))
+        .ttl(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let mut loads = tokio::task::JoinSet::new();
+    for worker in 0..8 {
+        let keys = keys.clone();
+        loads.spawn(async move {
+            for i in (1 + worker..=2500).step_by(8) {
+                keys.load(&format!("app{i}")).await.unwrap().unwrap();
+            }
+        });
+    }
+    while let Some(r) = loads.join_next().await {
+        r.unwrap();
+    }
+    eprintln!("2500 apps loaded in {:?}", start.elapsed());
+    let unchanged = keys.load("app7").await.unwrap().unwrap();
+    let empty = unchanged.fingerprint();
+    // Changed and deleted rows, spread over the cached apps (and one that is not cached).
+    db.batch_execute(&format!(
+        "UPDATE alipay_phone_keys SET aes_keys = ARRAY['{OLD_AES}'] WHERE app_id IN ('app1', 'app1234', 'app2500', 'app3000'); \
+         DELETE FROM alipay_phone_keys WHERE app_id IN ('app2', 'app2001')"
+    ))
+    .await
+    .unwrap();
+    let took = eventually("every change is seen", Duration::from_secs(5), || async {
+        let mut all = true;
+        for app in ["app1", "app1234", "app2500"] {
+            all &= keys.load(app).await.unwrap().unwrap().fingerprint() != empty;
+        }
+        for app in ["app2", "app2001"] {
+            all &= keys.load(app).await.unwrap().is_none();
+        }
+        all
+    })
+    .await;
+    eprintln!("changes among 2500 cached apps seen in {took:?}");
+    let still = keys.load("app7").await.unwrap().unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&unchanged, &still),
+        "an unchanged app is not reloaded"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test ... -- --include-ignored"]
+async fn a_silent_database_costs_one_query_timeout_then_fails_fast() {
+    let _server = SERVER.read().await;
+    // Accepts connections and never answers: a database behind a firewall that drops packets
+    // after the handshake, or a hung server.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    let timeout = Duration::from_millis(400);
+    let keys = PgKeys::builder(&format!("postgres://postgres@127.0.0.1:{port}/keys"))
+        .unwrap()
+        .query_timeout(timeout)
+        .build()
+        .unwrap();
+    // Concurrent loads: each bounded by the query timeout, waiting for the connect included.
+    let start = Instant::now();
+    let mut loads = tokio::task::JoinSet::new();
+    for i in 0..4 {
+        let keys = keys.clone();
+        loads.spawn(async move { keys.load(&format!("202100000000000{i}")).await });
+    }
+    while let Some(r) = loads.join_next().await {
+        let e = r.unwrap().unwrap_err();
+        assert!(is_store_down(&e), "{e}");
+    }
+    let first = start.elapsed();
+    assert!(first < timeout + Duration::from_millis(250), "{first:?}");
+    // The failed connect is remembered: the next callers get it at once, no new attempt.
+    let start = Instant::now();
+    let e = keys.load("2021000000000009").await.unwrap_err();
+    assert!(is_store_down(&e), "{e}");
+    assert!(keys.ready().await.is_err());
+    let fast = start.elapsed();
+    assert!(fast < Duration::from_millis(100), "{fast:?}");
+    eprintln!("silent database: first answers in {first:?}, then in {fast:?}");
+
+    // The database goes silent under a live connection. A query times out and retires the
+    // connection; a new caller then connects (and holds the connect lock while the connect
+    // hangs); a query already running on the retired connection still answers within its own
+    // timeout, without waiting for that lock.
+    let (url, db) = fresh_database("pg_silent").await;
+    put(
+        &db,
+        "2021000000000001",
+        &[&demo("alipay_public_key.txt")],
+        &[OLD_AES],
+        None,
+    )
+    .await;
+    let proxy = Proxy::start(usize::MAX).await;
+    let keys = PgKeys::builder(&proxy.url(&url))
+        .unwrap()
+        .query_timeout(timeout)
+        .build()
+        .unwrap();
+    keys.ready().await.unwrap();
+    proxy.freeze();
+    let timed = |keys: PgKeys, app: &'static str| async move {
+        let start = Instant::now();
+        let r = keys.load(app).await;
+        (start.elapsed(), r)
+    };
+    let a = tokio::spawn(timed(keys.clone(), "2021000000000002"));
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let b = tokio::spawn(timed(keys.clone(), "2021000000000003"));
+    // After A timed out (and retired the connection), before B does.
+    tokio::time::sleep(timeout - Duration::from_millis(150) + Duration::from_millis(50)).await;
+    let d = tokio::spawn(timed(keys.clone(), "2021000000000004"));
+    for (name, task) in [("a", a), ("b", b), ("d", d)] {
+        let (took, r) = task.await.unwrap();
+        let e = r.unwrap_err();
+        assert!(is_store_down(&e), "{name}: {e}");
+        assert!(took < timeout + Duration::from_millis(200), "{name} took {took:?}");
+    }
+    drop(proxy);
+
+    // A query that hangs on a reachable server: bounded, and the connection is retired.
+    let (url, db) = fresh_database("pg_hang").await;
+    put(
+        &db,
+        "2021000000000001",
+        &[&demo("alipay_public_key.txt")],
+        &[OLD_AES],
+        None,
+    )
+    .await;
+    let keys = PgKeys::builder(&url).unwrap().query_timeout(timeout).build().unwrap();
+    keys.ready().await.unwrap();
+    db.batch_execute("BEGIN; LOCK TABLE alipay_phone_keys IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let start = Instant::now();
+    let e = keys.load("2021000000000001").await.unwrap_err();
+    let hung = start.elapsed();
+    assert!(is_store_down(&e), "{e}");
+    assert!(hung < timeout + Duration::from_millis(250), "{hung:?}");
+    db.batch_execute("COMMIT").await.unwrap();
+    assert!(keys.load("2021000000000001").await.unwrap().is_some());
 }
