@@ -511,14 +511,8 @@ impl Db {
     }
 }
 
-/// Whether `app_id` is worth a query: ids come from requests.
-fn plausible(app_id: &str) -> bool {
-    !app_id.is_empty()
-        && app_id.len() <= 64
-        && app_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
+/// Whether `app_id` is worth a query: ids come from requests (the crate's one rule).
+use crate::provider::plausible_app_id as plausible;
 
 /// Says where a malformed key is, in the problems that carry text; the problem (and so its
 /// hint) stays the key's own.
