@@ -387,7 +387,14 @@ fn keyring_serve_opens_with_either_token_and_refuses_without() {
     assert!(
         metrics
             .body
-            .contains("alipay_phone_serve_responses_total{outcome=\"unauthorized\"} 5"),
+            .contains("alipay_phone_requests_total{outcome=\"unauthorized\"} 5"),
+        "{}",
+        metrics.body
+    );
+    assert!(
+        metrics
+            .body
+            .contains("alipay_phone_requests_total{outcome=\"payload_too_large\"} 1"),
         "{}",
         metrics.body
     );

@@ -23,19 +23,6 @@ use super::keys::Sources;
 /// The one route that opens envelopes.
 pub const PHONE_ROUTE: &str = "/v1/apps/{app_id}/phone";
 
-/// Every answer of the phone route by outcome (`ok`, an error kind, `unauthorized`,
-/// `timeout`): the library's `alipay_phone_requests_total` never sees the requests refused
-/// before it is called.
-pub const RESPONSES_TOTAL: &str = "alipay_phone_serve_responses_total";
-
-/// Names and help texts for the exporter.
-pub fn describe_metrics() {
-    metrics::describe_counter!(
-        RESPONSES_TOTAL,
-        "Answers of POST /v1/apps/{app_id}/phone by outcome (ok, an error kind, unauthorized, timeout)"
-    );
-}
-
 /// What every request handler shares.
 pub struct AppState {
     pub client: PhoneClient,
@@ -65,16 +52,20 @@ async fn phone(
     let start = Instant::now();
     let AcceptLanguage(lang) = AcceptLanguage::from_headers(&headers);
     // Nothing is read, let alone decrypted, before the caller is known.
-    let (outcome, response) = match state.tokens.check(&headers) {
+    let (outcome, response, reached_open) = match state.tokens.check(&headers) {
         Auth::Allowed => match tokio::time::timeout(state.request_timeout, open(&state, &app_id, body)).await {
-            Ok(Ok(opened)) => ("ok", success(&opened)),
-            Ok(Err(e)) => (e.kind(), ErrorResponse(e).in_lang(lang).into_response()),
-            Err(_) => ("timeout", timeout(lang, state.request_timeout)),
+            Ok((Ok(opened), _)) => ("ok", success(&opened), true),
+            Ok((Err(e), reached)) => (e.kind(), ErrorResponse(e).in_lang(lang).into_response(), reached),
+            // An open cut short by the timeout never recorded itself.
+            Err(_) => ("timeout", timeout(lang, state.request_timeout), false),
         },
-        auth => ("unauthorized", unauthorized(lang, auth == Auth::Invalid)),
+        auth => ("unauthorized", unauthorized(lang, auth == Auth::Invalid), false),
     };
     let duration_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
-    metrics::counter!(RESPONSES_TOTAL, "outcome" => outcome).increment(1);
+    if !reached_open {
+        // So that alipay_phone_requests_total counts every request, refused ones included.
+        state.client.record_rejected(outcome, start.elapsed());
+    }
     tracing::info!(
         target: "alipay_phone::serve",
         app_id = %loggable(&app_id),
@@ -96,10 +87,20 @@ fn loggable(app_id: &str) -> &str {
     if plausible { app_id } else { "<invalid>" }
 }
 
-async fn open(state: &AppState, app_id: &str, body: Body) -> Result<Opened, Error> {
-    let body = read_body(body, state.body_limit).await?;
-    let text = std::str::from_utf8(&body).map_err(|_| Error::MalformedEnvelope("the body is not UTF-8 text".into()))?;
-    state.client.open(app_id, text).await
+/// Reads the body and opens it; the flag says whether `PhoneClient::open` ran (and so
+/// counted the request in the metrics itself).
+async fn open(state: &AppState, app_id: &str, body: Body) -> (Result<Opened, Error>, bool) {
+    let body = match read_body(body, state.body_limit).await {
+        Ok(b) => b,
+        Err(e) => return (Err(e), false),
+    };
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return (
+            Err(Error::MalformedEnvelope("the body is not UTF-8 text".into())),
+            false,
+        );
+    };
+    (state.client.open(app_id, text).await, true)
 }
 
 /// The body, frame by frame, refused as soon as it passes `limit` (whatever Content-Length

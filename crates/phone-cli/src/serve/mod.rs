@@ -49,9 +49,10 @@ Routes:
                                  401 kind \"unauthorized\" (WWW-Authenticate: Bearer), 503 kind \"timeout\".
   GET  /healthz                  200 while the process runs (no token)
   GET  /readyz                   200 when keys can be loaded (keyring parses, database answers), else 503 (no token)
-  GET  /metrics                  Prometheus text: alipay_phone_serve_responses_total by outcome (401s and timeouts
-                                 included), the library's requests, durations and key cache (no token: it holds
-                                 counts only, never an app id, number or key, and scrapers need no secret)
+  GET  /metrics                  Prometheus text: alipay_phone_requests_total by outcome (every request: 401s,
+                                 timeouts and bodies refused before opening included), durations, key cache (no
+                                 token: it holds counts only, never an app id, number or key, and scrapers need
+                                 no secret)
 
 Keys (at least one source; asked in this order, the first with keys for an app id wins):
   --keyring FILE        the TOML keyring ([apps.<app id>] alipay_public_key, aes_key, ...), re-read on change
@@ -564,7 +565,6 @@ fn prometheus() -> PrometheusHandle {
                 }
             };
             phone_client::metrics::describe();
-            http::describe_metrics();
             // Histogram samples wait in the recorder until drained: without a scrape for a
             // while, this keeps their memory bounded.
             let upkeep = handle.clone();
