@@ -1,18 +1,32 @@
 //! The async facade for Alipay's `my.getPhoneNumber`: a [`PhoneClient`] shared across a
 //! server, with keys from [`KeyProvider`]s.
 //!
+//! **Which crate to start from:** this one, for a service: it re-exports what a service needs
+//! (`Error`, `ErrorKind`, `PhoneNumber`, `Backend`, `Opened`, ...), so it is the only dependency.
+//! Sync or embedded code uses [`phone-crypto`](https://docs.rs/phone-crypto); the model alone is
+//! [`phone-core`](https://docs.rs/phone-core).
+//!
 //! - providers: [`StaticKeys`], [`EnvKeys`], [`FileKeys`] (a TOML keyring picked up without a
-//!   restart), [`ChainKeys`], and [`CachingKeys`] for slow or remote stores;
+//!   restart), `PgKeys` (feature `postgres`: a PostgreSQL table, changes through
+//!   `LISTEN`/`NOTIFY`), [`ChainKeys`], and [`CachingKeys`] for slow or remote stores;
 //! - multi-app: keys are isolated per app id; ISV/template mode verifies with another app's
 //!   Alipay public key ([`AppKeyMaterial::verify_with`]);
 //! - rotation: several keys of each kind; the result says which matched; a failed signature
 //!   reloads the app's keys once (rate-limited) and retries;
 //! - observability: one `tracing` span per call with app id, backend, outcome and duration;
+//!   feature `metrics` adds counters and histograms through the `metrics` facade
+//!   (`phone_client::metrics`);
 //! - HTTP: feature `axum` adds `phone_client::axum::router` (`POST /alipay/phone?app_id=ID`) and an error
 //!   response with the contract's JSON and [`Error::http_status`].
 //!
 //! Key material is parsed by the providers and prepared on the backend once per change; a
 //! payload never triggers key parsing.
+//!
+//! # Features
+#![doc = document_features::document_features!()]
+//!
+//! The workspace's [README](https://github.com/alipay-phone/alipay-phone#readme) has the whole
+//! picture: key formats, errors and their fixes, choosing a backend, an example server.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -41,6 +55,18 @@ pub use material::AppKeyMaterial;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use pg_keys::{PgKeys, PgKeysBuilder};
-pub use phone_core::{Error, ErrorKind, ParseOptions, PhoneNumber};
-pub use phone_crypto::{Backend, KeyPool, Opened};
+// What a service names, so that it depends on this crate alone; the rest is one path away
+// through the re-exported crates.
+pub use phone_core::{
+    AlipayError, Error, ErrorKind, KeyProblem, KeyRole, Lang, ParseOptions, PhoneNumber, PhoneResponse, SignType,
+};
+pub use phone_crypto::{
+    AesKey, AlipayPublicKey, Backend, CryptoBackend, KeyFingerprint, KeyPool, Opened, RsaPublicKeyDer,
+};
 pub use provider::{ChainKeys, KeyProvider, SharedKeyProvider, StaticKeys};
+pub use {phone_core, phone_crypto};
+
+/// The README shown on crates.io: its snippets compile and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
