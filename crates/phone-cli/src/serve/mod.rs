@@ -338,7 +338,8 @@ pub fn run(args: ServeArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage(e),
     };
-    init_logs(settings.json_logs);
+    // Held to the end: dropping it flushes the lines still queued for stderr.
+    let _log_flush = init_logs(settings.json_logs);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -352,17 +353,28 @@ pub fn run(args: ServeArgs) -> ExitCode {
     code
 }
 
-fn init_logs(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+fn init_logs(json: bool) -> tracing_appender::non_blocking::WorkerGuard {
+    // The library's own `alipay_phone` span per call says what serve's request line says
+    // again; by default it is left out (RUST_LOG brings it back), which the load test shows is
+    // about a tenth of a request's time on one core.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,phone_client::client=warn".into());
+    // Lines are written by a thread of their own, so a request never waits on a write to
+    // stderr (a pipe to a log collector can stall). Not lossy: when the queue is full the
+    // request waits rather than losing its line.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(std::io::stderr().is_terminal());
     let _ = if json {
         builder.json().flatten_event(true).try_init()
     } else {
         builder.try_init()
     };
+    guard
 }
 
 async fn serve(s: Settings) -> ExitCode {
