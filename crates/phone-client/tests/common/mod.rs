@@ -1,6 +1,6 @@
 //! Files for the suites, read from this crate's own `tests/data/` (verbatim copies of the
-//! workspace's `examples/data/` and `crates/phone-crypto/tests/keys/`, checked by
-//! `scripts/package-check.sh`), so that the crate as published tests on its own.
+//! workspace's `examples/data/` and of the few keys of `crates/phone-crypto/tests/keys/` used
+//! here, checked by `scripts/package-check.sh`), so that the crate as published tests on its own.
 #![allow(dead_code)] // each suite uses its own few
 
 use std::path::{Path, PathBuf};
@@ -19,7 +19,8 @@ pub fn demo(file: &str) -> String {
     read(&format!("demo/{file}"))
 }
 
-/// A test key (`tests/data/keys/`, a copy of phone-crypto's `tests/keys/`).
+/// A test key (`tests/data/keys/`: copies of those of phone-crypto's `tests/keys/` used here;
+/// see phone-crypto's `tests/keys/README.md` for how each was made).
 pub fn key(name: &str) -> String {
     read(&format!("keys/{name}"))
 }
