@@ -31,8 +31,8 @@ pub const DEFAULT_IDLE_EXPIRY: Duration = Duration::from_secs(3600);
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use phone_client::{AppKeyMaterial, PhoneClient, StaticKeys};
-/// use phone_crypto::Backend;
-/// let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data/");
+/// use phone_client::Backend;
+/// let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo/");
 /// let material = AppKeyMaterial::new()
 ///     .with_alipay_public_key(&std::fs::read_to_string(format!("{data}alipay_public_key.txt"))?)?
 ///     .with_aes_key(&std::fs::read_to_string(format!("{data}aes_key.txt"))?)?;

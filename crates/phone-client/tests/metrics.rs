@@ -8,13 +8,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+mod common;
+
 use async_trait::async_trait;
+use common::demo;
 use metrics_util::MetricKind;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use phone_client::metrics::*;
 use phone_client::{AppKeyMaterial, CachingKeys, KeyProvider, PhoneClient, StaticKeys};
 use phone_core::{Error, KeyProblem, KeyRole};
-use test_support::demo;
 
 const APP: &str = "2021001234567890";
 
