@@ -32,13 +32,11 @@
 //! per request: app id, outcome kind, duration. Never the number, a key or the ciphertext.
 
 use std::net::SocketAddr;
-use std::sync::OnceLock;
-use std::time::Duration;
 
 use axum::Router;
 use axum::http::header::CONTENT_TYPE;
 use axum::routing::get;
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use phone_client::metrics::PrometheusHandle;
 use phone_client::{AppKeyMaterial, EnvKeys, PhoneClient, StaticKeys};
 use phone_core::SignType;
 
@@ -56,36 +54,7 @@ pub fn app(client: PhoneClient) -> Router {
 /// The process's Prometheus recorder, installed on first use. The `metrics` facade has one
 /// global recorder per process, so every [`app`] (the tests start several) shares this one.
 pub fn prometheus() -> PrometheusHandle {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    HANDLE
-        .get_or_init(|| {
-            let builder = PrometheusBuilder::new()
-                // Buckets rather than the exporter's default summary: they aggregate across replicas.
-                .set_buckets_for_metric(
-                    Matcher::Full(phone_client::metrics::REQUEST_DURATION_SECONDS.into()),
-                    phone_client::metrics::DURATION_BUCKETS,
-                )
-                .expect("DURATION_BUCKETS is not empty");
-            let handle = match builder.install_recorder() {
-                Ok(handle) => handle,
-                Err(e) => {
-                    tracing::warn!(error = %e, "another metrics recorder is installed; /metrics stays empty");
-                    PrometheusBuilder::new().build_recorder().handle()
-                }
-            };
-            phone_client::metrics::describe();
-            // Samples wait in the recorder until drained: without a scrape for a while, this
-            // keeps their memory bounded.
-            let upkeep = handle.clone();
-            std::thread::spawn(move || {
-                loop {
-                    std::thread::sleep(Duration::from_secs(5));
-                    upkeep.run_upkeep();
-                }
-            });
-            handle
-        })
-        .clone()
+    phone_client::metrics::prometheus()
 }
 
 /// Why the server will not start.

@@ -155,3 +155,49 @@ pub(crate) fn cache(event: CacheEvent) {
 pub(crate) fn cache_entries(delta: f64) {
     gauge!(KEY_CACHE_ENTRIES).increment(delta);
 }
+
+/// The handle [`prometheus`] returns: `render()` gives the Prometheus text.
+#[cfg(feature = "prometheus")]
+#[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
+pub use metrics_exporter_prometheus::PrometheusHandle;
+
+/// The process's Prometheus recorder (feature `prometheus`), installed on first call:
+/// [`REQUEST_DURATION_SECONDS`] gets [`DURATION_BUCKETS`] (buckets aggregate across replicas,
+/// the exporter's default summary does not), every metric is [`describe`]d, and a thread
+/// drains histogram samples every 5 s so memory stays bounded between scrapes. Later calls
+/// return the same handle. If another recorder is already installed, a warning is logged and
+/// the handle renders nothing.
+///
+/// ```
+/// let handle = phone_client::metrics::prometheus();
+/// let text: String = handle.render(); // serve this at GET /metrics
+/// # let _ = text;
+/// ```
+#[cfg(feature = "prometheus")]
+#[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
+pub fn prometheus() -> PrometheusHandle {
+    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+    static HANDLE: std::sync::OnceLock<PrometheusHandle> = std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Full(REQUEST_DURATION_SECONDS.into()), DURATION_BUCKETS);
+            let handle = match builder.and_then(|b| b.install_recorder()) {
+                Ok(handle) => handle,
+                Err(e) => {
+                    tracing::warn!(error = %e, "no metrics recorder installed; /metrics stays empty");
+                    PrometheusBuilder::new().build_recorder().handle()
+                }
+            };
+            describe();
+            let upkeep = handle.clone();
+            std::thread::spawn(move || {
+                loop {
+                    std::thread::sleep(std::time::Duration::from_secs(5));
+                    upkeep.run_upkeep();
+                }
+            });
+            handle
+        })
+        .clone()
+}

@@ -9,12 +9,11 @@ use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
 use clap::builder::BoolishValueParser;
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use phone_client::{EnvKeys, PgKeys, PhoneClient};
 use phone_core::SignType;
 use phone_crypto::Backend;
@@ -436,7 +435,7 @@ async fn serve(s: Settings) -> ExitCode {
         sources: sources.clone(),
         body_limit: s.body_limit,
         request_timeout: s.request_timeout,
-        metrics: prometheus(),
+        metrics: phone_client::metrics::prometheus(),
     });
     tracing::info!(
         addr = %addr,
@@ -557,38 +556,6 @@ async fn shutdown_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
-}
-
-/// The process's Prometheus recorder (the `metrics` facade has one per process).
-fn prometheus() -> PrometheusHandle {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    HANDLE
-        .get_or_init(|| {
-            // Buckets rather than the exporter's default summary: they aggregate across replicas.
-            let builder = PrometheusBuilder::new().set_buckets_for_metric(
-                Matcher::Full(phone_client::metrics::REQUEST_DURATION_SECONDS.into()),
-                phone_client::metrics::DURATION_BUCKETS,
-            );
-            let handle = match builder.and_then(|b| b.install_recorder()) {
-                Ok(handle) => handle,
-                Err(e) => {
-                    tracing::warn!(error = %e, "no metrics recorder; /metrics stays empty");
-                    PrometheusBuilder::new().build_recorder().handle()
-                }
-            };
-            phone_client::metrics::describe();
-            // Histogram samples wait in the recorder until drained: without a scrape for a
-            // while, this keeps their memory bounded.
-            let upkeep = handle.clone();
-            std::thread::spawn(move || {
-                loop {
-                    std::thread::sleep(Duration::from_secs(5));
-                    upkeep.run_upkeep();
-                }
-            });
-            handle
-        })
-        .clone()
 }
 
 #[cfg(test)]
