@@ -79,6 +79,7 @@ impl EnvKeys {
 
     /// Reads the given variables only.
     pub fn from_vars<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Self {
+        // Bounded by the variables given here, never by requests (an unknown id is a miss).
         let map: HashMap<String, String> = vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
         let map = Arc::new(map);
         let names = map.clone();

@@ -11,24 +11,8 @@
 mod axum_support;
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use axum_support::{APP, builder, post, start};
-use common::demo;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use common::{Captured, demo};
 
 impl Captured {
     fn text(&self) -> String {

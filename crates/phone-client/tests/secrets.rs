@@ -2,27 +2,11 @@
 //! no key material, no full phone number and no ciphertext appears anywhere.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use phone_client::*;
 use phone_core::{AlipayError, Envelope, Error, KeyProblem, ParseOptions, PhoneNumber, SignType};
 use phone_crypto::{AesKey, AppKeys, RsaPrivateKeyDer, RsaPublicKeyDer, seal_envelope, success_plaintext};
 mod common;
-use common::demo;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use common::{Captured, demo};
 
 /// Every secret of the demo set, and pieces long enough to be recognisable.
 fn secrets(body: &str) -> Vec<String> {

@@ -3,7 +3,9 @@
 //! here, checked by `scripts/package-check.sh`), so that the crate as published tests on its own.
 #![allow(dead_code)] // each suite uses its own few
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 fn data(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel)
@@ -23,4 +25,18 @@ pub fn demo(file: &str) -> String {
 /// see phone-crypto's `tests/keys/README.md` for how each was made).
 pub fn key(name: &str) -> String {
     read(&format!("keys/{name}"))
+}
+
+/// A `tracing` writer that keeps everything written, for the suites that read the logs.
+#[derive(Clone, Default)]
+pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
