@@ -2,29 +2,32 @@
 # Measures `alipay-phone serve` against its own floor (issue 13, "Measure"): serve on core 0,
 # wrk on core 1, 16 connections, all in one run:
 #
-#   h    = serve's GET /healthz rate (HTTP alone)
-#   p    = `alipay-phone bench` pipeline payloads/s for the same backend, on core 0
-#   rps  = serve's POST /v1/apps/{app_id}/phone rate (bearer token, keyring file)
-#   ideal = 1 / (1/h + 1/p): what HTTP plus the pipeline cost with nothing else added
-#   ratio = rps / ideal (the goal: >= 0.9), and p99 latency (the goal: < 2 ms)
+#   h     = serve's GET /healthz rate (HTTP alone)
+#   p     = `alipay-phone bench` pipeline payloads/s for the same backend, on core 0
+#   rps   = serve's POST /v1/apps/{app_id}/phone rate (bearer token, keyring file)
+#   ideal = 1 / (1/h + 1/p): HTTP plus the pipeline, each at the cost it has alone
+#   floor = the same POST against examples/serve_floor.rs: axum and the pipeline with nothing
+#           else (no token, log, metrics, timeout or key provider), on the same core and load
+#   rps / ideal is the issue's ratio (its goal: >= 0.9); rps / floor is what serve itself adds;
+#   floor / ideal is what HTTP and the pipeline cost together beyond their separate costs
+#   (on one core, the wake-ups of a slower request rate and the caches each evicts for the
+#   other); p99 latency (goal: < 2 ms).
 #
-# With DATABASE_URL set (run it through scripts/with-postgres.sh) it measures the same with
-# the keys in PostgreSQL instead of a keyring file: the steady state should match, since
-# nothing touches the database per request.
+# With DATABASE_URL set (run it through scripts/with-postgres.sh) serve also runs with the keys
+# in PostgreSQL, measured in the same rounds: the steady state should match the keyring's,
+# since nothing touches the database per request.
 #
 #   scripts/serve-load.sh                                   # keyring only
 #   scripts/with-postgres.sh scripts/serve-load.sh          # keyring and PostgreSQL
 #   BACKEND=ring DURATION=20 scripts/serve-load.sh
 #
-# On a machine shared with other jobs the wall-clock rates only say how much CPU serve got; the
-# report therefore also gives every rate per CPU-second of the measured process (its user +
-# system time from /proc or rusage) and the ratio from those, which other jobs move far less.
-# PRIO=-10 (as root) runs bench, serve and wrk at that nice level for a cleaner wall clock.
+# PRIO=-10 (as root) runs bench, the servers and wrk at that nice level for a cleaner wall clock.
 #
-# Each rate is the best of ROUNDS runs (alternating /healthz and /v1), since other jobs only
-# ever slow a run down.
+# All servers run at once (idle but for the one under load) and every round measures each in
+# turn, so that a slow spell of the machine hits them alike. Each rate is reported as the best
+# and the median of ROUNDS rounds (other jobs only ever slow a run down); ratios use the best.
 #
-# Knobs (env): BACKEND (serve's default: aws-lc-rs), DURATION seconds per wrk run (10), ROUNDS (3),
+# Knobs (env): BACKEND (serve's default: aws-lc-rs), DURATION seconds per wrk run (6), ROUNDS (5),
 # CONNS (16), PORT (18180), RUST_LOG (serve's default, info: one log line per request, to a
 # file), PRIO (a nice level), NO_BUILD=1, OUT (a directory). Needs wrk (apt-get install -y
 # wrk), taskset and python3.
@@ -32,8 +35,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BACKEND=${BACKEND:-aws-lc-rs}
-DURATION=${DURATION:-10}
-ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-6}
+ROUNDS=${ROUNDS:-5}
 CONNS=${CONNS:-16}
 PORT=${PORT:-18180}
 OUT=${OUT:-$(mktemp -d /tmp/serve-load.XXXXXX)}
@@ -48,8 +51,9 @@ command -v taskset >/dev/null || { echo "serve-load: taskset not found (util-lin
 PRIO_CMD=()
 if [[ -n "${PRIO:-}" ]]; then PRIO_CMD=(nice -n "$PRIO"); fi
 if [[ -z "${NO_BUILD:-}" ]]; then
-  nice -n 5 cargo build --release -p phone-cli
+  nice -n 5 cargo build --release -p phone-cli --bin alipay-phone --example serve-floor
 fi
+FLOOR=target/release/examples/serve-floor
 
 # The demo key set: an envelope forged as Alipay builds it, a keyring and a token file.
 "$BIN" forge --alipay-private-key @examples/data/alipay_private_key.pem \
@@ -85,38 +89,46 @@ end
 EOF
 
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-SRV_PID=
-stop_server() {
-  if [[ -n "$SRV_PID" ]]; then
-    kill -TERM "$SRV_PID" 2>/dev/null || true
-    wait "$SRV_PID" 2>/dev/null || true
-    SRV_PID=
-  fi
+PIDS=()
+stop_servers() {
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  PIDS=()
 }
-trap stop_server EXIT
+trap stop_servers EXIT
 
-# start_server NAME ARGS...: serve on core 0, waits for its "listening" line.
-start_server() {
-  local name=$1; shift
-  "${PRIO_CMD[@]}" taskset -c 0 "$BIN" serve --listen "127.0.0.1:$PORT" --backend "$BACKEND" \
-    --token-file "$OUT/tokens" "$@" >"$OUT/$name.stdout" 2>"$OUT/$name.log" &
-  SRV_PID=$!
+# wait_listening NAME PID: until the server's "listening" line (exits if it died).
+wait_listening() {
   for _ in $(seq 100); do
-    grep -q '^listening addr=' "$OUT/$name.stdout" 2>/dev/null && break
-    kill -0 "$SRV_PID" 2>/dev/null || { echo "serve-load: serve exited" >&2; cat "$OUT/$name.log" >&2; exit 2; }
+    grep -q '^listening addr=' "$OUT/$1.stdout" 2>/dev/null && return
+    kill -0 "$2" 2>/dev/null || { echo "serve-load: $1 exited" >&2; cat "$OUT/$1.log" >&2; exit 2; }
     sleep 0.1
   done
-  local probe
-  probe=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
-    --data-binary @"$OUT/envelope.json" "http://127.0.0.1:$PORT/v1/apps/$APP/phone")
-  [[ "$probe" == 200 ]] || { echo "serve-load: probe got HTTP $probe" >&2; cat "$OUT/$name.log" >&2; exit 2; }
+  echo "serve-load: $1 did not start" >&2; exit 2
 }
 
-# run_wrk LOG PATH [BODY]: DURATION seconds, one wrk thread on core 1.
+# probe NAME PORT: one request must open (HTTP 200) before anything is measured.
+probe() {
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
+    --data-binary @"$OUT/envelope.json" "http://127.0.0.1:$2/v1/apps/$APP/phone")
+  [[ "$code" == 200 ]] || { echo "serve-load: $1 probe got HTTP $code" >&2; cat "$OUT/$1.log" >&2; exit 2; }
+}
+
+# start NAME PORT CMD...: a server on core 0.
+declare -A PID_OF PORT_OF
+start() {
+  local name=$1 port=$2; shift 2
+  "${PRIO_CMD[@]}" taskset -c 0 "$@" >"$OUT/$name.stdout" 2>"$OUT/$name.log" &
+  PID_OF[$name]=$!; PORT_OF[$name]=$port; PIDS+=("$!")
+  wait_listening "$name" "$!"
+}
+
+# run_wrk LOG PORT PATH [BODY]: DURATION seconds, one wrk thread on core 1.
 run_wrk() {
-  local log=$1 path=$2 body=${3:-}
+  local log=$1 port=$2 path=$3 body=${4:-}
   LOAD_PATH="$path" LOAD_BODY="$body" LOAD_TOKEN="$TOKEN" \
-    "${PRIO_CMD[@]}" taskset -c 1 wrk -t1 "-c$CONNS" "-d${DURATION}s" -s "$OUT/load.lua" "http://127.0.0.1:$PORT" >"$log" 2>&1
+    "${PRIO_CMD[@]}" taskset -c 1 wrk -t1 "-c$CONNS" "-d${DURATION}s" -s "$OUT/load.lua" "http://127.0.0.1:$port" >"$log" 2>&1
 }
 field() { awk -v k="$2" '/^load:/ {for (i = 2; i < NF; i++) if ($i == k) print $(i + 1)}' "$1"; }
 rate() { awk -v n="$(field "$1" requests)" -v us="$(field "$1" duration_us)" 'BEGIN {printf "%.0f", n / (us / 1e6)}'; }
@@ -130,117 +142,83 @@ check_clean() {
   fi
 }
 
-# serve's CPU time so far, in clock ticks (user + system): a run that leaves core 0 idle
-# measured the load generator, not serve.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$SRV_PID/stat"; }
-TICKS=$(getconf CLK_TCK)
-
-# measured LOG PATH [BODY]: run_wrk, and serve's share of core 0 meanwhile into LOG.cpu.
+# measured CASE ROUND NAME PATH [BODY]: one wrk run against server NAME into CASE.ROUND.txt.
 measured() {
-  local before after
-  before=$(cpu_ticks)
-  run_wrk "$@"
-  after=$(cpu_ticks)
-  awk -v d="$((after - before))" -v t="$TICKS" -v s="$DURATION" 'BEGIN {printf "%.2f", d / t / s}' >"$1.cpu"
-  check_clean "$1"
-}
-
-# best NAME.KIND: of the rounds' NAME.KIND.R.txt, the fastest becomes NAME.KIND.txt (other
-# jobs on the machine only ever slow a round down).
-best() {
-  local base=$1 r top=-1 pick=1 v
-  for ((r = 1; r <= ROUNDS; r++)); do
-    v=$(rate "$OUT/$base.$r.txt")
-    if (( v > top )); then top=$v; pick=$r; fi
-  done
-  cp "$OUT/$base.$pick.txt" "$OUT/$base.txt"
-  cp "$OUT/$base.$pick.txt.cpu" "$OUT/$base.txt.cpu"
-}
-
-# measure NAME: /healthz then /v1 against the running server, ROUNDS times each, alternating
-# (2 s warm-up first); the best round of each counts.
-measure() {
-  local name=$1 r
-  DURATION=2 run_wrk "$OUT/$name.warm.txt" "/v1/apps/$APP/phone" "$OUT/envelope.json"
-  for ((r = 1; r <= ROUNDS; r++)); do
-    measured "$OUT/$name.healthz.$r.txt" /healthz
-    measured "$OUT/$name.v1.$r.txt" "/v1/apps/$APP/phone" "$OUT/envelope.json"
-  done
-  best "$name.healthz"
-  best "$name.v1"
+  local case=$1 round=$2 name=$3; shift 3
+  run_wrk "$OUT/$case.$round.txt" "${PORT_OF[$name]}" "$@"
+  check_clean "$OUT/$case.$round.txt"
 }
 
 echo "== bench: $BACKEND pipeline on core 0, best of $ROUNDS"
-# Its CPU share (user + system over elapsed, from rusage) turns p into payloads per CPU-second.
-P=0 P_CPU=1
+P=0
 for ((r = 1; r <= ROUNDS; r++)); do
-  python3 - "$OUT/bench.$r.cpu" "${PRIO_CMD[@]}" taskset -c 0 "$BIN" bench --backend "$BACKEND" --seconds 5 --json <<'EOF' | tee "$OUT/bench.$r.json"
-import resource, subprocess, sys, time
-t = time.monotonic()
-subprocess.run(sys.argv[2:], check=True)
-elapsed = time.monotonic() - t
-r = resource.getrusage(resource.RUSAGE_CHILDREN)
-open(sys.argv[1], "w").write("%.3f" % ((r.ru_utime + r.ru_stime) / elapsed))
-EOF
+  "${PRIO_CMD[@]}" taskset -c 0 "$BIN" bench --backend "$BACKEND" --seconds 5 --json | tee "$OUT/bench.$r.json"
   p=$(python3 -c 'import json,sys; print(round(json.loads(open(sys.argv[1]).readline())["pipeline_per_s"]))' "$OUT/bench.$r.json")
-  if (( p > P )); then P=$p; P_CPU=$(cat "$OUT/bench.$r.cpu"); fi
+  if (( p > P )); then P=$p; fi
 done
 
-echo "== serve, keys from a keyring file"
-start_server keyring --keyring "$OUT/keys.toml"
-measure keyring
-stop_server
-
-PG=
+echo "== servers on core 0: serve (keyring), the floor${DATABASE_URL:+, serve (PostgreSQL)}"
+CASES=(healthz keyring floor)
+start keyring "$PORT" "$BIN" serve --listen "127.0.0.1:$PORT" --backend "$BACKEND" \
+  --token-file "$OUT/tokens" --keyring "$OUT/keys.toml"
+probe keyring "$PORT"
+start floor "$((PORT + 1))" "$FLOOR" "127.0.0.1:$((PORT + 1))" examples/data/alipay_public_key.txt \
+  examples/data/aes_key.txt "$BACKEND"
+probe floor "$((PORT + 1))"
 if [[ -n "${DATABASE_URL:-}" ]]; then
-  echo "== serve, keys from PostgreSQL"
-  start_server_pg() {
-    # --migrate creates the table; the row goes in before the probe.
-    "${PRIO_CMD[@]}" taskset -c 0 "$BIN" serve --listen "127.0.0.1:$PORT" --backend "$BACKEND" --token-file "$OUT/tokens" \
-      --database-url "$DATABASE_URL" --migrate >"$OUT/pg.stdout" 2>"$OUT/pg.log" &
-    SRV_PID=$!
-    for _ in $(seq 100); do
-      grep -q '^listening addr=' "$OUT/pg.stdout" 2>/dev/null && break
-      kill -0 "$SRV_PID" 2>/dev/null || { echo "serve-load: serve exited" >&2; cat "$OUT/pg.log" >&2; exit 2; }
-      sleep 0.1
-    done
-  }
-  start_server_pg
+  # --migrate creates the table; the row goes in before the probe.
+  start pg "$((PORT + 2))" "$BIN" serve --listen "127.0.0.1:$((PORT + 2))" --backend "$BACKEND" \
+    --token-file "$OUT/tokens" --database-url "$DATABASE_URL" --migrate
   psql -X -q -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -c \
     "INSERT INTO alipay_phone_keys (app_id, alipay_public_keys, aes_keys) VALUES ('$APP', ARRAY['$(cat examples/data/alipay_public_key.txt)'], ARRAY['$(cat examples/data/aes_key.txt)']) ON CONFLICT (app_id) DO UPDATE SET alipay_public_keys = EXCLUDED.alipay_public_keys, aes_keys = EXCLUDED.aes_keys"
-  probe=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
-    --data-binary @"$OUT/envelope.json" "http://127.0.0.1:$PORT/v1/apps/$APP/phone")
-  [[ "$probe" == 200 ]] || { echo "serve-load: PostgreSQL probe got HTTP $probe" >&2; cat "$OUT/pg.log" >&2; exit 2; }
-  measure pg
-  stop_server
-  PG=1
+  probe pg "$((PORT + 2))"
+  CASES+=(pg)
 fi
 
-report() {
-  local name=$1 h rps ideal hc pc rc
-  h=$(rate "$OUT/$name.healthz.txt")
-  rps=$(rate "$OUT/$name.v1.txt")
-  ideal=$(awk -v h="$h" -v p="$P" 'BEGIN {printf "%.0f", 1 / (1 / h + 1 / p)}')
-  # Per CPU-second of the measured process.
-  hc=$(awk -v r="$h" -v c="$(cat "$OUT/$name.healthz.txt.cpu")" 'BEGIN {printf "%.0f", r / c}')
-  pc=$(awk -v r="$P" -v c="$P_CPU" 'BEGIN {printf "%.0f", r / c}')
-  rc=$(awk -v r="$rps" -v c="$(cat "$OUT/$name.v1.txt.cpu")" 'BEGIN {printf "%.0f", r / c}')
-  printf '%-9s per CPU-second: h %s  p %s  ideal %s  rps %s  ratio %.3f\n' "$name" "$hc" "$pc" \
-    "$(awk -v h="$hc" -v p="$pc" 'BEGIN {printf "%.0f", 1 / (1 / h + 1 / p)}')" "$rc" \
-    "$(awk -v h="$hc" -v p="$pc" -v r="$rc" 'BEGIN {print r / (1 / (1 / h + 1 / p))}')"
-  printf '%-9s wall clock:     h %7s/s  p %6s/s  ideal %6s/s  rps %6s/s  ratio %.3f  p50 %5.2f ms  p99 %5.2f ms  (healthz p99 %.2f ms; serve CPU: healthz %s, v1 %s)\n' \
-    "$name" "$h" "$P" "$ideal" "$rps" "$(awk -v r="$rps" -v i="$ideal" 'BEGIN {print r / i}')" \
-    "$(awk -v u="$(field "$OUT/$name.v1.txt" p50_us)" 'BEGIN {print u / 1000}')" \
-    "$(awk -v u="$(field "$OUT/$name.v1.txt" p99_us)" 'BEGIN {print u / 1000}')" \
-    "$(awk -v u="$(field "$OUT/$name.healthz.txt" p99_us)" 'BEGIN {print u / 1000}')" \
-    "$(cat "$OUT/$name.healthz.txt.cpu")" "$(cat "$OUT/$name.v1.txt.cpu")"
+V1="/v1/apps/$APP/phone"
+echo "== warm-up, then $ROUNDS rounds of ${DURATION}s each: ${CASES[*]}"
+for name in keyring floor ${DATABASE_URL:+pg}; do
+  DURATION=2 run_wrk "$OUT/warm.$name.txt" "${PORT_OF[$name]}" "$V1" "$OUT/envelope.json"
+done
+for ((r = 1; r <= ROUNDS; r++)); do
+  measured healthz "$r" keyring /healthz
+  measured keyring "$r" keyring "$V1" "$OUT/envelope.json"
+  measured floor "$r" floor "$V1" "$OUT/envelope.json"
+  if [[ -n "${DATABASE_URL:-}" ]]; then measured pg "$r" pg "$V1" "$OUT/envelope.json"; fi
+done
+stop_servers
+
+# stats CASE: "best median p99_of_best_ms median_p99_ms" over the rounds.
+stats() {
+  local r
+  for ((r = 1; r <= ROUNDS; r++)); do
+    echo "$(rate "$OUT/$1.$r.txt") $(field "$OUT/$1.$r.txt" p99_us)"
+  done | python3 -c '
+import statistics, sys
+rows = [tuple(map(float, l.split())) for l in sys.stdin if l.strip()]
+best = max(rows)
+print("%.0f %.0f %.2f %.2f" % (best[0], statistics.median(r[0] for r in rows), best[1] / 1000,
+      statistics.median(r[1] for r in rows) / 1000))'
 }
 
-echo "== report: backend $BACKEND, $CONNS connections, best of $ROUNDS runs of ${DURATION}s, serve on core 0, wrk on core 1 (files in $OUT)"
-echo "load average before: $LOAD0; bench CPU share $P_CPU"
-report keyring
-if [[ -n "$PG" ]]; then
-  report pg
-  awk -v a="$(rate "$OUT/keyring.v1.txt")" -v b="$(rate "$OUT/pg.v1.txt")" \
-    'BEGIN {printf "postgresql / keyring rps: %.3f\n", b / a}'
+echo "== report: backend $BACKEND, $CONNS connections, $ROUNDS rounds of ${DURATION}s, servers on core 0, wrk on core 1 (files in $OUT)"
+echo "load average before: $LOAD0"
+read -r H H_MED _ _ <<<"$(stats healthz)"
+IDEAL=$(awk -v h="$H" -v p="$P" 'BEGIN {printf "%.0f", 1 / (1 / h + 1 / p)}')
+read -r F F_MED F_P99 F_P99_MED <<<"$(stats floor)"
+printf 'healthz h  best %6s/s  median %6s/s\n' "$H" "$H_MED"
+printf 'pipeline p best %6s/s  (alipay-phone bench, %s)\n' "$P" "$BACKEND"
+printf 'ideal      1/(1/h+1/p) = %s/s\n' "$IDEAL"
+printf 'floor      best %6s/s  median %6s/s  p99 %5.2f ms (median %5.2f)  floor/ideal %.3f\n' \
+  "$F" "$F_MED" "$F_P99" "$F_P99_MED" "$(awk -v a="$F" -v b="$IDEAL" 'BEGIN {print a / b}')"
+for name in keyring ${DATABASE_URL:+pg}; do
+  read -r R R_MED R_P99 R_P99_MED <<<"$(stats "$name")"
+  printf 'serve %-4s best %6s/s  median %6s/s  p99 %5.2f ms (median %5.2f)  rps/ideal %.3f  rps/floor %.3f (medians %.3f)\n' \
+    "${name/keyring/file}" "$R" "$R_MED" "$R_P99" "$R_P99_MED" \
+    "$(awk -v a="$R" -v b="$IDEAL" 'BEGIN {print a / b}')" "$(awk -v a="$R" -v b="$F" 'BEGIN {print a / b}')" \
+    "$(awk -v a="$R_MED" -v b="$F_MED" 'BEGIN {print a / b}')"
+done
+if [[ -n "${DATABASE_URL:-}" ]]; then
+  awk -v a="$(stats keyring | cut -d' ' -f1)" -v b="$(stats pg | cut -d' ' -f1)" \
+    'BEGIN {printf "postgresql / keyring rps (best): %.3f\n", b / a}'
 fi

@@ -157,6 +157,19 @@ impl Server {
         self.logs.lock().unwrap().join("\n")
     }
 
+    /// The log once `done` holds for it (serve writes its lines in batches, some milliseconds
+    /// late), or as it is after 10 s, for the assertion that follows to show.
+    fn logs_when(&self, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let logs = self.logs();
+            if done(&logs) || Instant::now() > deadline {
+                return logs;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn pid(&self) -> String {
         self.child.id().to_string()
     }
@@ -402,8 +415,7 @@ fn keyring_serve_opens_with_either_token_and_refuses_without() {
 
     // One line per request with app id, outcome, status and duration; never the number, a
     // token, a key or the ciphertext.
-    std::thread::sleep(Duration::from_millis(100));
-    let logs = server.logs();
+    let logs = server.logs_when(|l| l.matches("POST /v1/apps").count() >= 11);
     let lines: Vec<&str> = logs.lines().filter(|l| l.contains("POST /v1/apps")).collect();
     assert_eq!(lines.len(), 11, "{logs}");
     let ok = lines.iter().find(|l| l.contains("outcome=\"ok\"")).unwrap();
@@ -452,8 +464,7 @@ fn json_logs_are_one_object_per_line() {
     let body = demo_envelope(MOBILE);
     assert_eq!(server.post(APP, Some(TOKEN_A), &body).status, 200);
     assert_eq!(server.post(APP, None, &body).status, 401);
-    std::thread::sleep(Duration::from_millis(100));
-    let logs = server.logs();
+    let logs = server.logs_when(|l| l.matches("POST /v1/apps").count() >= 2);
     let mut requests = Vec::new();
     for line in logs.lines() {
         let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
@@ -560,7 +571,7 @@ fn demo_keys_only_with_demo() {
     let r = server.post(APP, None, &body);
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["mobile"], MOBILE);
-    assert!(server.logs().contains("demo mode"));
+    assert!(server.logs_when(|l| l.contains("demo mode")).contains("demo mode"));
     drop(server);
 
     // PHONE_SERVE_DEMO=0 is not demo mode.
@@ -663,7 +674,8 @@ fn keyring_and_token_file_changes_apply_without_a_restart() {
     token_file(&dir, "\n\n");
     std::thread::sleep(Duration::from_millis(2500));
     assert_eq!(server.post(APP, Some(TOKEN_B), &body).status, 200);
-    assert!(server.logs().contains("token file has no token"), "{}", server.logs());
+    let logs = server.logs_when(|l| l.contains("token file has no token"));
+    assert!(logs.contains("token file has no token"), "{logs}");
 }
 
 #[test]
@@ -794,7 +806,8 @@ fn the_drain_timeout_bounds_a_stuck_request() {
     let status = server.wait_exit(Duration::from_secs(5));
     assert!(t.elapsed() >= Duration::from_millis(450), "{:?}", t.elapsed());
     assert_eq!(status.code(), Some(1), "{}", server.logs());
-    assert!(server.logs().contains("drain timeout"), "{}", server.logs());
+    let logs = server.logs_when(|l| l.contains("drain timeout"));
+    assert!(logs.contains("drain timeout"), "{logs}");
     drop(stuck);
 }
 
@@ -893,7 +906,8 @@ fn pg_an_envelope_opens_through_serve_and_needs_a_token() {
     assert_eq!(r.status, 503, "{}", r.body);
     drop(server);
     let server = pg_server(&url, &["--migrate"]);
-    assert!(server.logs().contains("migrations applied"), "{}", server.logs());
+    let logs = server.logs_when(|l| l.contains("migrations applied"));
+    assert!(logs.contains("migrations applied"), "{logs}");
     put(
         &url,
         APP,

@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_LANGUAGE, CONTENT_TYPE, RETRY_AFTER, VARY, WWW_AUTHENTICATE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http_body_util::BodyExt as _;
@@ -19,6 +19,7 @@ use serde_json::json;
 
 use super::auth::{Auth, Tokens};
 use super::keys::Sources;
+use super::logs::AccessLog;
 
 /// The one route that opens envelopes.
 pub const PHONE_ROUTE: &str = "/v1/apps/{app_id}/phone";
@@ -31,6 +32,7 @@ pub struct AppState {
     pub body_limit: usize,
     pub request_timeout: Duration,
     pub metrics: PrometheusHandle,
+    pub access_log: AccessLog,
 }
 
 /// The routes over `state`.
@@ -43,16 +45,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-async fn phone(
-    State(state): State<Arc<AppState>>,
-    Path(app_id): Path<String>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+async fn phone(State(state): State<Arc<AppState>>, Path(app_id): Path<String>, request: Request) -> Response {
     let start = Instant::now();
-    let AcceptLanguage(lang) = AcceptLanguage::from_headers(&headers);
+    // The headers are borrowed, not extracted: a `HeaderMap` extractor copies every one.
+    let (parts, body) = request.into_parts();
+    let headers = &parts.headers;
+    let AcceptLanguage(lang) = AcceptLanguage::from_headers(headers);
     // Nothing is read, let alone decrypted, before the caller is known.
-    let (outcome, response, reached_open) = match state.tokens.check(&headers) {
+    let (outcome, response, reached_open) = match state.tokens.check(headers) {
         Auth::Allowed => match tokio::time::timeout(state.request_timeout, open(&state, &app_id, body)).await {
             Ok((Ok(opened), _)) => ("ok", success(&opened), true),
             Ok((Err(e), reached)) => (e.kind(), ErrorResponse(e).in_lang(lang).into_response(), reached),
@@ -66,14 +66,9 @@ async fn phone(
         // So that alipay_phone_requests_total counts every request, refused ones included.
         state.client.record_rejected(outcome, start.elapsed());
     }
-    tracing::info!(
-        target: "alipay_phone::serve",
-        app_id = %loggable(&app_id),
-        outcome,
-        status = response.status().as_u16(),
-        duration_us,
-        "POST /v1/apps/{{app_id}}/phone"
-    );
+    state
+        .access_log
+        .request(loggable(&app_id), outcome, response.status().as_u16(), duration_us);
     response
 }
 
@@ -122,15 +117,24 @@ async fn read_body(mut body: Body, limit: usize) -> Result<Bytes, Error> {
     Ok(Bytes::from(buf))
 }
 
+/// The 200 body. Serialized from borrowed fields: no `serde_json::Value` is built per request.
+#[derive(serde::Serialize)]
+struct Success<'a> {
+    status: &'static str,
+    code: &'a str,
+    msg: &'a str,
+    mobile: &'a str,
+}
+
 fn success(opened: &Opened) -> Response {
     // The caller is the team's own backend: it gets the full number, as the contract's
     // `--reveal` does.
-    let body = json!({
-        "status": "ok",
-        "code": opened.response.code,
-        "msg": opened.response.msg,
-        "mobile": opened.response.phone.reveal(),
-    });
+    let body = Success {
+        status: "ok",
+        code: &opened.response.code,
+        msg: &opened.response.msg,
+        mobile: opened.response.phone.reveal(),
+    };
     // A personal number: no shared cache on the way back may keep it.
     (
         StatusCode::OK,

@@ -3,6 +3,7 @@
 mod auth;
 mod http;
 mod keys;
+mod logs;
 
 use std::future::IntoFuture as _;
 use std::io::{IsTerminal as _, Write as _};
@@ -338,7 +339,13 @@ pub fn run(args: ServeArgs) -> ExitCode {
         Err(e) => return usage(e),
     };
     // Held to the end: dropping it flushes the lines still queued for stderr.
-    let _log_flush = init_logs(settings.json_logs);
+    let (_log_flush, access_log) = match init_logs(settings.json_logs) {
+        Ok(logs) => logs,
+        Err(e) => {
+            eprintln!("alipay-phone serve: cannot start the log writer thread: {e}");
+            return ExitCode::from(1);
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -346,24 +353,22 @@ pub fn run(args: ServeArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let code = runtime.block_on(serve(settings));
+    let code = runtime.block_on(serve(settings, access_log));
     // In-flight work past the drain timeout is abandoned, not waited for.
     runtime.shutdown_timeout(Duration::from_millis(100));
     code
 }
 
-fn init_logs(json: bool) -> tracing_appender::non_blocking::WorkerGuard {
+fn init_logs(json: bool) -> std::io::Result<(logs::FlushGuard, logs::AccessLog)> {
     // The library's own `alipay_phone` span per call says what serve's request line says
     // again; by default it is left out (RUST_LOG brings it back), which the load test shows is
     // about a tenth of a request's time on one core.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,phone_client::client=warn".into());
-    // Lines are written by a thread of their own, so a request never waits on a write to
-    // stderr (a pipe to a log collector can stall). Not lossy: when the queue is full the
-    // request waits rather than losing its line.
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .finish(std::io::stderr());
+    // Lines are written in batches by a thread of their own (see `logs`): a request never
+    // waits on a write to stderr, nor wakes a thread per line.
+    let (writer, guard) = logs::batch_writer(std::io::stderr())?;
+    let access = logs::AccessLog::new(writer.clone(), json);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
@@ -373,10 +378,10 @@ fn init_logs(json: bool) -> tracing_appender::non_blocking::WorkerGuard {
     } else {
         builder.try_init()
     };
-    guard
+    Ok((guard, access))
 }
 
-async fn serve(s: Settings) -> ExitCode {
+async fn serve(s: Settings, access_log: logs::AccessLog) -> ExitCode {
     // Tokens first: a misconfigured token must stop the start before any key is touched.
     let file_tokens = match &s.token_file {
         Some(path) => match auth::read_token_file(path) {
@@ -436,6 +441,7 @@ async fn serve(s: Settings) -> ExitCode {
         body_limit: s.body_limit,
         request_timeout: s.request_timeout,
         metrics: phone_client::metrics::prometheus(),
+        access_log,
     });
     tracing::info!(
         addr = %addr,
