@@ -539,6 +539,47 @@ fn refuses_to_start_without_keys_or_on_a_public_address_without_a_token() {
     assert_eq!(r.status.code(), Some(2), "{}", r.stderr);
     assert!(r.stderr.contains("--migrate needs --database-url"), "{}", r.stderr);
 
+    // --database-ca alone, from the flag, the environment or the config file; the file is
+    // not read then (this one does not exist).
+    let ca_config = dir.join("ca.toml");
+    std::fs::write(&ca_config, "database_ca = \"db-ca.pem\"\n").unwrap();
+    let ca_config = ca_config.to_str().unwrap();
+    let no_env: &[(&str, &str)] = &[];
+    for keys in [&["--keyring", ring.to_str().unwrap()][..], &["--demo"]] {
+        for (ca, env) in [
+            (&["--database-ca", "db-ca.pem"][..], no_env),
+            (&[], &[("PHONE_SERVE_DATABASE_CA", "db-ca.pem")]),
+            (&["--config", ca_config], no_env),
+        ] {
+            let args = [&["--listen", "127.0.0.1:0"], keys, ca].concat();
+            let r = refused(&args, env);
+            assert_eq!(r.status.code(), Some(2), "{args:?}: {}", r.stderr);
+            assert!(r.stderr.contains("--database-ca needs --database-url"), "{}", r.stderr);
+        }
+    }
+    // A CA file that is not PEM: named, neither quoted nor the URL's password shown.
+    let not_pem = dir.join("not-a-ca.pem");
+    write_private(&not_pem, "password=hunter3\n");
+    let r = refused(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            "postgres://keys:hunter2@127.0.0.1:1/keys?sslmode=require",
+            "--database-ca",
+            not_pem.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(r.status.code(), Some(2), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(&format!("--database-ca {}: not a PEM", not_pem.display())),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("hunter"), "{}", r.stderr);
+
     // With a token, a non-loopback address is fine.
     let tokens = token_file(&dir, TOKEN_A);
     let server = start(
@@ -840,13 +881,39 @@ fn psql(url: &str, sql: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// A fresh, empty database `name` (no table: `serve --migrate` creates it); its URL.
+/// A fresh, empty database `name` (no table: `serve --migrate` creates it); its URL, with the
+/// query (sslmode) of DATABASE_URL.
 fn fresh_database(name: &str) -> String {
     let url = database_url();
     psql(&url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
     psql(&url, &format!("CREATE DATABASE {name}"));
-    let (base, _) = url.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
+    let (base, rest) = url.rsplit_once('/').unwrap();
+    let query = rest.find('?').map_or("", |at| &rest[at..]);
+    format!("{base}/{name}{query}")
+}
+
+/// `url` with `sslmode=mode` as its only parameter.
+fn with_sslmode(url: &str, mode: &str) -> String {
+    let base = url.split_once('?').map_or(url, |(base, _)| base);
+    format!("{base}?sslmode={mode}")
+}
+
+/// The CA of the throwaway cluster's server certificate.
+fn pg_ca() -> String {
+    std::env::var("PHONE_TEST_PG_CA").unwrap_or_else(|_| panic!("PHONE_TEST_PG_CA is unset; {NEEDS_PG}"))
+}
+
+/// The connections of `serve` (application_name alipay-phone) to `database`: (over TLS, all).
+fn serve_connections(url: &str, database: &str) -> (u32, u32) {
+    let out = psql(
+        url,
+        &format!(
+            "SELECT count(*) FILTER (WHERE s.ssl), count(*) FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) \
+             WHERE a.datname = '{database}' AND a.application_name = 'alipay-phone'"
+        ),
+    );
+    let (tls, all) = out.trim().split_once('|').unwrap();
+    (tls.parse().unwrap(), all.parse().unwrap())
 }
 
 fn put(url: &str, app_id: &str, public_keys: &[&str], aes_keys: &[&str]) {
@@ -1080,4 +1147,128 @@ fn pg_database_down_cached_apps_keep_working_new_ones_503_then_recover() {
     }
     eprintln!("recovered {:?} after the restart", t.elapsed());
     assert_eq!(server.post(cached, Some(TOKEN_A), &body).status, 200);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test -p phone-cli --test serve -- --include-ignored"]
+fn pg_tls_with_the_servers_ca_serves_keys_over_tls_only() {
+    let _shared = PG.read().unwrap_or_else(|p| p.into_inner());
+    let url = fresh_database("serve_tls");
+    let tls_url = with_sslmode(&url, "require");
+    let ca = pg_ca();
+    // --migrate over TLS too: the table is created through the verified connection.
+    let server = pg_server(&tls_url, &["--migrate", "--database-ca", &ca]);
+    let logs = server.logs_when(|l| l.contains("migrations applied"));
+    assert!(logs.contains("migrations applied"), "{logs}");
+    put(
+        &url,
+        APP,
+        &[demo("alipay_public_key.txt").trim()],
+        &[demo("aes_key.txt").trim()],
+    );
+    let ready = server.get("/readyz");
+    assert_eq!(ready.status, 200, "{}", ready.body);
+    let body = demo_envelope(MOBILE);
+    let r = server.post(APP, Some(TOKEN_A), &body);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["mobile"], MOBILE);
+    let (tls, all) = serve_connections(&url, "serve_tls");
+    assert!(all > 0 && tls == all, "{tls} of {all} connections over TLS");
+    assert!(
+        !server.logs().contains("certificate verify failed"),
+        "{}",
+        server.logs()
+    );
+    drop(server);
+
+    // The config file's database_ca, relative to the file.
+    let dir = tmp("pg-tls-config");
+    std::fs::copy(&ca, dir.join("db-ca.pem")).unwrap();
+    let config = dir.join("serve.toml");
+    std::fs::write(
+        &config,
+        format!("listen = \"127.0.0.1:0\"\ndatabase_url = \"{tls_url}\"\ndatabase_ca = \"db-ca.pem\"\n"),
+    )
+    .unwrap();
+    let server = start(&["--config", config.to_str().unwrap()], &[]);
+    assert_eq!(server.post(APP, None, &body).status, 200);
+    assert_eq!(server.get("/readyz").status, 200);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test -p phone-cli --test serve -- --include-ignored"]
+fn pg_tls_to_a_server_that_does_not_verify_gets_no_key_and_is_not_ready() {
+    let _shared = PG.read().unwrap_or_else(|p| p.into_inner());
+    let url = fresh_database("serve_tls_other");
+    let setup = pg_server(&url, &["--migrate"]);
+    setup.logs_when(|l| l.contains("migrations applied"));
+    drop(setup);
+    put(
+        &url,
+        APP,
+        &[demo("alipay_public_key.txt").trim()],
+        &[demo("aes_key.txt").trim()],
+    );
+    // A CA of this test's own, which never signed the server's certificate.
+    let dir = tmp("pg-tls-other");
+    let other = dir.join("other-ca.pem");
+    let out = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-new",
+            "-nodes",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args(["-days", "1", "-subj", "/CN=not the server's CA", "-keyout"])
+        .arg(dir.join("other-ca.key"))
+        .arg("-out")
+        .arg(&other)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let body = demo_envelope(MOBILE);
+
+    // The right CA, but a name the server's certificate does not hold (the socket still goes
+    // to 127.0.0.1).
+    let port = url.split_once("127.0.0.1:").unwrap().1.split('/').next().unwrap();
+    let misnamed =
+        format!("host=db.invalid hostaddr=127.0.0.1 port={port} user=postgres dbname=serve_tls_other sslmode=require");
+    let other = other.to_str().unwrap();
+    let ca = pg_ca();
+    // require, and prefer (the URL's default): the server offers TLS, so both verify it.
+    for (url, ca, why) in [
+        (
+            with_sslmode(&url, "require"),
+            other,
+            "unable to get local issuer certificate",
+        ),
+        (
+            with_sslmode(&url, "prefer"),
+            other,
+            "unable to get local issuer certificate",
+        ),
+        (misnamed, &ca, "hostname mismatch"),
+    ] {
+        let server = pg_server(&url, &["--database-ca", ca]);
+        let ready = server.get("/readyz");
+        assert_eq!(ready.status, 503, "{}", ready.body);
+        let r = server.post(APP, Some(TOKEN_A), &body);
+        assert_eq!(r.status, 503, "{}", r.body);
+        assert_eq!(r.json()["kind"], "key_error");
+        assert!(!r.body.contains(MOBILE), "{}", r.body);
+        let logs = server.logs_when(|l| l.contains(why));
+        assert!(
+            logs.contains("certificate verify failed") && logs.contains(why),
+            "{url}: {logs}"
+        );
+        assert_eq!(serve_connections(&database_url(), "serve_tls_other"), (0, 0), "{logs}");
+    }
 }

@@ -4,6 +4,7 @@ mod auth;
 mod http;
 mod keys;
 mod logs;
+mod tls;
 
 use std::future::IntoFuture as _;
 use std::io::{IsTerminal as _, Write as _};
@@ -57,7 +58,11 @@ Routes:
 Keys (at least one source; asked in this order, the first with keys for an app id wins):
   --keyring FILE        the TOML keyring ([apps.<app id>] alipay_public_key, aes_key, ...), re-read on change
   --database-url URL    PostgreSQL table alipay_phone_keys (changes reach every replica within a second);
-                        --migrate applies crates/phone-client/migrations first; serve alone never changes the schema
+                        --migrate applies crates/phone-client/migrations first; serve alone never changes the schema.
+                        TLS as the URL's sslmode says: disable (none), prefer (the default: TLS when the server
+                        offers it), require (TLS or no connection). Over TLS the server's certificate and host name
+                        are verified against the system's roots plus --database-ca FILE (PEM CA certificates, e.g.
+                        the cloud provider's); one that does not verify fails the connection, with prefer too
   environment           ALIPAY_PUBLIC_KEY_<APPID> / ALIPAY_AES_KEY_<APPID> per app, or ALIPAY_PUBLIC_KEY /
                         ALIPAY_AES_KEY for every app id
   --demo                the PUBLIC demo keys for every app id (never in production; not with other sources)
@@ -75,10 +80,10 @@ At startup it prints one line on stdout: listening addr=IP:PORT backend=NAME key
 Logs (stderr, RUST_LOG filters): one line per request with app_id, outcome, status, duration_us; never the
 number, a key, the token or the ciphertext.
 
-Environment: PHONE_SERVE_LISTEN, PHONE_SERVE_KEYRING, PHONE_SERVE_DATABASE_URL, PHONE_SERVE_TOKEN_FILE,
-PHONE_SERVE_TOKEN, PHONE_SERVE_BACKEND, PHONE_SERVE_SIGN_TYPES, PHONE_SERVE_DEMO, PHONE_SERVE_MIGRATE,
-PHONE_SERVE_LOG_FORMAT, PHONE_SERVE_BODY_LIMIT, PHONE_SERVE_REQUEST_TIMEOUT, PHONE_SERVE_DRAIN_TIMEOUT,
-PHONE_SERVE_CONFIG. Precedence: flag > environment > config file > default.
+Environment: PHONE_SERVE_LISTEN, PHONE_SERVE_KEYRING, PHONE_SERVE_DATABASE_URL, PHONE_SERVE_DATABASE_CA,
+PHONE_SERVE_TOKEN_FILE, PHONE_SERVE_TOKEN, PHONE_SERVE_BACKEND, PHONE_SERVE_SIGN_TYPES, PHONE_SERVE_DEMO,
+PHONE_SERVE_MIGRATE, PHONE_SERVE_LOG_FORMAT, PHONE_SERVE_BODY_LIMIT, PHONE_SERVE_REQUEST_TIMEOUT,
+PHONE_SERVE_DRAIN_TIMEOUT, PHONE_SERVE_CONFIG. Precedence: flag > environment > config file > default.
 
 Config file (TOML, the flags' names with _; relative paths are relative to the file):
   listen = \"0.0.0.0:8080\"
@@ -92,6 +97,8 @@ Examples:
   PHONE_SERVE_DATABASE_URL=postgres://alipay_phone@db/keys PHONE_SERVE_TOKEN_FILE=/run/secrets/tokens \\
     alipay-phone serve --listen 0.0.0.0:8080 --log-format json
   alipay-phone serve --database-url postgres://postgres@127.0.0.1/keys --migrate --token-file tokens
+  alipay-phone serve --database-url 'postgres://alipay_phone@db.example.com/keys?sslmode=require' \\
+    --database-ca /etc/alipay-phone/db-ca.pem --token-file /etc/alipay-phone/tokens
   curl -H \"Authorization: Bearer $TOKEN\" --data-binary @envelope.json \\
     http://127.0.0.1:8080/v1/apps/2021001234567890/phone")]
 pub struct ServeArgs {
@@ -104,6 +111,10 @@ pub struct ServeArgs {
     /// PostgreSQL with the alipay_phone_keys table (postgres://user:password@host:port/db).
     #[arg(long, env = "PHONE_SERVE_DATABASE_URL", value_name = "URL", hide_env_values = true)]
     database_url: Option<String>,
+    /// CA certificates (PEM) the database server's certificate may chain to, besides the
+    /// system's roots.
+    #[arg(long, env = "PHONE_SERVE_DATABASE_CA", value_name = "FILE")]
+    database_ca: Option<PathBuf>,
     /// Bearer tokens, one per line (several for rotation), re-read when the file changes.
     #[arg(long, env = "PHONE_SERVE_TOKEN_FILE", value_name = "FILE")]
     token_file: Option<PathBuf>,
@@ -204,6 +215,7 @@ struct FileConfig {
     listen: Option<String>,
     keyring: Option<PathBuf>,
     database_url: Option<String>,
+    database_ca: Option<PathBuf>,
     token_file: Option<PathBuf>,
     backend: Option<String>,
     sign_types: Option<String>,
@@ -221,6 +233,7 @@ struct Settings {
     listen: SocketAddr,
     keyring: Option<PathBuf>,
     database_url: Option<String>,
+    database_ca: Option<PathBuf>,
     token_file: Option<PathBuf>,
     backend: Backend,
     sign_types: Vec<SignType>,
@@ -246,7 +259,10 @@ fn read_config(path: &Path) -> Result<FileConfig, String> {
         format!("--config {}: {what}{at}", path.display())
     })?;
     let base = path.parent().unwrap_or(Path::new("."));
-    for p in [&mut config.keyring, &mut config.token_file].into_iter().flatten() {
+    for p in [&mut config.keyring, &mut config.database_ca, &mut config.token_file]
+        .into_iter()
+        .flatten()
+    {
         if p.is_relative() {
             *p = base.join(&*p);
         }
@@ -305,6 +321,7 @@ fn resolve(args: ServeArgs) -> Result<Settings, String> {
         listen,
         keyring: args.keyring.or(file.keyring),
         database_url: args.database_url.or(file.database_url).filter(|u| !u.trim().is_empty()),
+        database_ca: args.database_ca.or(file.database_ca),
         token_file: args.token_file.or(file.token_file),
         backend,
         sign_types,
@@ -490,6 +507,8 @@ async fn serve(s: Settings, access_log: logs::AccessLog) -> ExitCode {
     }
 }
 
+const DATABASE_CA_ALONE: &str = "--database-ca needs --database-url (it verifies the database server's certificate)";
+
 /// The key sources of the settings, checked: the keyring parses, the database URL parses (and
 /// is migrated with `--migrate`), the environment has keys. A usage problem is exit 2, a
 /// migration that fails exit 1.
@@ -503,6 +522,9 @@ async fn key_sources(s: &Settings) -> Result<keys::Sources, ExitCode> {
         }
         if s.migrate {
             return Err(usage("--migrate needs --database-url"));
+        }
+        if s.database_ca.is_some() {
+            return Err(usage(DATABASE_CA_ALONE));
         }
         return Ok(keys::Sources::demo());
     }
@@ -518,7 +540,9 @@ async fn key_sources(s: &Settings) -> Result<keys::Sources, ExitCode> {
         }
     }
     if let Some(url) = &s.database_url {
-        let keys = match PgKeys::connect(url) {
+        let tls = tls::connector(s.database_ca.as_deref()).map_err(usage)?;
+        // Always given: the URL's sslmode decides whether it is used.
+        let keys = match PgKeys::builder(url).and_then(|b| b.tls(tls).build()) {
             Ok(k) => k,
             Err(e) => return Err(usage(format!("--database-url: {e}"))),
         };
@@ -532,6 +556,8 @@ async fn key_sources(s: &Settings) -> Result<keys::Sources, ExitCode> {
         sources = sources.with_database(keys);
     } else if s.migrate {
         return Err(usage("--migrate needs --database-url"));
+    } else if s.database_ca.is_some() {
+        return Err(usage(DATABASE_CA_ALONE));
     }
     if env.is_configured() {
         sources = sources.with_env();
