@@ -304,6 +304,64 @@ fn assert_401(r: &Response, presented: bool) {
     assert_eq!(challenge.contains("invalid_token"), presented, "{challenge}");
 }
 
+/// POSTs `body` with `Transfer-Encoding: chunked`, one chunk per piece, pausing between them
+/// so that serve reads them as separate frames.
+fn post_chunked(addr: SocketAddr, app_id: &str, token: &str, pieces: &[&[u8]]) -> Response {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let head = format!(
+        "POST /v1/apps/{app_id}/phone HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
+         Authorization: Bearer {token}\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    // A server that refused the body may close before the rest is sent: then stop sending.
+    for piece in pieces {
+        let mut chunk = format!("{:x}\r\n", piece.len()).into_bytes();
+        chunk.extend_from_slice(piece);
+        chunk.extend_from_slice(b"\r\n");
+        if stream.write_all(&chunk).is_err() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    let _ = stream.write_all(b"0\r\n\r\n");
+    read_response(stream)
+}
+
+#[test]
+fn a_body_in_many_chunks_opens_and_an_endless_one_is_cut_at_the_limit() {
+    let dir = tmp("chunked");
+    let ring = keyring(&dir, &[APP]);
+    let server = start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--keyring",
+            ring.to_str().unwrap(),
+            "--body-limit",
+            "2000",
+        ],
+        &[("PHONE_SERVE_TOKEN", TOKEN_A)],
+    );
+    let body = demo_envelope(MOBILE);
+    let bytes = body.as_bytes();
+    let third = bytes.len() / 3;
+    let r = post_chunked(
+        server.addr,
+        APP,
+        TOKEN_A,
+        &[&bytes[..third], &bytes[third..2 * third], &bytes[2 * third..]],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["mobile"], MOBILE);
+
+    // No Content-Length to refuse up front: the limit cuts it as the chunks arrive.
+    let filler = vec![b' '; 900];
+    let r = post_chunked(server.addr, APP, TOKEN_A, &[&filler, &filler, &filler, &filler]);
+    assert_eq!(r.status, 413, "{}", r.body);
+    assert_eq!(r.json()["kind"], "payload_too_large");
+}
+
 #[test]
 fn keyring_serve_opens_with_either_token_and_refuses_without() {
     let dir = tmp("keyring");
