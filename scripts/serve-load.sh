@@ -180,11 +180,18 @@ echo "== warm-up, then $ROUNDS rounds of ${DURATION}s each: ${CASES[*]}"
 for name in keyring floor ${DATABASE_URL:+pg}; do
   DURATION=2 run_wrk "$OUT/warm.$name.txt" "${PORT_OF[$name]}" "$V1" "$OUT/envelope.json"
 done
+# measure_case CASE ROUND: what each case loads.
+measure_case() {
+  case $1 in
+    healthz) measured healthz "$2" keyring /healthz ;;
+    *) measured "$1" "$2" "$1" "$V1" "$OUT/envelope.json" ;;
+  esac
+}
+# The order rotates from round to round, so that a drift of the machine hits every case alike.
 for ((r = 1; r <= ROUNDS; r++)); do
-  measured healthz "$r" keyring /healthz
-  measured keyring "$r" keyring "$V1" "$OUT/envelope.json"
-  measured floor "$r" floor "$V1" "$OUT/envelope.json"
-  if [[ -n "${DATABASE_URL:-}" ]]; then measured pg "$r" pg "$V1" "$OUT/envelope.json"; fi
+  for ((i = 0; i < ${#CASES[@]}; i++)); do
+    measure_case "${CASES[(i + r - 1) % ${#CASES[@]}]}" "$r"
+  done
 done
 stop_servers
 
