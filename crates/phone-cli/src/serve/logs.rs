@@ -9,9 +9,10 @@
 //! [`GATHER`], and writes it in one call.
 //!
 //! A log collector that stops reading stderr: past [`HIGH_WATER`] buffered bytes a line waits
-//! up to [`FULL_WAIT`] for the writer, then is dropped and counted, and once stderr moves again
-//! a warning line says how many were lost. So memory stays bounded and a stalled collector
-//! slows requests down without stopping them (or the drain at SIGTERM). Dropping the
+//! up to [`FULL_WAIT`] for the writer, then is dropped and counted, and so is every line after
+//! it until the writer gets through; then a warning line says how many were lost. So memory
+//! stays bounded and a stalled collector costs one request a second at most, never stops
+//! requests or the drain at SIGTERM. Dropping the
 //! [`FlushGuard`] writes what is left, waiting at most [`EXIT_WAIT`].
 
 use std::fmt::Write as _;
@@ -80,7 +81,9 @@ impl Shared {
 
     fn push(&self, line: &[u8]) {
         let mut state = self.lock();
-        if state.buf.len() >= self.limits.high_water && !state.closing {
+        // Only the first line of a stall waits: once one was dropped, the rest go at once
+        // (counted) until the writer gets through, so requests keep their speed.
+        if state.buf.len() >= self.limits.high_water && !state.closing && state.dropped == 0 {
             state = self
                 .drained
                 .wait_timeout_while(state, self.limits.full_wait, |s| {
@@ -88,10 +91,10 @@ impl Shared {
                 })
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
-            if state.buf.len() >= self.limits.high_water && !state.closing {
-                state.dropped += 1;
-                return;
-            }
+        }
+        if state.buf.len() >= self.limits.high_water && !state.closing {
+            state.dropped += 1;
+            return;
         }
         let before = state.buf.len();
         state.buf.extend_from_slice(line);
@@ -568,8 +571,8 @@ mod tests {
         };
         let (writer, guard) = with_limits(sink.clone(), limits).unwrap();
         AccessLog::new(writer.clone(), false);
-        // 256 KiB offered while the sink is stalled: the producer is held a little per line
-        // at the high-water mark, then its lines are dropped; it finishes either way.
+        // 256 KiB offered while the sink is stalled: at the high-water mark the first line is
+        // held a little, then dropped, and so are the rest; the producer finishes either way.
         let n = 256;
         let mut one = vec![b'y'; 1023];
         one.push(b'\n');
