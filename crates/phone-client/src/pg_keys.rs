@@ -24,6 +24,7 @@ use moka::sync::Cache;
 use phone_core::{Error, KeyProblem, KeyRole};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::types::WrongType;
@@ -112,7 +113,9 @@ const BACKOFF_MAX: Duration = Duration::from_secs(5);
 ///   letters, digits, `_` or `-`) is not queried at all.
 /// - Keys never appear in logs or `Debug`, and neither does the URL's password.
 ///
-/// TLS is the caller's choice of connector ([`PgKeysBuilder::tls`]); plain TCP by default.
+/// TLS is the caller's choice of connector ([`PgKeysBuilder::tls`]), used as the URL's
+/// `sslmode` asks; plain TCP by default. [`PgKeysBuilder::require_tls`] makes TLS a must
+/// (no plain-text fallback under `prefer`).
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), phone_client::Error> {
@@ -763,6 +766,34 @@ impl PgKeysBuilder {
         self
     }
 
+    /// Connects over TLS or not at all, whatever the URL's `sslmode` says. With `prefer` (the
+    /// default when the URL has none) the driver goes on in plain text when the server, or
+    /// anyone on the network path, answers that it has no TLS; with this, such a connect
+    /// fails instead. A `disable` in the URL is overridden too. Give a connector with
+    /// [`PgKeysBuilder::tls`] (one that verifies the server's certificate): with the default,
+    /// plain TCP, every connect fails.
+    ///
+    /// ```no_run
+    /// # use tokio_postgres::{Socket, tls::{MakeTlsConnect, TlsConnect}};
+    /// # async fn run<T>(tls: T) -> Result<(), phone_client::Error>
+    /// # where
+    /// #     T: MakeTlsConnect<Socket> + Clone + Send + Sync + 'static,
+    /// #     T::Stream: Send + 'static,
+    /// #     T::TlsConnect: Send,
+    /// #     <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+    /// # {
+    /// // `tls`: e.g. a postgres_openssl::MakeTlsConnector that verifies the server.
+    /// let keys = phone_client::PgKeys::builder("postgres://alipay_phone@db.internal/keys")?
+    ///     .tls(tls)
+    ///     .require_tls()
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn require_tls(mut self) -> Self {
+        self.config.ssl_mode(SslMode::Require);
+        self
+    }
+
     /// Whether to LISTEN for the trigger's notifications (default on); off, changes arrive
     /// through the periodic check only.
     pub fn listen(mut self, on: bool) -> Self {
@@ -1066,5 +1097,27 @@ impl KeyProvider for PgKeys {
             return Ok(None);
         }
         self.cache.reload(app_id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn require_tls_overrides_the_urls_sslmode() {
+        for mode in ["", "?sslmode=disable", "?sslmode=prefer", "?sslmode=require"] {
+            let url = format!("postgres://keys:hunter2@db.internal/keys{mode}");
+            let builder = PgKeys::builder(&url).unwrap();
+            let default = if mode.is_empty() { "?sslmode=prefer" } else { mode };
+            let asked = match builder.config.get_ssl_mode() {
+                SslMode::Disable => "?sslmode=disable",
+                SslMode::Prefer => "?sslmode=prefer",
+                _ => "?sslmode=require",
+            };
+            assert_eq!(asked, default);
+            assert_eq!(builder.require_tls().config.get_ssl_mode(), SslMode::Require, "{url}");
+        }
     }
 }
