@@ -125,6 +125,9 @@ impl Sources {
         if let Some(db) = &self.database {
             match tokio::time::timeout(Duration::from_secs(5), db.ready()).await {
                 Ok(Ok(())) => {}
+                Ok(Err(e)) if super::tls::certificate_not_verified(&e) => {
+                    return Err(format!("postgresql: {e}; {}", super::tls::NOT_VERIFIED_HINT));
+                }
                 Ok(Err(e)) => return Err(format!("postgresql: {e}")),
                 Err(_) => return Err("postgresql: no answer within 5 s".into()),
             }

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use clap::Args;
 use clap::builder::BoolishValueParser;
-use phone_client::{EnvKeys, PgKeys, PhoneClient};
+use phone_client::{EnvKeys, PgKeys, PgKeysBuilder, PhoneClient};
 use phone_core::SignType;
 use phone_crypto::Backend;
 use serde::Deserialize;
@@ -60,9 +60,12 @@ Keys (at least one source; asked in this order, the first with keys for an app i
   --database-url URL    PostgreSQL table alipay_phone_keys (changes reach every replica within a second);
                         --migrate applies crates/phone-client/migrations first; serve alone never changes the schema.
                         TLS as the URL's sslmode says: disable (none), prefer (the default: TLS when the server
-                        offers it), require (TLS or no connection). Over TLS the server's certificate and host name
-                        are verified against the system's roots plus --database-ca FILE (PEM CA certificates, e.g.
-                        the cloud provider's); one that does not verify fails the connection, with prefer too
+                        offers it, else plain text; a warning for a host off this machine, since anyone on the path
+                        can refuse TLS), require, verify-ca, verify-full (all three: TLS or no connection). Over
+                        TLS the server's certificate and host name are always verified, against the system's roots,
+                        or with --database-ca FILE (PEM CA certificates, e.g. the cloud provider's) against that
+                        file's alone; --database-ca also makes TLS required (sslmode=disable with it: exit 2). A
+                        certificate that does not verify fails the connection, with prefer too
   environment           ALIPAY_PUBLIC_KEY_<APPID> / ALIPAY_AES_KEY_<APPID> per app, or ALIPAY_PUBLIC_KEY /
                         ALIPAY_AES_KEY for every app id
   --demo                the PUBLIC demo keys for every app id (never in production; not with other sources)
@@ -111,8 +114,8 @@ pub struct ServeArgs {
     /// PostgreSQL with the alipay_phone_keys table (postgres://user:password@host:port/db).
     #[arg(long, env = "PHONE_SERVE_DATABASE_URL", value_name = "URL", hide_env_values = true)]
     database_url: Option<String>,
-    /// CA certificates (PEM) the database server's certificate may chain to, besides the
-    /// system's roots.
+    /// CA certificates (PEM) the database server's certificate must chain to, instead of the
+    /// system's roots; TLS to the database is then required.
     #[arg(long, env = "PHONE_SERVE_DATABASE_CA", value_name = "FILE")]
     database_ca: Option<PathBuf>,
     /// Bearer tokens, one per line (several for rotation), re-read when the file changes.
@@ -540,19 +543,43 @@ async fn key_sources(s: &Settings) -> Result<keys::Sources, ExitCode> {
         }
     }
     if let Some(url) = &s.database_url {
-        let tls = tls::connector(s.database_ca.as_deref()).map_err(usage)?;
-        // Always given: the URL's sslmode decides whether it is used.
-        let keys = match PgKeys::builder(url).and_then(|b| b.tls(tls).build()) {
+        let database = tls::database(url, s.database_ca.is_some()).map_err(usage)?;
+        let connector = tls::connector(s.database_ca.as_deref()).map_err(usage)?;
+        if let Some(host) = &database.downgradable {
+            tracing::warn!(host = %host, "{}", tls::PREFER_WARNING);
+        }
+        // Always given: the URL's sslmode decides whether it is used, unless TLS is required.
+        let mut builder = PgKeysBuilder::from_config(database.config).tls(connector);
+        if database.require_tls {
+            builder = builder.require_tls();
+        }
+        let keys = match builder.build() {
             Ok(k) => k,
             Err(e) => return Err(usage(format!("--database-url: {e}"))),
         };
         if s.migrate {
             if let Err(e) = keys.migrate().await {
-                eprintln!("alipay-phone serve: --migrate failed: {e}");
+                let hint = if tls::certificate_not_verified(&e) {
+                    format!("; {}", tls::NOT_VERIFIED_HINT)
+                } else {
+                    String::new()
+                };
+                eprintln!("alipay-phone serve: --migrate failed: {e}{hint}");
                 return Err(ExitCode::from(1));
             }
             tracing::info!(migrations = PgKeys::MIGRATIONS.len(), "migrations applied");
         }
+        // One look at startup, in the background (the database may be down: serve starts
+        // anyway), for a certificate that does not verify: the library logs the failure, this
+        // says what to do about it.
+        let probe = keys.clone();
+        tokio::spawn(async move {
+            if let Ok(Err(e)) = tokio::time::timeout(Duration::from_secs(10), probe.ready()).await
+                && tls::certificate_not_verified(&e)
+            {
+                tracing::error!("cannot connect to the PostgreSQL key store: {}", tls::NOT_VERIFIED_HINT);
+            }
+        });
         sources = sources.with_database(keys);
     } else if s.migrate {
         return Err(usage("--migrate needs --database-url"));
