@@ -63,7 +63,7 @@ pub use phone_core::{
 pub use phone_crypto::{
     AesKey, AlipayPublicKey, Backend, CryptoBackend, KeyFingerprint, KeyPool, Opened, RsaPublicKeyDer,
 };
-pub use provider::{ChainKeys, KeyProvider, SharedKeyProvider, StaticKeys};
+pub use provider::{ChainKeys, KeyProvider, SharedKeyProvider, StaticKeys, loggable_app_id};
 pub use {phone_core, phone_crypto};
 
 /// The README shown on crates.io: its snippets compile and run as doctests.

@@ -123,7 +123,17 @@ pub(crate) fn plausible_app_id(app_id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-/// What a log line or span shows for `app_id`: the id when plausible, else a fixed marker.
-pub(crate) fn loggable_app_id(app_id: &str) -> &str {
+/// What a log line or span shows for `app_id`: the id when plausible (1 to 64 ASCII letters,
+/// digits, `_` or `-`), else the fixed marker `<invalid>`. App ids come from requests: an HTTP
+/// layer of your own logs them through this, as the SDK's spans and `alipay-phone serve` do,
+/// so that a forged id cannot write a line of its own into the log.
+///
+/// ```
+/// use phone_client::loggable_app_id;
+///
+/// assert_eq!(loggable_app_id("2021001234567890"), "2021001234567890");
+/// assert_eq!(loggable_app_id("a\nforged=1"), "<invalid>");
+/// ```
+pub fn loggable_app_id(app_id: &str) -> &str {
     if plausible_app_id(app_id) { app_id } else { "<invalid>" }
 }

@@ -319,13 +319,13 @@ impl AccessLog {
         Self { writer }
     }
 
-    /// Logs one request. `app_id` must already be safe to print (`http::loggable`); `outcome`
+    /// Logs one request. `app_id` must already be safe to print (`phone_client::loggable_app_id`); `outcome`
     /// is a contract kind or serve's own fixed word, never text from the request.
     pub fn request(&self, app_id: &str, outcome: &'static str, status: u16, duration_us: u64) {
         if !tracing::enabled!(target: ACCESS_TARGET, tracing::Level::INFO) {
             return;
         }
-        // A release build relies on `loggable`; this catches a caller that forgot it.
+        // A release build relies on `loggable_app_id`; this catches a caller that forgot it.
         debug_assert!(
             [app_id, outcome]
                 .iter()
