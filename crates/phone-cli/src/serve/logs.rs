@@ -534,6 +534,18 @@ mod tests {
         assert!(seen.iter().zip(&expected).all(|(a, b)| *a == b.as_slice()));
     }
 
+    /// Waits until the writer has taken the buffer (it then writes, or is stuck writing);
+    /// a minute turns a hang into a failure.
+    fn taken(writer: &BatchWriter) {
+        for _ in 0..6000 {
+            if writer.shared.lock().buf.is_empty() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("the writer never took the buffer");
+    }
+
     fn limits() -> Limits {
         Limits {
             gather: GATHER,
@@ -632,12 +644,7 @@ mod tests {
         let (writer, guard) = with_limits(sink.clone(), limits).unwrap();
         // A first batch the writer takes and gets stuck with, then a full buffer behind it.
         writer.make_writer().write_all(b"first\n").unwrap();
-        for _ in 0..6000 {
-            if writer.shared.lock().buf.is_empty() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        taken(&writer);
         let mut full = vec![b'f'; 1023];
         full.push(b'\n');
         while writer.shared.lock().buf.len() < 4096 {
@@ -682,12 +689,7 @@ mod tests {
         // The stalled write then fails, and so does the next batch: nothing can be told yet.
         *sink.failing.lock().unwrap() = true;
         *sink.stalled.lock().unwrap() = false;
-        for _ in 0..200 {
-            if writer.shared.lock().buf.is_empty() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        taken(&writer);
         writer.make_writer().write_all(b"lost too\n").unwrap();
         std::thread::sleep(GATHER * 5);
         *sink.failing.lock().unwrap() = false;
