@@ -11,6 +11,7 @@ use serde_json::value::RawValue;
 
 use crate::error::Error;
 use crate::json::{depth_exceeds, describe, flat_string_object};
+use crate::shapes::{Mistake, Shape, diagnose_unparsed, envelope_like, wrapping_field};
 use crate::types::{Charset, EncryptType, SignType};
 
 /// The default limit on the posted text: a phone envelope is well under 1 KiB.
@@ -95,7 +96,18 @@ pub enum Content<'a> {
     /// Plain JSON carried as a string (starting with `{`).
     PlainString(Cow<'a, str>),
     /// Plain JSON carried as an object: its raw text exactly as posted.
-    PlainObject(&'a str),
+    PlainObject(Cow<'a, str>),
+}
+
+impl Content<'_> {
+    /// The same content, owning its text.
+    pub fn into_owned(self) -> Content<'static> {
+        match self {
+            Self::Encrypted(s) => Content::Encrypted(Cow::Owned(s.into_owned())),
+            Self::PlainString(s) => Content::PlainString(Cow::Owned(s.into_owned())),
+            Self::PlainObject(s) => Content::PlainObject(Cow::Owned(s.into_owned())),
+        }
+    }
 }
 
 impl fmt::Debug for Content<'_> {
@@ -130,7 +142,8 @@ pub struct Envelope<'a> {
     content: Content<'a>,
     /// The raw posted text of an encrypted `response`, quotes included, when it differs from
     /// the decoded value (a JSON escape); see [`Envelope::raw_signed_content`].
-    raw_response: Option<&'a str>,
+    raw_response: Option<Cow<'a, str>>,
+    shape: Shape,
     sign: Option<Cow<'a, str>>,
     sign_type: SignType,
     encrypt_type: EncryptType,
@@ -141,6 +154,7 @@ pub struct Envelope<'a> {
 impl fmt::Debug for Envelope<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Envelope")
+            .field("shape", &self.shape)
             .field("content", &self.content)
             .field("escaped_response", &self.raw_response.is_some())
             .field("signed", &self.sign.is_some())
@@ -163,6 +177,12 @@ struct RawEnvelope<'a> {
     encrypt_type: Option<&'a RawValue>,
     #[serde(borrow)]
     charset: Option<&'a RawValue>,
+    /// The button event's `detail` carries the ciphertext here.
+    #[serde(borrow, rename = "encryptedData")]
+    encrypted_data: Option<&'a RawValue>,
+    /// Alipay's `my.getRunData` sample wraps the envelope text in it.
+    #[serde(borrow, rename = "encryptContent")]
+    encrypt_content: Option<&'a RawValue>,
 }
 
 /// A string field; `null` and `""` count as absent.
@@ -191,11 +211,30 @@ fn string_field<'a>(raw: Option<&'a RawValue>, field: &str) -> Result<Option<Cow
 struct Fields<'a> {
     content: Content<'a>,
     /// See [`Envelope::raw_signed_content`].
-    raw_response: Option<&'a str>,
+    raw_response: Option<Cow<'a, str>>,
     sign: Option<Cow<'a, str>>,
     sign_type: Option<Cow<'a, str>>,
     encrypt_type: Option<Cow<'a, str>>,
     charset: Option<Cow<'a, str>>,
+    shape: Shape,
+    /// The shape declares no sign type of its own (the event detail): the app's pin applies.
+    implied_sign_type: bool,
+}
+
+impl Fields<'_> {
+    fn into_owned(self) -> Fields<'static> {
+        let own = |v: Option<Cow<'_, str>>| v.map(|v| Cow::Owned(v.into_owned()));
+        Fields {
+            content: self.content.into_owned(),
+            raw_response: own(self.raw_response),
+            sign: own(self.sign),
+            sign_type: own(self.sign_type),
+            encrypt_type: own(self.encrypt_type),
+            charset: own(self.charset),
+            shape: self.shape,
+            implied_sign_type: self.implied_sign_type,
+        }
+    }
 }
 
 const FIELD_NAMES: [&str; 5] = ["response", "sign", "sign_type", "encrypt_type", "charset"];
@@ -207,8 +246,27 @@ fn fast_fields(body: &str) -> Option<[Option<&str>; 5]> {
 }
 
 impl<'a> Envelope<'a> {
-    /// Parses the posted text.
+    /// Parses the posted text, in any accepted shape ([`Shape`]); a known front-end mistake
+    /// is refused with its own hint ([`Error::mistake`]).
     pub fn parse(body: &'a str, opts: &ParseOptions) -> Result<Self, Error> {
+        Self::parse_pinned(body, opts, None)
+    }
+
+    /// [`Envelope::parse`] for an app that pins exactly one sign type (`pinned`): the sign
+    /// type of a shape that declares none (the button event's `{encryptedData, sign}`), where
+    /// `RSA2` applies otherwise. An envelope's own `sign_type` always wins, and the pin is
+    /// still enforced after parsing by whoever holds the keys.
+    ///
+    /// ```
+    /// use phone_core::{Envelope, ParseOptions, Shape, SignType};
+    /// let detail = r#"{"encryptedData":"QUJD","sign":"c2ln"}"#;
+    /// let opts = ParseOptions::default();
+    /// assert_eq!(Envelope::parse(detail, &opts)?.sign_type(), SignType::Rsa2);
+    /// let legacy = Envelope::parse_pinned(detail, &opts, Some(SignType::Rsa))?;
+    /// assert_eq!((legacy.shape(), legacy.sign_type()), (Shape::EventDetail, SignType::Rsa));
+    /// # Ok::<(), phone_core::Error>(())
+    /// ```
+    pub fn parse_pinned(body: &'a str, opts: &ParseOptions, pinned: Option<SignType>) -> Result<Self, Error> {
         if body.len() > opts.max_envelope_bytes {
             return Err(Error::PayloadTooLarge {
                 size: body.len(),
@@ -221,16 +279,21 @@ impl<'a> Envelope<'a> {
                 opts.max_json_depth
             )));
         }
-        let fields = match fast_fields(body) {
-            Some(fields) => Self::from_fast(fields)?,
-            None => Self::from_serde(body)?,
-        };
-        Self::check(fields, opts)
+        let fields = Self::read_fields(body, opts, false)?;
+        Self::check(fields, opts, pinned)
+    }
+
+    /// The fields of a body (or of the text inside a wrapper, `nested`), by either path.
+    fn read_fields(body: &'a str, opts: &ParseOptions, nested: bool) -> Result<Fields<'a>, Error> {
+        match fast_fields(body) {
+            Some(fields) => Self::from_fast(fields),
+            None => Self::from_serde(body, opts, nested),
+        }
     }
 
     /// The checks after the JSON shape, in the contract's order: signature presence, sign
     /// type, encrypt type, charset.
-    fn check(fields: Fields<'a>, opts: &ParseOptions) -> Result<Self, Error> {
+    fn check(fields: Fields<'a>, opts: &ParseOptions, pinned: Option<SignType>) -> Result<Self, Error> {
         let Fields {
             content,
             raw_response,
@@ -238,16 +301,23 @@ impl<'a> Envelope<'a> {
             sign_type,
             encrypt_type,
             charset,
+            shape,
+            implied_sign_type,
         } = fields;
         if sign.is_none() && !opts.allow_unsigned {
             return Err(Error::MissingSignature);
         }
-        let sign_type = sign_type.map_or(Ok(SignType::default()), |t| SignType::parse(&t))?;
+        let sign_type = match sign_type {
+            Some(t) => SignType::parse(&t)?,
+            None if implied_sign_type => pinned.unwrap_or_default(),
+            None => SignType::default(),
+        };
         let encrypt_type = encrypt_type.map_or(Ok(EncryptType::default()), |t| EncryptType::parse(&t))?;
         let charset = charset.map_or(Ok(Charset::default()), |c| Charset::parse(&c))?;
         Ok(Self {
             content,
             raw_response,
+            shape,
             sign,
             sign_type,
             encrypt_type,
@@ -256,8 +326,9 @@ impl<'a> Envelope<'a> {
         })
     }
 
-    /// The general path: any valid JSON, through serde_json with raw slices.
-    fn from_serde(body: &'a str) -> Result<Fields<'a>, Error> {
+    /// The general path: any valid JSON, through serde_json with raw slices, in every shape of
+    /// PROTOCOL.md 0.4; `nested` is the text inside an `encryptContent` wrapper.
+    fn from_serde(body: &'a str, opts: &ParseOptions, nested: bool) -> Result<Fields<'a>, Error> {
         // serde's derive also reads a struct from an array, by position: only an object is an
         // envelope (found by the differential fuzz target).
         if starts_array(body) {
@@ -266,23 +337,54 @@ impl<'a> Envelope<'a> {
             ));
         }
         let raw: RawEnvelope<'a> =
-            serde_json::from_str(body).map_err(|e| Error::MalformedEnvelope(describe(&e, "the envelope")))?;
-        let response = raw
-            .response
-            .ok_or_else(|| Error::MalformedEnvelope("`response` is missing".into()))?;
+            serde_json::from_str(body).map_err(|e| match diagnose_unparsed(body, opts.max_json_depth) {
+                Some(mistake) => Error::WrongShape(mistake),
+                None => Error::MalformedEnvelope(describe(&e, "the envelope")),
+            })?;
+        match (raw.response, raw.encrypted_data, raw.encrypt_content) {
+            (Some(_), Some(_), _) => Err(ambiguous("response", "encryptedData")),
+            (Some(_), None, Some(_)) => Err(ambiguous("response", "encryptContent")),
+            (None, Some(_), Some(_)) => Err(ambiguous("encryptedData", "encryptContent")),
+            (Some(response), None, None) => Self::response_fields(response, &raw, opts),
+            (None, Some(data), None) => Self::event_detail_fields(data, &raw),
+            (None, None, Some(_)) if nested => Err(Error::WrongShape(Mistake::WrappedTwice)),
+            (None, None, Some(wrapped)) => Self::wrapped_fields(wrapped, opts),
+            (None, None, None) => Err(match wrapping_field(body, opts.max_json_depth) {
+                Some(mistake) => Error::WrongShape(mistake),
+                None => Error::MalformedEnvelope("`response` is missing".into()),
+            }),
+        }
+    }
+
+    /// The envelope object: `response` is a ciphertext, a plain string or a plain object.
+    fn response_fields(
+        response: &'a RawValue,
+        raw: &RawEnvelope<'a>,
+        opts: &ParseOptions,
+    ) -> Result<Fields<'a>, Error> {
         let text = response.get();
         let mut raw_response = None;
         let content = match text.as_bytes().first() {
-            Some(b'{') => Content::PlainObject(text),
+            Some(b'{') => {
+                if envelope_like(text, opts.max_json_depth) {
+                    return Err(Error::WrongShape(Mistake::EnvelopeInResponse));
+                }
+                Content::PlainObject(Cow::Borrowed(text))
+            }
             Some(b'"') => {
                 let value = string_field(Some(response), "response")?
                     .ok_or_else(|| Error::MalformedEnvelope("`response` is empty".into()))?;
                 if value.starts_with('{') {
+                    // A whole envelope as text is a mistake, never plain content: its outer
+                    // level has no signature, and it must not be reported as a missing one.
+                    if envelope_like(&value, opts.max_json_depth) {
+                        return Err(Error::WrongShape(Mistake::EnvelopeInResponse));
+                    }
                     Content::PlainString(value)
                 } else {
                     // `text` is a validated JSON string: its quotes are its first and last bytes.
                     if text[1..text.len() - 1] != *value {
-                        raw_response = Some(text);
+                        raw_response = Some(Cow::Borrowed(text));
                     }
                     Content::Encrypted(value)
                 }
@@ -300,7 +402,71 @@ impl<'a> Envelope<'a> {
             sign_type: string_field(raw.sign_type, "sign_type")?,
             encrypt_type: string_field(raw.encrypt_type, "encrypt_type")?,
             charset: string_field(raw.charset, "charset")?,
+            shape: Shape::Envelope,
+            implied_sign_type: false,
         })
+    }
+
+    /// The button event's `detail`: `encryptedData` plays the part of an encrypted `response`
+    /// (signed as the quoted ciphertext, with the same raw-text fallback); the types default to
+    /// the app's pinned sign type (or `RSA2`), `AES` and `UTF-8`.
+    fn event_detail_fields(data: &'a RawValue, raw: &RawEnvelope<'a>) -> Result<Fields<'a>, Error> {
+        let text = data.get();
+        if !text.starts_with('"') {
+            return Err(Error::MalformedEnvelope("`encryptedData` is not a string".into()));
+        }
+        let value = string_field(Some(data), "encryptedData")?
+            .ok_or_else(|| Error::MalformedEnvelope("`encryptedData` is empty".into()))?;
+        if value.starts_with('{') {
+            return Err(Error::MalformedEnvelope(
+                "`encryptedData` is not a base64 ciphertext (it holds JSON)".into(),
+            ));
+        }
+        let raw_response = (text[1..text.len() - 1] != *value).then_some(Cow::Borrowed(text));
+        let sign_type = string_field(raw.sign_type, "sign_type")?;
+        Ok(Fields {
+            content: Content::Encrypted(value),
+            raw_response,
+            sign: string_field(raw.sign, "sign")?,
+            implied_sign_type: sign_type.is_none(),
+            sign_type,
+            encrypt_type: string_field(raw.encrypt_type, "encrypt_type")?,
+            charset: string_field(raw.charset, "charset")?,
+            shape: Shape::EventDetail,
+        })
+    }
+
+    /// One level of `encryptContent`: the inner text is read exactly as if it had been posted
+    /// alone (same limits, same signed-bytes rules), and only the shape says it was wrapped.
+    fn wrapped_fields(wrapped: &'a RawValue, opts: &ParseOptions) -> Result<Fields<'a>, Error> {
+        let text = wrapped.get();
+        let inner = match text.as_bytes().first() {
+            Some(b'{') => Cow::Borrowed(text),
+            Some(b'"') => string_field(Some(wrapped), "encryptContent")?
+                .ok_or_else(|| Error::MalformedEnvelope("`encryptContent` is empty".into()))?,
+            _ => {
+                return Err(Error::MalformedEnvelope(
+                    "`encryptContent` is neither a string nor an object".into(),
+                ));
+            }
+        };
+        // The string's own text was not counted by the depth check of the outer body.
+        if depth_exceeds(inner.as_bytes(), opts.max_json_depth) {
+            return Err(Error::MalformedEnvelope(format!(
+                "`encryptContent`: JSON nested deeper than {} levels",
+                opts.max_json_depth
+            )));
+        }
+        let context = |e: Error| match e {
+            Error::MalformedEnvelope(why) => Error::MalformedEnvelope(format!("`encryptContent`: {why}")),
+            other => other,
+        };
+        let mut fields = match inner {
+            Cow::Borrowed(text) => Self::read_fields(text, opts, true).map_err(context)?,
+            Cow::Owned(text) => Envelope::read_fields(&text, opts, true).map_err(context)?.into_owned(),
+        };
+        fields.shape = Shape::EncryptContent;
+        Ok(fields)
     }
 
     /// The canonical shape Alipay sends: the fields as unescaped strings.
@@ -324,11 +490,19 @@ impl<'a> Envelope<'a> {
             sign_type: s(f[2]),
             encrypt_type: s(f[3]),
             charset: s(f[4]),
+            shape: Shape::Envelope,
+            implied_sign_type: false,
         })
     }
 
     /// Parses posted bytes, which must be UTF-8.
     pub fn parse_bytes(body: &'a [u8], opts: &ParseOptions) -> Result<Self, Error> {
+        Self::parse_bytes_pinned(body, opts, None)
+    }
+
+    /// [`Envelope::parse_bytes`] with the app's one pinned sign type (see
+    /// [`Envelope::parse_pinned`]).
+    pub fn parse_bytes_pinned(body: &'a [u8], opts: &ParseOptions, pinned: Option<SignType>) -> Result<Self, Error> {
         if body.len() > opts.max_envelope_bytes {
             return Err(Error::PayloadTooLarge {
                 size: body.len(),
@@ -337,7 +511,27 @@ impl<'a> Envelope<'a> {
         }
         let text =
             std::str::from_utf8(body).map_err(|_| Error::MalformedEnvelope("the envelope is not UTF-8 text".into()))?;
-        Self::parse(text, opts)
+        Self::parse_pinned(text, opts, pinned)
+    }
+
+    /// The envelope, owning its text: for keeping it past the posted body's lifetime.
+    pub fn into_owned(self) -> Envelope<'static> {
+        let own = |v: Option<Cow<'_, str>>| v.map(|v| Cow::Owned(v.into_owned()));
+        Envelope {
+            content: self.content.into_owned(),
+            raw_response: own(self.raw_response),
+            shape: self.shape,
+            sign: own(self.sign),
+            sign_type: self.sign_type,
+            encrypt_type: self.encrypt_type,
+            charset: self.charset,
+            opts: self.opts,
+        }
+    }
+
+    /// Which accepted shape the body arrived in.
+    pub fn shape(&self) -> Shape {
+        self.shape
     }
 
     /// What `response` carries.
@@ -417,8 +611,8 @@ impl<'a> Envelope<'a> {
     /// assert_eq!(env.raw_signed_content(), None);
     /// # Ok::<(), phone_core::Error>(())
     /// ```
-    pub fn raw_signed_content(&self) -> Option<&'a [u8]> {
-        self.raw_response.map(str::as_bytes)
+    pub fn raw_signed_content(&self) -> Option<&[u8]> {
+        self.raw_response.as_deref().map(str::as_bytes)
     }
 
     /// The signature, strictly base64-decoded; `None` when the envelope is unsigned.
@@ -469,17 +663,24 @@ impl<'a> Envelope<'a> {
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing {
-    use super::{Content, Cow, Envelope, Error, Fields, ParseOptions, fast_fields};
+    use super::{Content, Cow, Envelope, Error, Fields, ParseOptions, Shape, fast_fields};
 
     /// What a path read, before the type checks: the content, the raw alternative signed
-    /// text, then the `sign`, `sign_type`, `encrypt_type` and `charset` texts.
-    pub type Read<'a> = (Content<'a>, Option<&'a str>, [Option<Cow<'a, str>>; 4]);
+    /// text, then the `sign`, `sign_type`, `encrypt_type` and `charset` texts, then the shape
+    /// and whether it leaves the sign type to the app's pin.
+    pub type Read<'a> = (
+        Content<'a>,
+        Option<Cow<'a, str>>,
+        [Option<Cow<'a, str>>; 4],
+        (Shape, bool),
+    );
 
     fn read(f: Fields<'_>) -> Read<'_> {
         (
             f.content,
             f.raw_response,
             [f.sign, f.sign_type, f.encrypt_type, f.charset],
+            (f.shape, f.implied_sign_type),
         )
     }
 
@@ -490,12 +691,12 @@ pub mod fuzzing {
 
     /// The general serde path.
     pub fn general(body: &str) -> Result<Read<'_>, Error> {
-        Envelope::from_serde(body).map(read)
+        Envelope::from_serde(body, &ParseOptions::default(), false).map(read)
     }
 
     /// Either path's result through the checks `parse` applies after the JSON shape.
     pub fn check<'a>(read: Read<'a>, opts: &ParseOptions) -> Result<Envelope<'a>, Error> {
-        let (content, raw_response, [sign, sign_type, encrypt_type, charset]) = read;
+        let (content, raw_response, [sign, sign_type, encrypt_type, charset], (shape, implied_sign_type)) = read;
         Envelope::check(
             Fields {
                 content,
@@ -504,10 +705,17 @@ pub mod fuzzing {
                 sign_type,
                 encrypt_type,
                 charset,
+                shape,
+                implied_sign_type,
             },
             opts,
+            None,
         )
     }
+}
+
+fn ambiguous(first: &'static str, second: &'static str) -> Error {
+    Error::WrongShape(Mistake::Ambiguous { first, second })
 }
 
 /// Whether JSON text is an array (after JSON's own whitespace).
@@ -604,7 +812,8 @@ mod tests {
     /// and types.
     type View<'a> = (
         Content<'a>,
-        Option<&'a [u8]>,
+        Option<Vec<u8>>,
+        Shape,
         Option<String>,
         SignType,
         EncryptType,
@@ -614,7 +823,8 @@ mod tests {
     fn view<'a>(env: &Envelope<'a>) -> View<'a> {
         (
             env.content().clone(),
-            env.raw_signed_content(),
+            env.raw_signed_content().map(<[u8]>::to_vec),
+            env.shape(),
             env.sign.as_deref().map(str::to_owned),
             env.sign_type(),
             env.encrypt_type(),
@@ -646,7 +856,7 @@ mod tests {
         let opts = ParseOptions::default();
         let mut fast_taken = 0;
         for body in bodies {
-            let general = Envelope::from_serde(body).map_err(|e| e.to_string());
+            let general = Envelope::from_serde(body, &opts, false).map_err(|e| e.to_string());
             if let Some(f) = fast_fields(body) {
                 // Full values, the alternative signed bytes included.
                 let fast = Envelope::from_fast(f).map_err(|e| e.to_string());
@@ -654,7 +864,7 @@ mod tests {
                 fast_taken += 1;
             }
             // `parse`, whichever path it took, agrees with the general path end to end.
-            let reference = Envelope::from_serde(body).and_then(|f| Envelope::check(f, &opts));
+            let reference = Envelope::from_serde(body, &opts, false).and_then(|f| Envelope::check(f, &opts, None));
             let got = Envelope::parse(body, &opts);
             assert_eq!(
                 got.as_ref().map(view).map_err(ToString::to_string),
@@ -805,7 +1015,10 @@ mod tests {
         assert!(!env.is_signed());
         assert_eq!((env.sign_type(), env.encrypt_type()), (SignType::Sm2, EncryptType::Sm4));
         assert_eq!(env.options(), &opts);
-        assert_eq!(env.content(), &Content::PlainObject(r#"{"code":"10000"}"#));
+        assert_eq!(
+            env.content(),
+            &Content::PlainObject(Cow::Borrowed(r#"{"code":"10000"}"#))
+        );
         assert_eq!(env.plain_text(), Some(r#"{"code":"10000"}"#));
         assert_eq!(env.decode_signature().unwrap(), None);
         assert_eq!(env.decode_ciphertext().unwrap(), None);
@@ -858,6 +1071,7 @@ mod tests {
             Content::Encrypted(Cow::Borrowed("QUJD")),
             None,
             [Some("c2ln"), Some("RSA"), Some("AES_V2"), Some("GBK")].map(|v| v.map(Cow::Borrowed)),
+            (Shape::Envelope, false),
         );
         assert_eq!(fuzzing::fast(canonical).unwrap().unwrap(), want);
         assert_eq!(fuzzing::general(canonical).unwrap(), want);
@@ -868,7 +1082,7 @@ mod tests {
         let escaped = r#"{"response":"ab\/cd==","sign":"c2ln"}"#;
         assert!(fuzzing::fast(escaped).is_none());
         let read = fuzzing::general(escaped).unwrap();
-        assert_eq!(read.1, Some(r#""ab\/cd==""#));
+        assert_eq!(read.1.as_deref(), Some(r#""ab\/cd==""#));
         assert_eq!(read.0, Content::Encrypted(Cow::Borrowed("ab/cd==")));
         assert_eq!(fuzzing::general("[]").unwrap_err().kind(), "malformed_envelope");
         assert_eq!(

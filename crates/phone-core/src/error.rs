@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::shapes::Mistake;
 use crate::{Lang, codes};
 
 /// The stable, machine-readable class of an [`Error`]. [`ErrorKind::as_str`] returns exactly
@@ -243,6 +244,10 @@ pub enum Error {
     /// The posted text is not a well-formed envelope.
     #[error("malformed envelope: {0}")]
     MalformedEnvelope(String),
+    /// The body is a known front-end mistake (PROTOCOL.md 0.4): kind `malformed_envelope`,
+    /// with a hint of its own that says what to post instead.
+    #[error("malformed envelope: {0}")]
+    WrongShape(Mistake),
     /// The envelope has no `sign` and unsigned envelopes are not allowed.
     #[error("the envelope has no signature (`sign` is absent or empty)")]
     MissingSignature,
@@ -392,7 +397,7 @@ impl Error {
     /// ```
     pub fn http_status(&self) -> u16 {
         match self {
-            Self::MalformedEnvelope(_) => 400,
+            Self::MalformedEnvelope(_) | Self::WrongShape(_) => 400,
             Self::MissingSignature | Self::BadSignature => 403,
             Self::PayloadTooLarge { .. } => 413,
             Self::BadBase64 { .. }
@@ -418,7 +423,7 @@ impl Error {
     /// The kind as an enum.
     pub fn error_kind(&self) -> ErrorKind {
         match self {
-            Self::MalformedEnvelope(_) => ErrorKind::MalformedEnvelope,
+            Self::MalformedEnvelope(_) | Self::WrongShape(_) => ErrorKind::MalformedEnvelope,
             Self::MissingSignature => ErrorKind::MissingSignature,
             Self::PayloadTooLarge { .. } => ErrorKind::PayloadTooLarge,
             Self::UnsupportedSignType { .. } => ErrorKind::UnsupportedSignType,
@@ -476,6 +481,21 @@ impl Error {
         v
     }
 
+    /// The front-end mistake behind a `malformed_envelope`, when the parser recognised one.
+    ///
+    /// ```
+    /// use phone_core::{Envelope, Mistake, ParseOptions};
+    /// let body = r#"{"response":"QUJD","encryptedData":"QUJD","sign":"c2ln"}"#;
+    /// let err = Envelope::parse(body, &ParseOptions::default()).unwrap_err();
+    /// assert_eq!(err.mistake().map(Mistake::check_id), Some("ambiguous_content"));
+    /// ```
+    pub fn mistake(&self) -> Option<&Mistake> {
+        match self {
+            Self::WrongShape(m) => Some(m),
+            _ => None,
+        }
+    }
+
     /// The Alipay error carried by an `alipay_error`.
     pub fn alipay(&self) -> Option<&AlipayError> {
         match self {
@@ -526,6 +546,7 @@ impl Error {
                 "如果 base64 里本该是 '+' 的地方变成了空格，说明前端用表单编码提交了数据：请把 res.response 作为 JSON 原样提交",
             ),
             Self::KeyError { problem, .. } => return Some(problem.hint_in(lang)),
+            Self::WrongShape(m) => return Some(m.hint_in(lang)),
             Self::BadSignature => (
                 "verify with the Alipay public key (支付宝公钥), not the app's own public key; check RSA vs RSA2; the signed bytes of encrypted content include a pair of double quotes",
                 "验签要用支付宝公钥，不是自己上传的应用公钥；核对接口加签方式是 RSA 还是 RSA2；加密内容的待验签字符串两侧带有双引号",

@@ -35,8 +35,11 @@ mod envelope;
 mod error;
 mod json;
 mod lang;
+mod open_data;
 mod phone;
 mod plaintext;
+mod run_data;
+mod shapes;
 mod types;
 
 pub use codes::{AlipayCode, KNOWN_CODES, hint_for, hint_for_in};
@@ -49,12 +52,15 @@ pub use envelope::{
 };
 pub use error::{AlipayError, Error, ErrorKind, ErrorSource, KeyProblem, KeyRole};
 pub use lang::{Lang, UnknownLang};
+pub use open_data::{OpenData, parse_open_data, parse_open_data_with};
 pub use phone::{PhoneNumber, mask_phone};
 /// Fuzzing hooks for the plaintext parser's two paths (feature `fuzzing`; not API).
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub use plaintext::fuzzing as fuzz_plaintext;
 pub use plaintext::{PhoneResponse, parse_plaintext, parse_plaintext_with};
+pub use run_data::{CountDate, RunData, StepCount, parse_run_data, parse_run_data_with};
+pub use shapes::{Mistake, Shape};
 pub use types::{Charset, EncryptType, SignType};
 
 /// The `code` Alipay puts in a successful plaintext.

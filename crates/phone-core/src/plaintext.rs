@@ -50,7 +50,7 @@ struct Raw<'a> {
 }
 
 /// A field as text: strings decoded, numbers as written, `null` as absent.
-fn text<'a>(raw: Option<&'a RawValue>, field: &str) -> Result<Option<Cow<'a, str>>, Error> {
+pub(crate) fn text<'a>(raw: Option<&'a RawValue>, field: &str) -> Result<Option<Cow<'a, str>>, Error> {
     let Some(raw) = raw else { return Ok(None) };
     let s = raw.get();
     match s.as_bytes().first() {
@@ -101,6 +101,17 @@ pub fn parse_plaintext_with(
     charset: Charset,
     opts: &crate::ParseOptions,
 ) -> Result<PhoneResponse, Error> {
+    let text_form = decoded(bytes, charset, opts)?;
+    fast(&text_form).unwrap_or_else(|| general(&text_form))
+}
+
+/// The plaintext as text, after the limits every kind of open data shares: size, nesting,
+/// charset.
+pub(crate) fn decoded<'b>(
+    bytes: &'b [u8],
+    charset: Charset,
+    opts: &crate::ParseOptions,
+) -> Result<Cow<'b, str>, Error> {
     if bytes.len() > opts.max_plaintext_bytes {
         return Err(Error::PayloadTooLarge {
             size: bytes.len(),
@@ -113,8 +124,46 @@ pub fn parse_plaintext_with(
             opts.max_json_depth
         )));
     }
-    let text_form = charset.decode(bytes)?;
-    fast(&text_form).unwrap_or_else(|| general(&text_form))
+    charset.decode(bytes)
+}
+
+/// Alipay's status in any open data's plaintext: `code` and `msg` for `10000`, the typed
+/// [`Error::AlipayError`] (with its documented fix) for any other code, `malformed_plaintext`
+/// for a document that is not an object or has no `code`.
+pub(crate) fn success_status(text_form: &str) -> Result<(String, String), Error> {
+    if crate::envelope::starts_array(text_form) {
+        return Err(Error::MalformedPlaintext(
+            "the plaintext is not a JSON object of the expected shape".into(),
+        ));
+    }
+    let raw: Raw<'_> =
+        serde_json::from_str(text_form).map_err(|e| Error::MalformedPlaintext(describe(&e, "the plaintext")))?;
+    let code =
+        text(raw.code, "code")?.ok_or_else(|| Error::MalformedPlaintext("the plaintext has no `code`".into()))?;
+    let msg = text(raw.msg, "msg")?.unwrap_or_default();
+    if code != SUCCESS_CODE {
+        let (sub_code, sub_msg) = sub_fields(&raw)?;
+        return Err(Error::AlipayError(AlipayError::new(
+            &code,
+            &msg,
+            sub_code.as_deref(),
+            sub_msg.as_deref(),
+        )));
+    }
+    Ok((code.into_owned(), msg.into_owned()))
+}
+
+/// `subCode`/`subMsg`, or their snake_case forms.
+fn sub_fields<'a>(raw: &Raw<'a>) -> Result<(Text<'a>, Text<'a>), Error> {
+    let sub_code = match text(raw.sub_code_camel, "subCode")? {
+        Some(c) => Some(c),
+        None => text(raw.sub_code_snake, "sub_code")?,
+    };
+    let sub_msg = match text(raw.sub_msg_camel, "subMsg")? {
+        Some(m) => Some(m),
+        None => text(raw.sub_msg_snake, "sub_msg")?,
+    };
+    Ok((sub_code, sub_msg))
 }
 
 /// The fast path for Alipay's canonical plaintext; `None` sends it to [`general`].
@@ -141,22 +190,7 @@ fn general(text_form: &str) -> Result<PhoneResponse, Error> {
         serde_json::from_str(text_form).map_err(|e| Error::MalformedPlaintext(describe(&e, "the plaintext")))?;
     let code = text(raw.code, "code")?;
     let msg = text(raw.msg, "msg")?;
-    finish(
-        code,
-        msg,
-        || text(raw.mobile, "mobile"),
-        || {
-            let sub_code = match text(raw.sub_code_camel, "subCode")? {
-                Some(c) => Some(c),
-                None => text(raw.sub_code_snake, "sub_code")?,
-            };
-            let sub_msg = match text(raw.sub_msg_camel, "subMsg")? {
-                Some(m) => Some(m),
-                None => text(raw.sub_msg_snake, "sub_msg")?,
-            };
-            Ok((sub_code, sub_msg))
-        },
-    )
+    finish(code, msg, || text(raw.mobile, "mobile"), || sub_fields(&raw))
 }
 
 /// The plaintext fields the fast path reads, by position.

@@ -61,14 +61,14 @@ mod selection;
 #[cfg(feature = "alipay-side")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
 pub use alipay_side::{AlipaySide, ContentEncryptor, EnvelopeSigner, seal_envelope, success_plaintext};
-pub use app_keys::{AppKeys, AppKeysBuilder, decrypt_phone};
+pub use app_keys::{AppKeys, AppKeysBuilder, decrypt_open_data, decrypt_phone, decrypt_run_data};
 pub use backend::{CipherFactory, ContentCipher, CryptoBackend, SignatureVerifier, VerifierFactory};
 pub use capabilities::{
     BUILTIN_BACKENDS, BackendInfo, Capabilities, ContentAlgorithm, SignAlgorithm, backend_help, backend_table,
 };
 pub use certs::{CertInfo, cert_sn, public_key_from_certificate, root_cert_sn};
 pub use keys::{AesKey, AlipayPublicKey, KeyFormat, RSA_BITS, RsaPrivateKeyDer, RsaPublicKeyDer, Sm2PublicKeyDer};
-pub use open::{Opened, decrypt};
+pub use open::{Opened, PlaintextReader, decrypt};
 pub use phone_core;
 pub use pool::{KeyFingerprint, KeyPool, PoolStats};
 pub use selection::{Backend, UnknownBackend};

@@ -1,26 +1,35 @@
 //! The whole flow over prepared keys: checks in the contract's order, verify strictly before
 //! decrypt, then the plaintext.
 
-use phone_core::{EncryptType, Envelope, Error, PhoneResponse, parse_plaintext_with};
+use phone_core::{Charset, EncryptType, Envelope, Error, ParseOptions, PhoneResponse, Shape, parse_plaintext_with};
 use zeroize::Zeroizing;
 
 use crate::app_keys::AppKeys;
 use crate::backend::ContentCipher;
 use crate::capabilities::{ContentAlgorithm, SignAlgorithm, unsupported_encrypt, unsupported_sign};
 
-/// A decrypted phone number and which configured keys opened it.
+/// An opened envelope: Alipay's answer (by default the phone number; [`phone_core::RunData`]
+/// or [`phone_core::OpenData`] for other open data), which configured keys opened it, and the
+/// shape the body arrived in.
 ///
 /// The indices tell operators which key of a rotation is still in use without revealing it.
-/// `Display` and `Debug` mask the number.
+/// `Display` and `Debug` mask the number (and the step count).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Opened {
-    /// Alipay's answer: code, msg and the phone number.
-    pub response: PhoneResponse,
+pub struct Opened<T = PhoneResponse> {
+    /// Alipay's answer: for the phone, code, msg and the number.
+    pub response: T,
     /// Index of the verifying key that matched (`None` for an allowed unsigned envelope).
     pub verify_key: Option<usize>,
     /// Index of the content key that decrypted (`None` for plain content).
     pub aes_key: Option<usize>,
+    /// The shape the body arrived in (the envelope, the button's event detail, the
+    /// `encryptContent` wrapper): for a service to count.
+    pub shape: Shape,
 }
+
+/// Reads a decrypted plaintext into `T` under the envelope's charset and limits: how the
+/// pipeline is told which open data it carries.
+pub type PlaintextReader<T> = fn(&[u8], Charset, &ParseOptions) -> Result<T, Error>;
 
 impl std::fmt::Display for Opened {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -28,8 +37,18 @@ impl std::fmt::Display for Opened {
     }
 }
 
-/// Opens a parsed envelope with an app's prepared keys.
+/// Opens a parsed envelope with an app's prepared keys, reading the phone number.
 pub(crate) fn open_prepared(keys: &AppKeys, env: &Envelope<'_>) -> Result<Opened, Error> {
+    open_prepared_as(keys, env, parse_plaintext_with)
+}
+
+/// Opens a parsed envelope with an app's prepared keys, reading the plaintext with `read`:
+/// every check before it is the same whatever the open data.
+pub(crate) fn open_prepared_as<T>(
+    keys: &AppKeys,
+    env: &Envelope<'_>,
+    read: PlaintextReader<T>,
+) -> Result<Opened<T>, Error> {
     let sign_type = env.sign_type();
     if env.is_signed() {
         if let Some(refusal) = keys.pinned_refusal(sign_type) {
@@ -69,11 +88,12 @@ pub(crate) fn open_prepared(keys: &AppKeys, env: &Envelope<'_>) -> Result<Opened
 
     let Some(ciphertext) = ciphertext else {
         let text = env.plain_text().unwrap_or_default();
-        let response = parse_plaintext_with(text.as_bytes(), env.charset(), env.options())?;
+        let response = read(text.as_bytes(), env.charset(), env.options())?;
         return Ok(Opened {
             response,
             verify_key,
             aes_key: None,
+            shape: env.shape(),
         });
     };
     let Some(algorithm) = content_algorithm.filter(|_| !keys.content_keys.is_empty()) else {
@@ -84,14 +104,13 @@ pub(crate) fn open_prepared(keys: &AppKeys, env: &Envelope<'_>) -> Result<Opened
         let Some(cipher) = key.get(algorithm, &*keys.backend) else {
             continue;
         };
-        match decrypt(env.encrypt_type(), cipher, &ciphertext)
-            .and_then(|pt| parse_plaintext_with(&pt, env.charset(), env.options()))
-        {
+        match decrypt(env.encrypt_type(), cipher, &ciphertext).and_then(|pt| read(&pt, env.charset(), env.options())) {
             Ok(response) => {
                 return Ok(Opened {
                     response,
                     verify_key,
                     aes_key: Some(i),
+                    shape: env.shape(),
                 });
             }
             Err(e @ (Error::AlipayError(_) | Error::NoPhone | Error::PayloadTooLarge { .. })) => return Err(e),

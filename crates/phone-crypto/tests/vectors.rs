@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use common::*;
 use phone_core::EncryptType;
-use phone_crypto::{AesKey, Backend, ContentAlgorithm, decrypt};
+use phone_crypto::{AesKey, AppKeys, Backend, ContentAlgorithm, decrypt};
 
 for_each_backend! {
     #[test]
@@ -18,6 +18,37 @@ for_each_backend! {
         let (passed, failures) = run_cases(BACKEND, cases);
         assert!(failures.is_empty(), "{} of {} failed on {BACKEND}:\n{}", failures.len(), cases.len(), failures.join("\n"));
         assert_eq!(passed, 53);
+    }
+
+    /// `open-data.json`: the button's event detail, Alipay's `encryptContent` wrapper, the
+    /// refused front-end mistakes, `my.getRunData` and any open data.
+    #[test]
+    fn every_open_data_case_gives_its_expected_outcome() {
+        let file = load_json("vectors/open-data.json");
+        let cases = file["cases"].as_array().unwrap();
+        assert_eq!(cases.len(), file["count"].as_u64().unwrap() as usize);
+        let (passed, failures) = run_cases(BACKEND, cases);
+        assert!(failures.is_empty(), "{} of {} failed on {BACKEND}:\n{}", failures.len(), cases.len(), failures.join("\n"));
+        assert_eq!(passed, 28);
+        // Each refused shape is refused as the mistake it is, not as a generic malformed body.
+        let named = |name: &str| {
+            let case = cases.iter().find(|c| c["name"] == name).unwrap();
+            let keys = AppKeys::builder()
+                .alipay_public_key(case["alipay_public_key"].as_str().unwrap())
+                .unwrap()
+                .aes_key(case["aes_key"].as_str().unwrap())
+                .unwrap()
+                .build(BACKEND)
+                .unwrap();
+            let err = keys.open(case["envelope"].as_str().unwrap()).unwrap_err();
+            err.mistake().map(|m| m.check_id())
+        };
+        assert_eq!(named("envelope_and_encrypted_data_both"), Some("ambiguous_content"));
+        assert_eq!(named("double_encoded_envelope"), Some("posted_as_json_string"));
+        assert_eq!(named("response_holds_whole_envelope"), Some("envelope_in_response"));
+        assert_eq!(named("data_wrapper"), Some("envelope_in_field"));
+        assert_eq!(named("form_encoded_envelope"), Some("form_encoded"));
+        assert_eq!(named("button_detail_empty_encrypted_data"), None);
     }
 
     #[test]

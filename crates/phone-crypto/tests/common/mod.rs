@@ -66,8 +66,22 @@ pub fn outcome(backend: Backend, case: &Value) -> Value {
         Ok(k) => k,
         Err(e) => return json!({"error": e.kind()}),
     };
-    match keys.open(case["envelope"].as_str().unwrap()) {
-        Ok(o) => json!({"ok": {"code": o.response.code, "msg": o.response.msg, "mobile": o.response.phone.reveal()}}),
+    let body = case["envelope"].as_str().unwrap();
+    // A case with `data` names the open data it carries (`decrypt --data run|any`).
+    let opened = match case["data"].as_str() {
+        Some("run") => keys.open_run_data(body).map(|o| {
+            json!({"ok": {"code": o.response.code, "msg": o.response.msg, "count": o.response.count.reveal(),
+                "count_date": o.response.count_date.to_string()}})
+        }),
+        Some("any") => keys
+            .open_data::<serde_json::Map<String, Value>>(body)
+            .map(|o| json!({"ok": {"code": o.response.code, "msg": o.response.msg, "data": o.response.data}})),
+        _ => keys.open(body).map(
+            |o| json!({"ok": {"code": o.response.code, "msg": o.response.msg, "mobile": o.response.phone.reveal()}}),
+        ),
+    };
+    match opened {
+        Ok(v) => v,
         Err(e) => {
             let mut v = json!({"error": e.kind()});
             if let Some(a) = e.alipay() {
@@ -78,12 +92,18 @@ pub fn outcome(backend: Backend, case: &Value) -> Value {
     }
 }
 
-/// The vector files' rule: `ok` compares code, msg, mobile; `alipay_error` compares code.
+/// The vector files' rule: `ok` compares code, msg, mobile (for run and any open data, every
+/// expected field with its JSON type); `alipay_error` compares code.
 pub fn matches(got: &Value, want: &Value) -> bool {
     if let Some(ok) = want.get("ok") {
-        return got
-            .get("ok")
-            .is_some_and(|g| ["code", "msg", "mobile"].iter().all(|k| g[k] == ok[k]));
+        let typed = ok.get("count").is_some() || ok.get("data").is_some();
+        return got.get("ok").is_some_and(|g| {
+            if typed {
+                ok.as_object().unwrap().iter().all(|(k, v)| &g[k] == v)
+            } else {
+                ["code", "msg", "mobile"].iter().all(|k| g[k] == ok[k])
+            }
+        });
     }
     if got.get("error") != want.get("error") {
         return false;
