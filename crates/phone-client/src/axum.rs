@@ -4,13 +4,21 @@
 //! ```
 //! use phone_client::{PhoneClient, axum::router};
 //!
-//! // `POST /alipay/phone?app_id=ID` with the envelope as the body; add your own routes.
+//! // `POST /alipay/phone?app_id=ID` with the envelope as the body (and `/alipay/run-data`,
+//! // `/alipay/open-data` for `my.getRunData` and any open data); add your own routes.
 //! fn app(client: PhoneClient) -> axum::Router {
 //!     router(client).route("/healthz", axum::routing::get(|| async { "ok" }))
 //! }
 //! ```
 //!
 //! - success: 200 `{"status":"ok","code":"10000","mobile":"138****8000"}` (the number masked);
+//!   run data `{"status":"ok","code":"10000","msg":"Success","count":"***","count_date":"2018-12-19"}`
+//!   and any open data `{"status":"ok","code":"10000","msg":"Success","data":{...}}` masked the
+//!   same way (every value of `data` but Alipay's status fields is `"***"`): a handler of your
+//!   own calls `PhoneClient::decrypt_run_data` / `decrypt_open_data` for the values;
+//! - the body may be any shape of PROTOCOL.md 0.4 the SDK opens (the envelope, the button's
+//!   `{encryptedData, sign}`, `{encryptContent}`); a known front-end mistake is a 400 whose
+//!   hint says what to post instead;
 //! - failure: the contract's JSON ([`Error::to_contract_json_in`]) with [`Error::http_status`]
 //!   (400, 403, 413, 422, 500, 502 or 503), and `Retry-After` on 503 (Alipay busy, or the key
 //!   store cannot be reached);
@@ -42,8 +50,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::PhoneClient;
 
-/// The path [`router`] serves.
+/// The path of [`open_phone`] in [`router`].
 pub const PHONE_PATH: &str = "/alipay/phone";
+/// The path of [`open_run_data`] in [`router`].
+pub const RUN_DATA_PATH: &str = "/alipay/run-data";
+/// The path of [`open_any_data`] in [`router`].
+pub const OPEN_DATA_PATH: &str = "/alipay/open-data";
 
 /// The `Retry-After` value, in seconds, sent with a 503.
 pub const RETRY_AFTER_SECS: u32 = 5;
@@ -284,14 +296,29 @@ struct ErrorBody {
 
 /// The one `info` line per request. The app id is the caller's (percent-decoded, so it may
 /// hold a newline, and be as long as the query): only a plausible one is written as it is.
-fn log_request(app_id: Option<&str>, outcome: &'static str, start: std::time::Instant) {
+fn log_request(
+    path: &'static str,
+    app_id: Option<&str>,
+    outcome: &'static str,
+    shape: &'static str,
+    start: std::time::Instant,
+) {
     let duration_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
     let (shown, len) = match app_id {
         None => ("<missing>", None),
         Some(id) if crate::provider::plausible_app_id(id) => (id, None),
         Some(id) => ("<invalid>", Some(id.len())),
     };
-    tracing::info!(app_id = %shown, app_id_len = len, outcome, duration_us, "POST {PHONE_PATH}");
+    tracing::info!(app_id = %shown, app_id_len = len, outcome, shape, duration_us, "POST {path}");
+}
+
+/// What the access line says of the body: the shape it opened in, the mistake it was refused
+/// as, or `-`.
+fn shape_label<T>(result: &Result<crate::Opened<T>, Error>) -> &'static str {
+    match result {
+        Ok(o) => o.shape.as_str(),
+        Err(e) => e.mistake().map_or("-", phone_core::Mistake::check_id),
+    }
 }
 
 #[derive(Serialize)]
@@ -301,10 +328,11 @@ struct Success<'a> {
     mobile: String,
 }
 
-/// The handler behind [`router`], for routing it yourself (state: a [`PhoneClient`], or any
-/// state it can be taken from with `FromRef`): the body is the envelope exactly as the
-/// mini-program got it (`res.response`, posted as JSON). Failures are
-/// [`LocalizedErrorResponse`]s in the language of the request's `Accept-Language`.
+/// The handler behind [`router`]'s [`PHONE_PATH`], for routing it yourself (state: a
+/// [`PhoneClient`], or any state it can be taken from with `FromRef`): the body is the envelope
+/// exactly as the mini-program got it (`res.response`, posted as JSON), or the button event's
+/// `detail`, or `{encryptContent}`. Failures are [`LocalizedErrorResponse`]s in the language of
+/// the request's `Accept-Language`.
 ///
 /// ```
 /// use axum::{Router, routing::post};
@@ -320,42 +348,165 @@ pub async fn open_phone(
     app_id: Result<AppId, MissingAppId>,
     body: Bytes,
 ) -> Response {
+    handle(
+        PHONE_PATH,
+        client,
+        lang,
+        app_id,
+        body,
+        |client, app_id, body| async move {
+            let text = utf8(&body);
+            let result = client.open(&app_id, text).await;
+            let shape = shape_label(&result);
+            let answer = result.map(|o| {
+                let body = Success {
+                    status: "ok",
+                    code: &o.response.code,
+                    mobile: o.response.phone.masked(),
+                };
+                (StatusCode::OK, ::axum::Json(body)).into_response()
+            });
+            (answer, shape)
+        },
+    )
+    .await
+}
+
+/// The handler behind [`router`]'s [`RUN_DATA_PATH`]: `my.getRunData`'s envelope (any accepted
+/// shape, Alipay's own `{encryptContent: res.response}` included), answered
+/// `{"status":"ok","code":"10000","msg":"Success","count":"***","count_date":"2018-12-19"}`:
+/// the step count is personal data, masked as the number is.
+///
+/// ```
+/// use axum::{Router, routing::post};
+/// use phone_client::{PhoneClient, axum::open_run_data};
+/// fn app(client: PhoneClient) -> Router {
+///     Router::new().route("/v1/steps", post(open_run_data)).with_state(client)
+/// }
+/// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub async fn open_run_data(
+    State(client): State<PhoneClient>,
+    AcceptLanguage(lang): AcceptLanguage,
+    app_id: Result<AppId, MissingAppId>,
+    body: Bytes,
+) -> Response {
+    handle(
+        RUN_DATA_PATH,
+        client,
+        lang,
+        app_id,
+        body,
+        |client, app_id, body| async move {
+            let text = utf8(&body);
+            let result = client.open_run_data(&app_id, text).await;
+            let shape = shape_label(&result);
+            let answer = result.map(|o| {
+                let run = &o.response;
+                let body = serde_json::json!({
+                    "status": "ok",
+                    "code": run.code,
+                    "msg": run.msg,
+                    "count": run.count.to_string(),
+                    "count_date": run.count_date.to_string(),
+                });
+                (StatusCode::OK, ::axum::Json(body)).into_response()
+            });
+            (answer, shape)
+        },
+    )
+    .await
+}
+
+/// The handler behind [`router`]'s [`OPEN_DATA_PATH`]: any open data Alipay sends in this
+/// envelope, answered `{"status":"ok","code":"10000","msg":"Success","data":{...}}` with every
+/// value of `data` but Alipay's status fields masked ([`phone_core::OpenData::masked`]).
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub async fn open_any_data(
+    State(client): State<PhoneClient>,
+    AcceptLanguage(lang): AcceptLanguage,
+    app_id: Result<AppId, MissingAppId>,
+    body: Bytes,
+) -> Response {
+    handle(
+        OPEN_DATA_PATH,
+        client,
+        lang,
+        app_id,
+        body,
+        |client, app_id, body| async move {
+            let text = utf8(&body);
+            let result = client
+                .open_data::<serde_json::Map<String, serde_json::Value>>(&app_id, text)
+                .await;
+            let shape = shape_label(&result);
+            let answer = result.map(|o| {
+                let body = serde_json::json!({
+                    "status": "ok",
+                    "code": o.response.code,
+                    "msg": o.response.msg,
+                    "data": o.response.masked(),
+                });
+                (StatusCode::OK, ::axum::Json(body)).into_response()
+            });
+            (answer, shape)
+        },
+    )
+    .await
+}
+
+/// The body as text; [`handle`] has checked that it is UTF-8 before it calls a handler's
+/// opener (a body that is not never gets here), so the empty fallback is never taken.
+fn utf8(body: &Bytes) -> &str {
+    std::str::from_utf8(body).unwrap_or_default()
+}
+
+/// What the three handlers share: the app id, UTF-8, the log line, the metrics of refusals,
+/// the error response in the asked language. `open` answers with the 200 (or the error) and
+/// the shape label.
+async fn handle<F, Fut>(
+    path: &'static str,
+    client: PhoneClient,
+    lang: Lang,
+    app_id: Result<AppId, MissingAppId>,
+    body: Bytes,
+    open: F,
+) -> Response
+where
+    F: FnOnce(PhoneClient, String, Bytes) -> Fut,
+    Fut: std::future::Future<Output = (Result<Response, Error>, &'static str)>,
+{
     let start = std::time::Instant::now();
     // Taken as a Result so that a missing app id is answered in the asked language too.
     let Ok(AppId(app_id)) = app_id else {
         let outcome = MISSING_APP_ID_KIND;
         #[cfg(feature = "metrics")]
         client.record_rejected(outcome, start.elapsed());
-        log_request(None, outcome, start);
+        log_request(path, None, outcome, "-", start);
         return missing_app_id(lang, true);
     };
-    let result = match std::str::from_utf8(&body) {
-        Ok(text) => client.open(&app_id, text).await,
+    let (result, shape) = match std::str::from_utf8(&body) {
+        Ok(_) => open(client, app_id.clone(), body).await,
         Err(_) => {
             let e = Error::MalformedEnvelope("the body is not UTF-8 text".into());
             // `open` counts what it sees; this never reached it.
             #[cfg(feature = "metrics")]
             client.record_rejected(e.kind(), start.elapsed());
-            Err(e)
+            (Err(e), "-")
         }
     };
     let outcome = result.as_ref().map_or_else(|e| e.kind(), |_| "ok");
-    log_request(Some(&app_id), outcome, start);
+    log_request(path, Some(&app_id), outcome, shape, start);
     match result {
-        Ok(o) => {
-            let body = Success {
-                status: "ok",
-                code: &o.response.code,
-                mobile: o.response.phone.masked(),
-            };
-            (StatusCode::OK, ::axum::Json(body)).into_response()
-        }
+        Ok(response) => response,
         Err(e) => ErrorResponse(e).in_lang(lang).into_response(),
     }
 }
 
-/// A router serving `POST /alipay/phone?app_id=ID` ([`open_phone`]) over `client`, with a
-/// [`BODY_LIMIT`] body limit. Merge or nest it into your application, add routes to it.
+/// A router serving `POST /alipay/phone?app_id=ID` ([`open_phone`]), `POST
+/// /alipay/run-data?app_id=ID` ([`open_run_data`]) and `POST /alipay/open-data?app_id=ID`
+/// ([`open_any_data`]) over `client`, with a [`BODY_LIMIT`] body limit. Merge or nest it into
+/// your application, add routes to it.
 ///
 /// ```
 /// use phone_client::{AppKeyMaterial, PhoneClient, StaticKeys};
@@ -368,6 +519,8 @@ pub async fn open_phone(
 pub fn router(client: PhoneClient) -> Router {
     Router::new()
         .route(PHONE_PATH, post(open_phone))
+        .route(RUN_DATA_PATH, post(open_run_data))
+        .route(OPEN_DATA_PATH, post(open_any_data))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(client)
 }

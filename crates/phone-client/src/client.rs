@@ -4,8 +4,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use moka::sync::Cache;
-use phone_core::{Envelope, Error, KeyProblem, KeyRole, ParseOptions, PhoneNumber, SignType};
-use phone_crypto::{AppKeys, Backend, CryptoBackend, KeyFingerprint, KeyPool, Opened, PoolStats};
+use phone_core::{
+    Envelope, Error, KeyProblem, KeyRole, OpenData, ParseOptions, PhoneNumber, RunData, SignType, parse_open_data_with,
+    parse_plaintext_with, parse_run_data_with,
+};
+use phone_crypto::{AppKeys, Backend, CryptoBackend, KeyFingerprint, KeyPool, Opened, PlaintextReader, PoolStats};
+use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use tracing::field::Empty;
 
@@ -276,25 +280,105 @@ impl PhoneClient {
     /// `metrics` feature, also counts the outcome and records the duration
     /// (`phone_client::metrics`).
     pub async fn open(&self, app_id: &str, body: &str) -> Result<Opened, Error> {
+        self.open_as(app_id, body, DataKind::Phone, parse_plaintext_with).await
+    }
+
+    /// `my.getRunData`'s step count and date in the envelope `body` posted for `app_id` (the
+    /// count masked when printed). The same keys, checks, span and metrics as
+    /// [`PhoneClient::open`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use phone_client::{AppKeyMaterial, PhoneClient, StaticKeys};
+    /// let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo/");
+    /// let material = AppKeyMaterial::new()
+    ///     .with_alipay_public_key(&std::fs::read_to_string(format!("{data}alipay_public_key.txt"))?)?
+    ///     .with_aes_key(&std::fs::read_to_string(format!("{data}aes_key.txt"))?)?;
+    /// let client = PhoneClient::builder().keys(StaticKeys::new().app("2021001234567890", material)).build()?;
+    /// // A phone envelope carries no step count.
+    /// let body = std::fs::read_to_string(format!("{data}envelope.json"))?;
+    /// let err = client.decrypt_run_data("2021001234567890", &body).await.unwrap_err();
+    /// assert_eq!(err.kind(), "malformed_plaintext");
+    /// # Ok(()) }
+    /// ```
+    pub async fn decrypt_run_data(&self, app_id: &str, body: &str) -> Result<RunData, Error> {
+        self.open_run_data(app_id, body).await.map(|o| o.response)
+    }
+
+    /// [`PhoneClient::decrypt_run_data`] with which keys matched and the shape the body came in.
+    pub async fn open_run_data(&self, app_id: &str, body: &str) -> Result<Opened<RunData>, Error> {
+        self.open_as(app_id, body, DataKind::Run, parse_run_data_with).await
+    }
+
+    /// Any open data in the envelope `body` posted for `app_id`, read as the caller's `T` (or a
+    /// `serde_json::Map`) after verification, decryption and the Alipay code check: the next
+    /// API Alipay sends this way needs no new release.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use phone_client::{AppKeyMaterial, PhoneClient, StaticKeys};
+    /// let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo/");
+    /// let material = AppKeyMaterial::new()
+    ///     .with_alipay_public_key(&std::fs::read_to_string(format!("{data}alipay_public_key.txt"))?)?
+    ///     .with_aes_key(&std::fs::read_to_string(format!("{data}aes_key.txt"))?)?;
+    /// let client = PhoneClient::builder().keys(StaticKeys::new().app("2021001234567890", material)).build()?;
+    /// let body = std::fs::read_to_string(format!("{data}envelope.json"))?;
+    /// #[derive(serde::Deserialize)]
+    /// struct Mine { msg: String }
+    /// let got = client.decrypt_open_data::<Mine>("2021001234567890", &body).await?;
+    /// assert_eq!(got.data.msg, "Success");
+    /// # Ok(()) }
+    /// ```
+    pub async fn decrypt_open_data<T: DeserializeOwned>(&self, app_id: &str, body: &str) -> Result<OpenData<T>, Error> {
+        self.open_data(app_id, body).await.map(|o| o.response)
+    }
+
+    /// [`PhoneClient::decrypt_open_data`] with which keys matched and the shape the body came in.
+    pub async fn open_data<T: DeserializeOwned>(&self, app_id: &str, body: &str) -> Result<Opened<OpenData<T>>, Error> {
+        self.open_as(app_id, body, DataKind::Any, parse_open_data_with::<T>)
+            .await
+    }
+
+    async fn open_as<T>(
+        &self,
+        app_id: &str,
+        body: &str,
+        data: DataKind,
+        read: PlaintextReader<T>,
+    ) -> Result<Opened<T>, Error> {
         let span = tracing::info_span!(
             "alipay_phone",
             app_id = crate::provider::loggable_app_id(app_id),
             backend = self.backend_name(),
+            data = data.as_str(),
+            shape = Empty,
             outcome = Empty,
             duration_us = Empty
         );
         let start = Instant::now();
         let mut keys_found = false;
-        let result =
-            tracing::Instrument::instrument(self.open_inner(app_id, body, &mut keys_found), span.clone()).await;
+        let mut shape = None;
+        let result = tracing::Instrument::instrument(
+            self.open_inner(app_id, body, read, &mut keys_found, &mut shape),
+            span.clone(),
+        )
+        .await;
         let outcome = result.as_ref().map_or_else(|e| e.kind(), |_| "ok");
         let elapsed = start.elapsed();
         let micros = elapsed.as_micros() as u64;
         span.record("outcome", outcome);
         span.record("duration_us", micros);
+        if let Some(shape) = shape {
+            span.record("shape", shape.as_str());
+        }
         span.in_scope(|| tracing::debug!(outcome, duration_us = micros, "decrypt"));
         #[cfg(feature = "metrics")]
-        self.record_metrics(app_id, keys_found, outcome, elapsed);
+        {
+            self.record_metrics(app_id, keys_found, outcome, elapsed);
+            crate::metrics::shape(data.as_str(), shape, result.as_ref().err().and_then(Error::mistake));
+        }
         #[cfg(not(feature = "metrics"))]
         let _ = keys_found;
         result
@@ -343,11 +427,19 @@ impl PhoneClient {
         crate::metrics::request(outcome, self.backend_name(), label, elapsed.as_secs_f64());
     }
 
-    async fn open_inner(&self, app_id: &str, body: &str, keys_found: &mut bool) -> Result<Opened, Error> {
+    async fn open_inner<T>(
+        &self,
+        app_id: &str,
+        body: &str,
+        read: PlaintextReader<T>,
+        keys_found: &mut bool,
+        shape: &mut Option<phone_core::Shape>,
+    ) -> Result<Opened<T>, Error> {
         // The envelope is checked before keys are looked up: garbage never reaches the store.
         let env = Envelope::parse(body, &self.inner.options)?;
+        *shape = Some(env.shape());
         let prepared = self.prepared(app_id, false, keys_found).await?;
-        match prepared.keys.open_parsed(&env) {
+        match prepared.keys.open_parsed_as(&env, read) {
             Err(Error::BadSignature) if self.may_reload(app_id) => {
                 // The keys may have been rotated since they were cached: reload once and retry.
                 let fresh = self.prepared(app_id, true, &mut true).await?;
@@ -355,7 +447,7 @@ impl PhoneClient {
                     return Err(Error::BadSignature);
                 }
                 tracing::info!(app_id, "keys reloaded after a failed signature");
-                fresh.keys.open_parsed(&env)
+                fresh.keys.open_parsed_as(&env, read)
             }
             other => other,
         }
@@ -421,6 +513,24 @@ impl PhoneClient {
         tracing::debug!(app_id, backend = self.backend_name(), "keys prepared");
         self.inner.prepared.insert(id, prepared.clone());
         Ok(prepared)
+    }
+}
+
+/// Which open data a call reads: the `data` field of the span and label of the shape counter.
+#[derive(Debug, Clone, Copy)]
+enum DataKind {
+    Phone,
+    Run,
+    Any,
+}
+
+impl DataKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Phone => "phone",
+            Self::Run => "run",
+            Self::Any => "any",
+        }
     }
 }
 

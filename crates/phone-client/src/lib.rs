@@ -58,7 +58,8 @@ pub use pg_keys::{PgKeys, PgKeysBuilder};
 // What a service names, so that it depends on this crate alone; the rest is one path away
 // through the re-exported crates.
 pub use phone_core::{
-    AlipayError, Error, ErrorKind, KeyProblem, KeyRole, Lang, ParseOptions, PhoneNumber, PhoneResponse, SignType,
+    AlipayError, CountDate, Error, ErrorKind, KeyProblem, KeyRole, Lang, Mistake, OpenData, ParseOptions, PhoneNumber,
+    PhoneResponse, RunData, Shape, SignType, StepCount,
 };
 pub use phone_crypto::{
     AesKey, AlipayPublicKey, Backend, CryptoBackend, KeyFingerprint, KeyPool, Opened, RsaPublicKeyDer,

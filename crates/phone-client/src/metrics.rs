@@ -6,6 +6,8 @@
 //! | --- | --- | --- | --- |
 //! | `alipay_phone_requests_total` | counter | `outcome` (`ok` or the error kind: `bad_signature`, `malformed_envelope`, ...); `app_id` only on request | one per [`PhoneClient::open`] / [`decrypt_phone`](crate::PhoneClient::decrypt_phone) |
 //! | `alipay_phone_request_duration_seconds` | histogram | `backend` (`ring`, `openssl`, `rustcrypto`, `aws-lc-rs`, ...); `app_id` only on request | how long each of those calls took, key loading included |
+//! | `alipay_phone_shapes_total` | counter | `shape` (`envelope`, `event_detail`, `encrypt_content`), `data` (`phone`, `run`, `any`) | bodies the envelope parser read, whatever the outcome after it: which shapes the front ends post |
+//! | `alipay_phone_misposted_total` | counter | `mistake` (`posted_as_json_string`, `envelope_in_response`, `envelope_in_field`, `form_encoded`, `ambiguous_content`, `encrypt_content_twice`), `data` | bodies refused as a known front-end mistake ([`Mistake::check_id`](crate::phone_core::Mistake::check_id)) |
 //! | `alipay_phone_key_cache_entries` | gauge | none | app ids held by every [`CachingKeys`] (answers "not mine" included) |
 //! | `alipay_phone_key_cache_hits_total` | counter | none | loads answered from the cache with unexpired keys |
 //! | `alipay_phone_key_cache_misses_total` | counter | none | loads that found nothing usable and waited for the key store |
@@ -46,6 +48,10 @@ use metrics::{Unit, counter, describe_counter, describe_gauge, describe_histogra
 pub const REQUESTS_TOTAL: &str = "alipay_phone_requests_total";
 /// Request durations in seconds: a histogram with label `backend` (and `app_id` when asked for).
 pub const REQUEST_DURATION_SECONDS: &str = "alipay_phone_request_duration_seconds";
+/// Bodies the parser read, by shape and open data: a counter with labels `shape` and `data`.
+pub const SHAPES_TOTAL: &str = "alipay_phone_shapes_total";
+/// Bodies refused as a known front-end mistake: a counter with labels `mistake` and `data`.
+pub const MISPOSTED_TOTAL: &str = "alipay_phone_misposted_total";
 /// App ids held by the key caches: a gauge.
 pub const KEY_CACHE_ENTRIES: &str = "alipay_phone_key_cache_entries";
 /// Key cache loads answered with unexpired cached keys: a counter.
@@ -89,6 +95,16 @@ pub fn describe() {
         Unit::Seconds,
         "Time to open one envelope, key loading included, by backend"
     );
+    describe_counter!(
+        SHAPES_TOTAL,
+        Unit::Count,
+        "Bodies the envelope parser read, by the shape they arrived in and the open data asked for"
+    );
+    describe_counter!(
+        MISPOSTED_TOTAL,
+        Unit::Count,
+        "Bodies refused as a known front-end mistake (form-encoded, encoded twice, ...)"
+    );
     describe_gauge!(
         KEY_CACHE_ENTRIES,
         Unit::Count,
@@ -128,6 +144,15 @@ pub(crate) fn request(outcome: &'static str, backend: &'static str, app_id: Opti
             counter!(REQUESTS_TOTAL, "outcome" => outcome, "app_id" => app_id.clone()).increment(1);
             histogram!(REQUEST_DURATION_SECONDS, "backend" => backend, "app_id" => app_id).record(seconds);
         }
+    }
+}
+
+/// The shape a body arrived in, or the mistake it was refused as (neither for other failures).
+pub(crate) fn shape(data: &'static str, shape: Option<phone_core::Shape>, mistake: Option<&phone_core::Mistake>) {
+    if let Some(shape) = shape {
+        counter!(SHAPES_TOTAL, "shape" => shape.as_str(), "data" => data).increment(1);
+    } else if let Some(mistake) = mistake {
+        counter!(MISPOSTED_TOTAL, "mistake" => mistake.check_id(), "data" => data).increment(1);
     }
 }
 

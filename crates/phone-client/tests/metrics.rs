@@ -301,6 +301,7 @@ async fn a_failed_signature_counts_a_forced_reload_through_the_client() {
             ("alipay_phone_key_cache_reloads_total{reason=forced}", 1),
             ("alipay_phone_requests_total{outcome=bad_signature}", 2),
             ("alipay_phone_requests_total{outcome=ok}", 1),
+            ("alipay_phone_shapes_total{data=phone,shape=envelope}", 3),
         ])
     );
 }

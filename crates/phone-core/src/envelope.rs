@@ -144,6 +144,8 @@ pub struct Envelope<'a> {
     /// the decoded value (a JSON escape); see [`Envelope::raw_signed_content`].
     raw_response: Option<Cow<'a, str>>,
     shape: Shape,
+    /// The shape declared no sign type: the app's one pinned type may stand in for the default.
+    implied_sign_type: bool,
     sign: Option<Cow<'a, str>>,
     sign_type: SignType,
     encrypt_type: EncryptType,
@@ -307,6 +309,7 @@ impl<'a> Envelope<'a> {
         if sign.is_none() && !opts.allow_unsigned {
             return Err(Error::MissingSignature);
         }
+        let sign_type_was_absent = sign_type.is_none();
         let sign_type = match sign_type {
             Some(t) => SignType::parse(&t)?,
             None if implied_sign_type => pinned.unwrap_or_default(),
@@ -318,6 +321,7 @@ impl<'a> Envelope<'a> {
             content,
             raw_response,
             shape,
+            implied_sign_type: implied_sign_type && sign_type_was_absent,
             sign,
             sign_type,
             encrypt_type,
@@ -521,6 +525,7 @@ impl<'a> Envelope<'a> {
             content: self.content.into_owned(),
             raw_response: own(self.raw_response),
             shape: self.shape,
+            implied_sign_type: self.implied_sign_type,
             sign: own(self.sign),
             sign_type: self.sign_type,
             encrypt_type: self.encrypt_type,
@@ -532,6 +537,33 @@ impl<'a> Envelope<'a> {
     /// Which accepted shape the body arrived in.
     pub fn shape(&self) -> Shape {
         self.shape
+    }
+
+    /// Whether the sign type was left to the app (a shape that declares none, the button's
+    /// event detail): [`Envelope::sign_type`] is then the pinned type given to
+    /// [`Envelope::parse_pinned`], or `RSA2`.
+    pub fn sign_type_is_implied(&self) -> bool {
+        self.implied_sign_type
+    }
+
+    /// The same envelope under an app's one pinned sign type, when its shape declared none
+    /// (whoever holds the keys parses before it knows the app's pin); `None` when nothing
+    /// changes.
+    ///
+    /// ```
+    /// use phone_core::{Envelope, ParseOptions, SignType};
+    /// let opts = ParseOptions::default();
+    /// let detail = Envelope::parse(r#"{"encryptedData":"QUJD","sign":"c2ln"}"#, &opts)?;
+    /// assert_eq!(detail.pinned_to(SignType::Rsa).map(|e| e.sign_type()), Some(SignType::Rsa));
+    /// let declared = Envelope::parse(r#"{"response":"QUJD","sign":"c2ln","sign_type":"RSA2"}"#, &opts)?;
+    /// assert!(declared.pinned_to(SignType::Rsa).is_none());
+    /// # Ok::<(), phone_core::Error>(())
+    /// ```
+    pub fn pinned_to(&self, pinned: SignType) -> Option<Self> {
+        (self.implied_sign_type && self.sign_type != pinned).then(|| Self {
+            sign_type: pinned,
+            ..self.clone()
+        })
     }
 
     /// What `response` carries.

@@ -52,7 +52,7 @@ pub use envelope::{
 };
 pub use error::{AlipayError, Error, ErrorKind, ErrorSource, KeyProblem, KeyRole};
 pub use lang::{Lang, UnknownLang};
-pub use open_data::{OpenData, parse_open_data, parse_open_data_with};
+pub use open_data::{OpenData, STATUS_FIELDS, parse_open_data, parse_open_data_with};
 pub use phone::{PhoneNumber, mask_phone};
 /// Fuzzing hooks for the plaintext parser's two paths (feature `fuzzing`; not API).
 #[cfg(feature = "fuzzing")]

@@ -49,6 +49,35 @@ impl<T> fmt::Debug for OpenData<T> {
     }
 }
 
+/// The fields Alipay's status is made of: shown as they are when the rest is masked.
+pub const STATUS_FIELDS: [&str; 6] = ["code", "msg", "subCode", "subMsg", "sub_code", "sub_msg"];
+
+impl OpenData<serde_json::Map<String, serde_json::Value>> {
+    /// The document with every value but Alipay's status fields ([`STATUS_FIELDS`]) replaced
+    /// by `"***"`: what a tool or a log may show without `--reveal`.
+    ///
+    /// ```
+    /// use phone_core::{Charset, OpenData, parse_open_data};
+    /// let any: OpenData = parse_open_data(br#"{"code":"10000","msg":"Success","nickName":"n"}"#, Charset::Utf8)?;
+    /// let shown = any.masked();
+    /// assert_eq!((shown["code"].as_str(), shown["nickName"].as_str()), (Some("10000"), Some("***")));
+    /// # Ok::<(), phone_core::Error>(())
+    /// ```
+    pub fn masked(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.data
+            .iter()
+            .map(|(k, v)| {
+                let shown = if STATUS_FIELDS.contains(&k.as_str()) {
+                    v.clone()
+                } else {
+                    "***".into()
+                };
+                (k.clone(), shown)
+            })
+            .collect()
+    }
+}
+
 /// Parses the decrypted plaintext of any open data under the default limits.
 ///
 /// Code `10000` reads the document as `T` (a mismatch is `malformed_plaintext`, with no value

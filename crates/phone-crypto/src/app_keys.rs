@@ -364,7 +364,10 @@ impl AppKeys {
     /// [`phone_core::parse_run_data_with`], [`phone_core::parse_open_data_with`], or a reader of
     /// the caller's own): every check before the plaintext is [`AppKeys::open`]'s.
     pub fn open_parsed_as<T>(&self, env: &Envelope<'_>, read: PlaintextReader<T>) -> Result<Opened<T>, Error> {
-        open_prepared_as(self, env, read)
+        match self.single_sign_type().and_then(|t| env.pinned_to(t)) {
+            Some(pinned) => open_prepared_as(self, &pinned, read),
+            None => open_prepared_as(self, env, read),
+        }
     }
 
     fn open_as<T>(&self, body: &str, read: PlaintextReader<T>) -> Result<Opened<T>, Error> {
@@ -377,9 +380,13 @@ impl AppKeys {
         self.sign_types.and_then(SignTypeSet::single)
     }
 
-    /// Opens an envelope parsed by the caller (under its own limits).
+    /// Opens an envelope parsed by the caller (under its own limits). A shape that declared
+    /// no sign type takes this app's one pinned type, as [`AppKeys::open`] does.
     pub fn open_parsed(&self, env: &Envelope<'_>) -> Result<Opened, Error> {
-        open_prepared(self, env)
+        match self.single_sign_type().and_then(|t| env.pinned_to(t)) {
+            Some(pinned) => open_prepared(self, &pinned),
+            None => open_prepared(self, env),
+        }
     }
 
     pub(crate) fn pinned_refusal(&self, sign_type: SignType) -> Option<Error> {
