@@ -2,12 +2,24 @@
 
 use std::process::ExitCode;
 
-use clap::Args;
-use phone_core::Lang;
+use clap::{Args, ValueEnum};
+use phone_core::{Envelope, Lang, OpenData, RunData, parse_open_data_with, parse_run_data_with};
 use phone_crypto::{AppKeys, Backend};
+use serde_json::{Map, Value, json};
 
 use crate::input::{UsageError, backend_names, body, key_text};
-use crate::output::{print_error, print_success};
+use crate::output::{colour, paint, print_error, print_success};
+
+/// Which open data the envelope carries (CONTRACT.md: `--data phone|run|any`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Data {
+    /// `my.getPhoneNumber`: the phone number.
+    Phone,
+    /// `my.getRunData`: the step count and its date.
+    Run,
+    /// Any other open data: the plaintext object as it is.
+    Any,
+}
 
 /// Arguments of `decrypt`.
 #[derive(Debug, Args)]
@@ -15,6 +27,11 @@ use crate::output::{print_error, print_success};
   alipay-phone decrypt --alipay-public-key @examples/data/alipay_public_key.txt \\
       --aes-key @examples/data/aes_key.txt examples/data/envelope.json
   curl ... | alipay-phone decrypt --json --alipay-public-key env:ALIPAY_PUBLIC_KEY --aes-key env:ALIPAY_AES_KEY
+  alipay-phone decrypt --data run --json ... run-data.json   # my.getRunData: count and count_date
+
+The body may be the envelope (res.response), the button's event detail {encryptedData, sign}
+or Alipay's {encryptContent: res.response}; other shapes are refused with a hint that says
+what to post instead.
 
 KEY is the literal text (base64 or PEM), @PATH for a file, or env:NAME for a variable.")]
 pub struct DecryptArgs {
@@ -28,9 +45,13 @@ pub struct DecryptArgs {
     #[arg(long, value_parser = backend_names(), default_value = Backend::default().name(),
           long_help = format!("The crypto backend. What each verifies and decrypts:\n{}", phone_crypto::backend_help()))]
     backend: String,
-    /// Print the full phone number instead of the masked one.
+    /// Print the full phone number (the step count, the open data's values) instead of masking it.
     #[arg(long)]
     reveal: bool,
+    /// Which open data the envelope carries: phone (my.getPhoneNumber), run (my.getRunData),
+    /// any (the plaintext object as it is, after the same checks).
+    #[arg(long, value_enum, default_value_t = Data::Phone)]
+    data: Data,
     /// Print exactly one JSON object on stdout.
     #[arg(long)]
     json: bool,
@@ -63,19 +84,78 @@ pub fn run(args: DecryptArgs, lang: Lang) -> ExitCode {
                             .max_envelope_bytes(args.max_bytes),
                     )
                 })
-                .and_then(|b| b.build(backend))
-                .and_then(|keys| keys.open_bytes(&body));
-            match result {
-                Ok(opened) => {
-                    print_success(&opened.response, args.reveal, args.json);
-                    ExitCode::SUCCESS
+                .and_then(|b| b.build(backend));
+            let opened = result.and_then(|keys| {
+                // Bytes, so that the size limit comes before the UTF-8 check (the contract's order).
+                let env = Envelope::parse_bytes(&body, keys.options())?;
+                match args.data {
+                    Data::Phone => keys
+                        .open_parsed(&env)
+                        .map(|o| print_success(&o.response, args.reveal, args.json)),
+                    Data::Run => keys
+                        .open_parsed_as(&env, parse_run_data_with)
+                        .map(|o| print_run(&o.response, args.reveal, args.json)),
+                    Data::Any => keys
+                        .open_parsed_as(&env, parse_open_data_with::<Map<String, Value>>)
+                        .map(|o| print_any(&o.response, args.reveal, args.json)),
                 }
+            });
+            match opened {
+                Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     print_error(&e, args.json, lang);
                     ExitCode::from(1)
                 }
             }
         }
+    }
+}
+
+/// `{"status":"ok","code","msg","count","count_date"}`; the count is `"***"` unless `reveal`.
+fn print_run(run: &RunData, reveal: bool, as_json: bool) {
+    let count = if reveal {
+        json!(run.count.reveal())
+    } else {
+        json!("***")
+    };
+    if as_json {
+        let v = json!({"status": "ok", "code": run.code, "msg": run.msg, "count": count, "count_date": run.count_date.to_string()});
+        println!("{v}");
+    } else {
+        let on = colour(std::io::IsTerminal::is_terminal(&std::io::stdout()));
+        let count = if reveal {
+            run.count.reveal().to_string()
+        } else {
+            "***".into()
+        };
+        println!(
+            "{} {count} steps on {} ({} {})",
+            paint("32", "ok", on),
+            run.count_date,
+            run.code,
+            run.msg
+        );
+    }
+}
+
+/// `{"status":"ok","code","msg","data"}`; every value of `data` but Alipay's status fields is
+/// `"***"` unless `reveal`.
+fn print_any(data: &OpenData, reveal: bool, as_json: bool) {
+    let shown = if reveal { data.data.clone() } else { data.masked() };
+    if as_json {
+        println!(
+            "{}",
+            json!({"status": "ok", "code": data.code, "msg": data.msg, "data": shown})
+        );
+    } else {
+        let on = colour(std::io::IsTerminal::is_terminal(&std::io::stdout()));
+        println!(
+            "{} {} ({} {})",
+            paint("32", "ok", on),
+            Value::Object(shown),
+            data.code,
+            data.msg
+        );
     }
 }
 
