@@ -64,7 +64,7 @@ enum Command {
     CertSn(cert_sn::CertSnArgs),
     /// Measure each backend: whole-pipeline payloads per second against its raw RSA verify.
     Bench(bench::BenchArgs),
-    /// Serve POST /v1/apps/{app_id}/phone over HTTP for any backend (keys from a keyring, PostgreSQL or the environment).
+    /// Serve POST /v1/apps/{app_id}/phone (and /run-data, /open-data) over HTTP for any backend (keys from a keyring, PostgreSQL or the environment).
     #[cfg(feature = "serve")]
     Serve(serve::ServeArgs),
 }

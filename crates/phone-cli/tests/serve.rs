@@ -195,6 +195,11 @@ impl Server {
     }
 
     fn post(&self, app_id: &str, token: Option<&str>, body: &str) -> Response {
+        self.post_to("phone", app_id, token, body)
+    }
+
+    /// A POST to `/v1/apps/{app_id}/{route}` (`phone`, `run-data`, `open-data`).
+    fn post_to(&self, route: &str, app_id: &str, token: Option<&str>, body: &str) -> Response {
         let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
         if let Some(t) = token {
             headers.push(("Authorization".to_owned(), format!("Bearer {t}")));
@@ -202,7 +207,7 @@ impl Server {
         request(
             self.addr,
             "POST",
-            &format!("/v1/apps/{app_id}/phone"),
+            &format!("/v1/apps/{app_id}/{route}"),
             &headers,
             body.as_bytes(),
         )
@@ -501,6 +506,156 @@ fn keyring_serve_opens_with_either_token_and_refuses_without() {
     ];
     for s in &secrets {
         assert!(!logs.contains(s.as_str()), "the log holds {s:?}:\n{logs}");
+    }
+}
+
+/// An envelope of the demo keys around `plaintext`, built by `forge`.
+fn demo_plaintext_envelope(plaintext: &str) -> String {
+    let out = Command::new(BIN)
+        .args([
+            "forge",
+            "--alipay-private-key",
+            &format!("@{}", data("alipay_private_key.pem")),
+            "--aes-key",
+            demo("aes_key.txt").trim(),
+            "--plaintext",
+            plaintext,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "forge: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Every shape a front end posts reaches the phone route; run data and any open data have
+/// routes of their own over HTTP; refused shapes are 400 with the mistake's hint; the access
+/// log and the metrics tell the shapes apart, never the values.
+#[test]
+fn every_shape_run_data_and_any_open_data_over_http() {
+    let dir = tmp("shapes");
+    let ring = keyring(&dir, &[APP]);
+    let tokens = token_file(&dir, TOKEN_A);
+    let server = start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--keyring",
+            ring.to_str().unwrap(),
+            "--token-file",
+            tokens.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let envelope = demo_envelope(MOBILE);
+    let env: Value = serde_json::from_str(&envelope).unwrap();
+    let detail = serde_json::json!({"encryptedData": env["response"], "sign": env["sign"]}).to_string();
+    let wrapped = serde_json::json!({"encryptContent": envelope}).to_string();
+    for body in [&envelope, &detail, &wrapped] {
+        let r = server.post(APP, Some(TOKEN_A), body);
+        assert_eq!(r.status, 200, "{body}: {}", r.body);
+        assert_eq!(r.json()["mobile"], MOBILE);
+    }
+
+    let steps = 48213;
+    let run = demo_plaintext_envelope(&format!(
+        r#"{{"count":{steps},"countDate":"2026-11-30","code":"10000","msg":"Success"}}"#
+    ));
+    let run_wrapped = serde_json::json!({"encryptContent": run}).to_string();
+    for body in [&run, &run_wrapped] {
+        let r = server.post_to("run-data", APP, Some(TOKEN_A), body);
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.header("cache-control"), Some("no-store"));
+        assert_eq!(
+            r.json(),
+            serde_json::json!({"status": "ok", "code": "10000", "msg": "Success", "count": steps, "count_date": "2026-11-30"})
+        );
+    }
+    // A phone envelope on the run-data route: no count in it.
+    let r = server.post_to("run-data", APP, Some(TOKEN_A), &envelope);
+    assert_eq!(
+        (r.status, r.json()["kind"].as_str()),
+        (502, Some("malformed_plaintext")),
+        "{}",
+        r.body
+    );
+    // Any open data: the plaintext object as it is.
+    let profile = r#"{"code":"10000","msg":"Success","nickName":"n","gender":"m"}"#;
+    let r = server.post_to("open-data", APP, Some(TOKEN_A), &demo_plaintext_envelope(profile));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let want: Value = serde_json::from_str(profile).unwrap();
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"status": "ok", "code": "10000", "msg": "Success", "data": want})
+    );
+    // Alipay's errors keep their fix on every route.
+    let busy = demo_plaintext_envelope(r#"{"code":"40006","msg":"Insufficient Permissions"}"#);
+    for route in ["phone", "run-data", "open-data"] {
+        let r = server.post_to(route, APP, Some(TOKEN_A), &busy);
+        assert_eq!((r.status, r.json()["code"].as_str()), (422, Some("40006")), "{route}");
+        assert!(
+            r.json()["hint"].as_str().unwrap().contains("获取会员手机号"),
+            "{}",
+            r.body
+        );
+    }
+    // Nothing is opened before the token: the new routes need it too.
+    assert_401(&server.post_to("run-data", APP, None, &run), false);
+    assert_401(&server.post_to("open-data", APP, None, &run), false);
+
+    // A refused shape: 400, its own message and hint, in the asked language.
+    let twice = serde_json::to_string(&envelope).unwrap();
+    let r = server.post(APP, Some(TOKEN_A), &twice);
+    assert_eq!((r.status, r.json()["kind"].as_str()), (400, Some("malformed_envelope")));
+    assert!(
+        r.json()["message"].as_str().unwrap().contains("encoded twice"),
+        "{}",
+        r.body
+    );
+    let form = format!(
+        "response={}&sign={}",
+        env["response"].as_str().unwrap(),
+        env["sign"].as_str().unwrap()
+    );
+    let r = request(
+        server.addr,
+        "POST",
+        &format!("/v1/apps/{APP}/run-data"),
+        &[
+            ("Authorization".into(), format!("Bearer {TOKEN_A}")),
+            ("Accept-Language".into(), "zh-CN".into()),
+        ],
+        form.as_bytes(),
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.json()["hint"].as_str().unwrap().contains("application/json"),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.json()["hint"], r.json()["hint_zh"]);
+
+    // The access log: which data and shape, never the number or the count.
+    let logs = server.logs_when(|l| l.contains("shape=\"form_encoded\""));
+    for want in [
+        "data=\"phone\" shape=\"event_detail\" outcome=\"ok\"",
+        "data=\"phone\" shape=\"encrypt_content\" outcome=\"ok\"",
+        "data=\"run\" shape=\"envelope\" outcome=\"ok\"",
+        "data=\"any\" shape=\"envelope\" outcome=\"ok\"",
+        "data=\"phone\" shape=\"posted_as_json_string\" outcome=\"malformed_envelope\"",
+        "data=\"run\" shape=\"form_encoded\" outcome=\"malformed_envelope\"",
+    ] {
+        assert!(logs.contains(want), "{want} not in {logs}");
+    }
+    assert!(!logs.contains(MOBILE) && !logs.contains(&steps.to_string()), "{logs}");
+    // The metrics count the shapes and the mistakes.
+    let metrics = request(server.addr, "GET", "/metrics", &[], b"").body;
+    for want in [
+        "alipay_phone_shapes_total{shape=\"event_detail\",data=\"phone\"} 1",
+        "alipay_phone_shapes_total{shape=\"encrypt_content\",data=\"run\"} 1",
+        "alipay_phone_misposted_total{mistake=\"form_encoded\",data=\"run\"} 1",
+        "alipay_phone_misposted_total{mistake=\"posted_as_json_string\",data=\"phone\"} 1",
+    ] {
+        assert!(metrics.contains(want), "{want} not in {metrics}");
     }
 }
 

@@ -1,4 +1,5 @@
-//! The routes of `serve`: `POST /v1/apps/{app_id}/phone`, `/healthz`, `/readyz`, `/metrics`.
+//! The routes of `serve`: `POST /v1/apps/{app_id}/phone`, `/v1/apps/{app_id}/run-data`,
+//! `/v1/apps/{app_id}/open-data`, `/healthz`, `/readyz`, `/metrics`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,7 +14,7 @@ use axum::routing::{get, post};
 use http_body_util::BodyExt as _;
 use phone_client::axum::{AcceptLanguage, ErrorResponse, RETRY_AFTER_SECS};
 use phone_client::metrics::PrometheusHandle;
-use phone_client::{Error, Opened, PhoneClient};
+use phone_client::{Error, PhoneClient};
 use phone_core::Lang;
 use serde_json::json;
 
@@ -21,8 +22,30 @@ use super::auth::{Auth, Tokens};
 use super::keys::Sources;
 use super::logs::AccessLog;
 
-/// The one route that opens envelopes.
+/// The route that opens `my.getPhoneNumber` envelopes.
 pub const PHONE_ROUTE: &str = "/v1/apps/{app_id}/phone";
+/// The route that opens `my.getRunData` envelopes.
+pub const RUN_DATA_ROUTE: &str = "/v1/apps/{app_id}/run-data";
+/// The route that opens any other open data Alipay sends in this envelope.
+pub const OPEN_DATA_ROUTE: &str = "/v1/apps/{app_id}/open-data";
+
+/// Which open data a route reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Data {
+    Phone,
+    Run,
+    Any,
+}
+
+impl Data {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Phone => "phone",
+            Self::Run => "run",
+            Self::Any => "any",
+        }
+    }
+}
 
 /// What every request handler shares.
 pub struct AppState {
@@ -39,6 +62,8 @@ pub struct AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route(PHONE_ROUTE, post(phone))
+        .route(RUN_DATA_ROUTE, post(run_data))
+        .route(OPEN_DATA_ROUTE, post(open_data))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -46,20 +71,35 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 async fn phone(State(state): State<Arc<AppState>>, Path(app_id): Path<String>, request: Request) -> Response {
+    handle(state, app_id, request, Data::Phone).await
+}
+
+async fn run_data(State(state): State<Arc<AppState>>, Path(app_id): Path<String>, request: Request) -> Response {
+    handle(state, app_id, request, Data::Run).await
+}
+
+async fn open_data(State(state): State<Arc<AppState>>, Path(app_id): Path<String>, request: Request) -> Response {
+    handle(state, app_id, request, Data::Any).await
+}
+
+async fn handle(state: Arc<AppState>, app_id: String, request: Request, data: Data) -> Response {
     let start = Instant::now();
     // The headers are borrowed, not extracted: a `HeaderMap` extractor copies every one.
     let (parts, body) = request.into_parts();
     let headers = &parts.headers;
     let AcceptLanguage(lang) = AcceptLanguage::from_headers(headers);
     // Nothing is read, let alone decrypted, before the caller is known.
-    let (outcome, response, reached_open) = match state.tokens.check(headers) {
-        Auth::Allowed => match tokio::time::timeout(state.request_timeout, open(&state, &app_id, body)).await {
-            Ok((Ok(opened), _)) => ("ok", success(&opened), true),
-            Ok((Err(e), reached)) => (e.kind(), ErrorResponse(e).in_lang(lang).into_response(), reached),
+    let (outcome, shape, response, reached_open) = match state.tokens.check(headers) {
+        Auth::Allowed => match tokio::time::timeout(state.request_timeout, open(&state, &app_id, body, data)).await {
+            Ok((Ok((response, shape)), _)) => ("ok", shape.as_str(), response, true),
+            Ok((Err(e), reached)) => {
+                let shape = e.mistake().map_or("-", phone_core::Mistake::check_id);
+                (e.kind(), shape, ErrorResponse(e).in_lang(lang).into_response(), reached)
+            }
             // An open cut short by the timeout never recorded itself.
-            Err(_) => ("timeout", timeout(lang, state.request_timeout), false),
+            Err(_) => ("timeout", "-", timeout(lang, state.request_timeout), false),
         },
-        auth => ("unauthorized", unauthorized(lang, auth == Auth::Invalid), false),
+        auth => ("unauthorized", "-", unauthorized(lang, auth == Auth::Invalid), false),
     };
     let duration_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
     if !reached_open {
@@ -68,6 +108,8 @@ async fn phone(State(state): State<Arc<AppState>>, Path(app_id): Path<String>, r
     }
     state.access_log.request(
         phone_client::loggable_app_id(&app_id),
+        data.as_str(),
+        shape,
         outcome,
         response.status().as_u16(),
         duration_us,
@@ -75,9 +117,14 @@ async fn phone(State(state): State<Arc<AppState>>, Path(app_id): Path<String>, r
     response
 }
 
-/// Reads the body and opens it; the flag says whether `PhoneClient::open` ran (and so
-/// counted the request in the metrics itself).
-async fn open(state: &AppState, app_id: &str, body: Body) -> (Result<Opened, Error>, bool) {
+/// Reads the body and opens it as `data`, answering the 200 and the shape it came in; the flag
+/// says whether the client's open ran (and so counted the request in the metrics itself).
+async fn open(
+    state: &AppState,
+    app_id: &str,
+    body: Body,
+    data: Data,
+) -> (Result<(Response, phone_core::Shape), Error>, bool) {
     let body = match read_body(body, state.body_limit).await {
         Ok(b) => b,
         Err(e) => return (Err(e), false),
@@ -88,7 +135,30 @@ async fn open(state: &AppState, app_id: &str, body: Body) -> (Result<Opened, Err
             false,
         );
     };
-    (state.client.open(app_id, text).await, true)
+    let client = &state.client;
+    let answered = match data {
+        Data::Phone => client.open(app_id, text).await.map(|o| (success(&o.response), o.shape)),
+        Data::Run => client.open_run_data(app_id, text).await.map(|o| {
+            let run = &o.response;
+            let body = RunSuccess {
+                status: "ok",
+                code: &run.code,
+                msg: &run.msg,
+                count: run.count.reveal(),
+                count_date: run.count_date.to_string(),
+            };
+            (no_store(body), o.shape)
+        }),
+        Data::Any => client
+            .open_data::<serde_json::Map<String, serde_json::Value>>(app_id, text)
+            .await
+            .map(|o| {
+                let any = &o.response;
+                let body = json!({"status": "ok", "code": any.code, "msg": any.msg, "data": any.data});
+                (no_store(body), o.shape)
+            }),
+    };
+    (answered, true)
 }
 
 /// The body, frame by frame, refused as soon as it passes `limit` (whatever Content-Length
@@ -128,16 +198,29 @@ struct Success<'a> {
     mobile: &'a str,
 }
 
-fn success(opened: &Opened) -> Response {
+/// The run-data 200 body: the count in full, as the number is (the caller is trusted).
+#[derive(serde::Serialize)]
+struct RunSuccess<'a> {
+    status: &'static str,
+    code: &'a str,
+    msg: &'a str,
+    count: u64,
+    count_date: String,
+}
+
+fn success(response: &phone_client::PhoneResponse) -> Response {
     // The caller is the team's own backend: it gets the full number, as the contract's
     // `--reveal` does.
-    let body = Success {
+    no_store(Success {
         status: "ok",
-        code: &opened.response.code,
-        msg: &opened.response.msg,
-        mobile: opened.response.phone.reveal(),
-    };
-    // A personal number: no shared cache on the way back may keep it.
+        code: &response.code,
+        msg: &response.msg,
+        mobile: response.phone.reveal(),
+    })
+}
+
+/// A 200 of personal data: no shared cache on the way back may keep it.
+fn no_store(body: impl serde::Serialize) -> Response {
     (
         StatusCode::OK,
         [(CACHE_CONTROL, HeaderValue::from_static("no-store"))],

@@ -42,7 +42,8 @@ pub const EXIT_WAIT: Duration = Duration::from_secs(2);
 
 /// The target serve's own lines are logged under (what `RUST_LOG` filters on).
 pub const ACCESS_TARGET: &str = "alipay_phone::serve";
-const ACCESS_MESSAGE: &str = "POST /v1/apps/{app_id}/phone";
+// One message for the three routes: the `data` field says which (phone, run, any).
+const ACCESS_MESSAGE: &str = "POST /v1/apps/{app_id}";
 
 #[derive(Default)]
 struct State {
@@ -321,13 +322,21 @@ impl AccessLog {
 
     /// Logs one request. `app_id` must already be safe to print (`phone_client::loggable_app_id`); `outcome`
     /// is a contract kind or serve's own fixed word, never text from the request.
-    pub fn request(&self, app_id: &str, outcome: &'static str, status: u16, duration_us: u64) {
+    pub fn request(
+        &self,
+        app_id: &str,
+        data: &'static str,
+        shape: &'static str,
+        outcome: &'static str,
+        status: u16,
+        duration_us: u64,
+    ) {
         if !tracing::enabled!(target: ACCESS_TARGET, tracing::Level::INFO) {
             return;
         }
         // A release build relies on `loggable_app_id`; this catches a caller that forgot it.
         debug_assert!(
-            [app_id, outcome]
+            [app_id, data, shape, outcome]
                 .iter()
                 .all(|v| v.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')),
             "access log values must not need escaping"
@@ -338,6 +347,8 @@ impl AccessLog {
             ACCESS_MESSAGE,
             &[
                 ("app_id", Field::Display(app_id)),
+                ("data", Field::Str(data)),
+                ("shape", Field::Str(shape)),
                 ("outcome", Field::Str(outcome)),
                 ("status", Field::Num(u64::from(status))),
                 ("duration_us", Field::Num(duration_us)),
@@ -445,14 +456,23 @@ mod tests {
                 tracing::Dispatch::new(builder.finish())
             };
             tracing::dispatcher::with_default(&dispatch, || {
-                AccessLog::new(writer.clone(), json).request("2021001234567890", "bad_signature", 403, 1234);
+                AccessLog::new(writer.clone(), json).request(
+                    "2021001234567890",
+                    "phone",
+                    "event_detail",
+                    "bad_signature",
+                    403,
+                    1234,
+                );
                 tracing::info!(
                     target: "alipay_phone::serve",
                     app_id = %"2021001234567890",
+                    data = "phone",
+                    shape = "event_detail",
                     outcome = "bad_signature",
                     status = 403u16,
                     duration_us = 1234u64,
-                    "POST /v1/apps/{{app_id}}/phone"
+                    "POST /v1/apps/{{app_id}}"
                 );
             });
             drop(guard);
@@ -488,7 +508,7 @@ mod tests {
                     .finish(),
             );
             tracing::dispatcher::with_default(&dispatch, || {
-                AccessLog::new(writer.clone(), false).request("2021001234567890", "ok", 200, 1);
+                AccessLog::new(writer.clone(), false).request("2021001234567890", "phone", "envelope", "ok", 200, 1);
             });
             drop(guard);
             assert_eq!(sink.text().contains("outcome=\"ok\""), logged, "{directives}");

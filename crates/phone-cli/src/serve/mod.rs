@@ -43,9 +43,12 @@ fn default_backend() -> Backend {
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Routes:
-  POST /v1/apps/{app_id}/phone   the envelope exactly as the mini-program got it (res.response) as the body;
+  POST /v1/apps/{app_id}/phone   the envelope exactly as the mini-program got it (res.response) as the body,
+                                 or the button's event detail {encryptedData, sign}, or {encryptContent: res.response};
                                  needs Authorization: Bearer <token> when tokens are configured.
                                  200 {\"status\":\"ok\",\"code\":\"10000\",\"msg\":\"Success\",\"mobile\":\"<full number>\"};
+  POST /v1/apps/{app_id}/run-data  my.getRunData, the same shapes: 200 {..., \"count\":16880,\"count_date\":\"2018-12-19\"}
+  POST /v1/apps/{app_id}/open-data any open data, the same shapes: 200 {..., \"data\":{<the plaintext object>}}
                                  errors: the contract's JSON and status (400/403/413/422/500/502/503),
                                  401 kind \"unauthorized\" (WWW-Authenticate: Bearer), 503 kind \"timeout\".
   GET  /healthz                  200 while the process runs (no token)
