@@ -34,10 +34,11 @@ fn content(c: &Content<'_>) -> (&'static str, String) {
 /// What one path read before the type checks, owned and printable.
 fn read(r: &Result<fuzz_envelope::Read<'_>, Error>) -> Result<impl PartialEq + std::fmt::Debug, String> {
     match r {
-        Ok((c, raw, texts)) => Ok((
+        Ok((c, raw, texts, shape)) => Ok((
             content(c),
-            raw.map(str::to_owned),
+            raw.as_deref().map(str::to_owned),
             texts.clone().map(|t| t.map(|t| t.into_owned())),
+            *shape,
         )),
         Err(e) => Err(error(e)),
     }
@@ -51,6 +52,7 @@ fn view(r: &Result<Envelope<'_>, Error>) -> Result<impl PartialEq + std::fmt::De
             content(env.content()),
             env.plain_text().map(str::to_owned),
             env.is_encrypted(),
+            (env.shape(), env.sign_type_is_implied()),
         ),
         (
             env.signed_content().into_owned(),

@@ -10,7 +10,10 @@ fuzz_target!(|data: &[u8]| {
     let mut publics = vec![RsaPublicKeyDer::parse(&text), RsaPublicKeyDer::from_der(data)];
     // Wrap the bytes as PEM too, so the DER parsers see PEM-borne input.
     use base64::Engine as _;
-    let pem = format!("-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n", base64::engine::general_purpose::STANDARD.encode(data));
+    let pem = format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        base64::engine::general_purpose::STANDARD.encode(data)
+    );
     publics.push(RsaPublicKeyDer::parse(&pem));
     for key in publics.into_iter().flatten() {
         assert!(phone_crypto::RSA_BITS.contains(&key.bits()));
@@ -19,7 +22,10 @@ fuzz_target!(|data: &[u8]| {
             let _ = b.provider().prepare_verifier(&key);
         }
     }
-    for key in [RsaPrivateKeyDer::parse(&text), RsaPrivateKeyDer::from_der(data)].into_iter().flatten() {
+    for key in [RsaPrivateKeyDer::parse(&text), RsaPrivateKeyDer::from_der(data)]
+        .into_iter()
+        .flatten()
+    {
         let _ = format!("{key:?}");
     }
     if let Ok(k) = AesKey::parse(&text) {

@@ -28,5 +28,8 @@ fuzz_target!(|data: &[u8]| {
             Err(e) => e.kind().to_owned(),
         })
         .collect();
-    assert!(outcomes.windows(2).all(|w| w[0] == w[1]), "backends disagree: {outcomes:?}");
+    assert!(
+        outcomes.windows(2).all(|w| w[0] == w[1]),
+        "backends disagree: {outcomes:?}"
+    );
 });
