@@ -1,12 +1,14 @@
-// The mini-program page, run by Node against the example server.
+// The mini-program pages, run by Node against the example server.
 //
-// The page's own app.js and pages/phone/phone.js run in a vm context with a stand-in `my`,
-// `App`, `getApp` and `Page`; pages/phone/phone.axml is rendered from the page's `setData`
-// state by a small evaluator of `a:if` / `a:elif` / `a:else` and `{{ }}`, and the test taps
-// the button the template renders, through the handler names it binds. `my.getPhoneNumber`
-// hands the page an envelope made by `alipay-phone forge`; `my.request` sends a real HTTP
-// request to the example server (`--demo`, on 127.0.0.1, an ephemeral port) the way the
-// Alipay client does.
+// A page's own app.js and <page>.js (pages/phone/phone, pages/phone-button/phone-button,
+// pages/run/run) run in a vm context with a stand-in `my`, `App`, `getApp` and `Page`;
+// <page>.axml is rendered from the page's `setData` state by a small evaluator of `a:if` /
+// `a:elif` / `a:else` and `{{ }}`, and the test fires the events of the elements the
+// template renders (tap, input, onGetAuthorize, onGetPhoneNumber), through the handler names
+// they bind. `my.getPhoneNumber` and `my.getRunData` hand the page envelopes made by
+// `alipay-phone forge` (the button's event.detail is derived from one); `my.request` sends a
+// real HTTP request to the example server (`--demo`, on 127.0.0.1, an ephemeral port) the way
+// the Alipay client does.
 //
 //   scripts/miniprogram-test.sh          # builds the CLI and the server, then runs this
 //   node --test examples/miniprogram/test/page.test.mjs   # with both already built
