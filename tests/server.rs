@@ -111,14 +111,25 @@ async fn the_phone_route_takes_every_accepted_shape() {
     }
     for (body, message) in [
         (serde_json::to_string(&envelope).unwrap(), "encoded twice"),
-        (serde_json::json!({"data": envelope}).to_string(), "nested in the field \"data\""),
         (
-            format!("response={}&sign={}", env["response"].as_str().unwrap(), env["sign"].as_str().unwrap()),
+            serde_json::json!({"data": envelope}).to_string(),
+            "nested in the field \"data\"",
+        ),
+        (
+            format!(
+                "response={}&sign={}",
+                env["response"].as_str().unwrap(),
+                env["sign"].as_str().unwrap()
+            ),
             "form-encoded",
         ),
     ] {
         let (status, got) = call(addr, "POST", "/alipay/phone?app_id=2021001234567890".into(), body).await;
-        assert_eq!((status, got["kind"].as_str()), (400, Some("malformed_envelope")), "{got}");
+        assert_eq!(
+            (status, got["kind"].as_str()),
+            (400, Some("malformed_envelope")),
+            "{got}"
+        );
         assert!(got["message"].as_str().unwrap().contains(message), "{got}");
     }
 }
