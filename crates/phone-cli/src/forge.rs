@@ -147,7 +147,25 @@ pub fn run(args: ForgeArgs, lang: Lang) -> ExitCode {
         }
         _ => None,
     };
-    let keys = keys.and_then(|k| match shape_refused {
+    // clap lets `requires` pass when the required flag conflicts with one given (they share
+    // the `content` group), so `--mobile N --count-date D` would slip through: checked here.
+    let orphan = [
+        (
+            args.count_date.is_some() && args.run_count.is_none(),
+            "--count-date needs --run-count",
+        ),
+        (
+            args.count_as_string && args.run_count.is_none(),
+            "--count-as-string needs --run-count",
+        ),
+        (
+            args.sub_code.is_some() && args.code.is_none(),
+            "--sub-code needs --code",
+        ),
+    ]
+    .into_iter()
+    .find_map(|(bad, msg)| bad.then_some(msg));
+    let keys = keys.and_then(|k| match shape_refused.or(orphan) {
         Some(msg) => Err(UsageError(msg.into())),
         None => Ok(k),
     });
