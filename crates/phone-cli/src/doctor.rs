@@ -418,17 +418,35 @@ impl Doctor {
         let phone = keys.open(body);
         // A verified plaintext without a number may be another open data in the same
         // envelope: my.getRunData's answer is the one doctor knows by name.
-        if let Err(Error::NoPhone | Error::MalformedPlaintext(_)) = &phone
-            && let Ok(run) = keys.open_run_data(body)
-        {
-            let shown = if args.reveal {
-                format!("{} steps on {}", run.response.count.reveal(), run.response.count_date)
-            } else {
-                run.response.to_string()
-            };
-            self.findings
-                .push(ok("envelope", format!("the envelope opens{with}: run data ({shown})")));
-            return;
+        if let Err(Error::NoPhone | Error::MalformedPlaintext(_)) = &phone {
+            match keys.open_run_data(body) {
+                Ok(run) => {
+                    let shown = if args.reveal {
+                        format!("{} steps on {}", run.response.count.reveal(), run.response.count_date)
+                    } else {
+                        run.response.to_string()
+                    };
+                    self.findings
+                        .push(ok("envelope", format!("the envelope opens{with}: run data ({shown})")));
+                    return;
+                }
+                // A plaintext with run data's fields that does not read as run data: its own
+                // problem, not the missing number the phone reading reports.
+                Err(run_err @ Error::MalformedPlaintext(_))
+                    if keys
+                        .open_data::<serde_json::Map<String, serde_json::Value>>(body)
+                        .is_ok_and(|o| ["count", "countDate"].iter().any(|k| o.response.data.contains_key(*k))) =>
+                {
+                    self.findings.push(fail(
+                        "malformed_plaintext",
+                        format!("the envelope opens{with} to run data that does not read ({run_err})"),
+                        "my.getRunData's plaintext needs count (a non-negative integer, or a digit string) and countDate (a real date, yyyy-mm-dd); whatever built this envelope wrote them otherwise",
+                        "my.getRunData 的明文需要 count（非负整数，或只含数字的字符串）和 countDate（真实日期，yyyy-mm-dd）；生成这个报文的代码没有按这个格式写",
+                    ));
+                    return;
+                }
+                Err(_) => {}
+            }
         }
         match phone {
             Ok(o) => {

@@ -587,3 +587,48 @@ fn an_rsa_signed_event_detail_is_explained_as_the_apps_sign_type_not_the_body() 
     assert!(text_of(c, "fix").contains("accept_sign_types"), "{c}");
     assert!(has_cjk(text_of(c, "fix_zh")), "{c}");
 }
+
+#[test]
+fn run_data_that_does_not_read_is_named_as_such_not_as_a_missing_number() {
+    for (plaintext, why) in [
+        (
+            r#"{"count":-5,"countDate":"2026-11-30","code":"10000","msg":"Success"}"#,
+            "`count`",
+        ),
+        (
+            r#"{"count":"12.5","countDate":"2026-11-30","code":"10000","msg":"Success"}"#,
+            "`count`",
+        ),
+        (
+            r#"{"count":16880,"countDate":"2026-02-30","code":"10000","msg":"Success"}"#,
+            "`countDate`",
+        ),
+        (
+            r#"{"countDate":"2026-11-30","code":"10000","msg":"Success"}"#,
+            "`count`",
+        ),
+    ] {
+        let body = forge(&["--plaintext", plaintext]);
+        let (code, v) = doctor(&body, &[]);
+        assert_eq!((code, failed(&v)), (1, vec!["malformed_plaintext"]), "{plaintext}: {v}");
+        let c = check(&v, "malformed_plaintext");
+        assert!(
+            text_of(c, "message").starts_with("the envelope opens to run data that does not read")
+                && text_of(c, "message").contains(why),
+            "{c}"
+        );
+        assert!(
+            text_of(c, "fix").contains("countDate") && has_cjk(text_of(c, "fix_zh")),
+            "{c}"
+        );
+        // The values are personal data: never echoed.
+        assert!(
+            !v.to_string().contains("16880") && !v.to_string().contains("12.5"),
+            "{v}"
+        );
+    }
+    // A success with neither a number nor run data is still the missing number.
+    let body = forge(&["--plaintext", r#"{"code":"10000","msg":"Success"}"#]);
+    let (code, v) = doctor(&body, &[]);
+    assert_eq!((code, failed(&v)), (1, vec!["no_phone"]), "{v}");
+}
