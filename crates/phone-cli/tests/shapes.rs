@@ -632,3 +632,34 @@ fn run_data_that_does_not_read_is_named_as_such_not_as_a_missing_number() {
     let (code, v) = doctor(&body, &[]);
     assert_eq!((code, failed(&v)), (1, vec!["no_phone"]), "{v}");
 }
+
+/// Alipay's Java SDK may sign the raw text of a `response` whose '/' a serialiser escaped as
+/// `\/`; the library accepts it, and doctor must not call it a bad signature.
+#[test]
+fn doctor_accepts_a_signature_over_the_escaped_raw_text_as_the_library_does() {
+    use phone_crypto::{Backend, RsaPrivateKeyDer};
+    let env: Value = (0..50)
+        .map(|i| forge(&["--mobile", &format!("138001380{i:02}"), "--shape", "event-detail"]))
+        .map(|t| serde_json::from_str::<Value>(&t).unwrap())
+        .find(|v| v["encryptedData"].as_str().unwrap().contains('/'))
+        .unwrap();
+    let escaped = env["encryptedData"].as_str().unwrap().replace('/', "\\/");
+    let raw = format!("\"{escaped}\"");
+    let signer = Backend::default()
+        .alipay_side()
+        .prepare_signer(&RsaPrivateKeyDer::parse(&test_support::demo("alipay_private_key.pem")).unwrap())
+        .unwrap();
+    let sign = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        signer.sign(phone_core::SignType::Rsa2, raw.as_bytes()).unwrap(),
+    );
+    for body in [
+        format!(r#"{{"encryptedData":{raw},"sign":"{sign}"}}"#),
+        format!(r#"{{"response":{raw},"sign":"{sign}","sign_type":"RSA2","encrypt_type":"AES","charset":"UTF-8"}}"#),
+    ] {
+        assert_eq!(decrypt(&body)["status"], "ok", "{body}");
+        let (code, v) = doctor(&body, &[]);
+        assert_eq!((code, failed(&v)), (0, vec![]), "{body}: {v}");
+        assert_eq!(check(&v, "signature")["status"], "ok");
+    }
+}
