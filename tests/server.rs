@@ -96,6 +96,44 @@ async fn demo_mode_serves_the_contract_over_http() {
     assert_eq!(status, 400, "{got}");
 }
 
+/// The example server's route takes every shape a front end posts: the envelope, the button's
+/// event detail, Alipay's `{encryptContent}`; and refuses the mistakes by name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_phone_route_takes_every_accepted_shape() {
+    let addr = start(EnvKeys::from_vars(Vec::<(String, String)>::new()), true).await;
+    let envelope = demo("envelope.json");
+    let env: Value = serde_json::from_str(&envelope).unwrap();
+    let detail = serde_json::json!({"encryptedData": env["response"], "sign": env["sign"]}).to_string();
+    let wrapped = serde_json::json!({"encryptContent": envelope.trim()}).to_string();
+    for body in [envelope.clone(), detail, wrapped] {
+        let (status, got) = call(addr, "POST", "/alipay/phone?app_id=2021001234567890".into(), body).await;
+        assert_eq!((status, got["mobile"].as_str()), (200, Some("138****8000")), "{got}");
+    }
+    for (body, message) in [
+        (serde_json::to_string(&envelope).unwrap(), "encoded twice"),
+        (
+            serde_json::json!({"data": envelope}).to_string(),
+            "nested in the field \"data\"",
+        ),
+        (
+            format!(
+                "response={}&sign={}",
+                env["response"].as_str().unwrap(),
+                env["sign"].as_str().unwrap()
+            ),
+            "form-encoded",
+        ),
+    ] {
+        let (status, got) = call(addr, "POST", "/alipay/phone?app_id=2021001234567890".into(), body).await;
+        assert_eq!(
+            (status, got["kind"].as_str()),
+            (400, Some("malformed_envelope")),
+            "{got}"
+        );
+        assert!(got["message"].as_str().unwrap().contains(message), "{got}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn env_keys_mode_and_server_side_key_errors_are_5xx() {
     let (pk, aes) = (demo("alipay_public_key.txt"), demo("aes_key.txt"));

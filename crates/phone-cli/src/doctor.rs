@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use clap::Args;
-use phone_core::{Envelope, Error, KeyProblem, Lang, ParseOptions, SignType};
+use phone_core::{Content, Envelope, Error, KeyProblem, Lang, ParseOptions, Shape, SignType};
 use phone_crypto::{AesKey, AppKeys, KeyFormat, RsaPrivateKeyDer, RsaPublicKeyDer, SignatureVerifier};
 use serde_json::json;
 use zeroize::Zeroizing;
@@ -340,24 +340,17 @@ impl Doctor {
     fn envelope(&mut self, body: &str, args: &DoctorArgs, public: Option<&RsaPublicKeyDer>, aes: Option<&AesKey>) {
         let provider = backend(&args.backend).provider();
         let opts = ParseOptions::default();
-        let trimmed = body.trim_start();
-        if !trimmed.starts_with('{') && body.contains("response=") {
-            self.findings.push(fail(
-                "form_encoded",
-                "the body is form-encoded (response=...&sign=...), not the JSON envelope",
-                "post res.response unchanged as a JSON body (content-type application/json); form encoding turns '+' into spaces",
-                "把 res.response 原样作为 JSON 请求体提交（content-type: application/json）；表单编码会把 '+' 变成空格",
-            ));
-            return;
-        }
         let env = match Envelope::parse(body, &opts.clone().allow_unsigned(true)) {
             Ok(env) => env,
             Err(e) => {
-                self.findings
-                    .push(fail_with(error_check(&e), format!("the envelope: {e}"), &e));
+                self.findings.push(match e.mistake() {
+                    Some(m) => fail(m.check_id(), m.to_string(), m.hint_in(Lang::En), m.hint_in(Lang::Zh)),
+                    None => fail_with(error_check(&e), format!("the envelope: {e}"), &e),
+                });
                 return;
             }
         };
+        self.findings.push(ok("shape", shape_message(env.shape())));
         if !env.is_signed() {
             self.findings.push(fail_with(
                 "missing_signature",
@@ -366,17 +359,27 @@ impl Doctor {
             ));
             return;
         }
+        let posted = posted_fields(body, env.shape());
         let sig = match env.decode_signature() {
             Ok(s) => s.unwrap_or_default(),
             Err(_) => {
-                self.findings.push(self.base64_finding(body, "sign"));
+                let value = posted.as_ref().and_then(|f| f.get("sign")).and_then(|v| v.as_str());
+                self.findings.push(self.base64_finding(value, "sign"));
                 return;
             }
         };
-        if env.decode_ciphertext().is_err() {
-            self.findings.push(self.base64_finding(body, "response"));
-            return;
-        }
+        let ciphertext_len = match env.decode_ciphertext() {
+            Ok(ct) => ct.map(|c| c.len()),
+            Err(_) => {
+                let value = match env.content() {
+                    Content::Encrypted(v) => Some(&**v),
+                    _ => None,
+                };
+                self.findings
+                    .push(self.base64_finding(value, content_field(env.shape())));
+                return;
+            }
+        };
         let Some(public) = public else { return };
         let verifier = match provider.prepare_verifier(public) {
             Ok(v) => v,
@@ -386,7 +389,10 @@ impl Doctor {
             }
         };
         let declared = env.sign_type();
-        if verifier.verify(declared, &env.signed_content(), &sig).is_err() {
+        // As the library verifies: the decoded value first, then the raw posted text when a
+        // JSON escape (`\/`) makes it differ; the Java SDK signs either.
+        let verifies = |content: &[u8]| verifier.verify(declared, content, &sig).is_ok();
+        if !verifies(&env.signed_content()) && !env.raw_signed_content().is_some_and(verifies) {
             self.findings
                 .push(self.signature_finding(&env, &*verifier, &sig, args.app_private_key.is_some()));
             return;
@@ -396,37 +402,86 @@ impl Doctor {
             format!("{declared} signature verifies with the Alipay public key"),
         ));
         let Some(aes) = aes else { return };
-        let keys = AppKeys::builder()
+        let keys = match AppKeys::builder()
             .alipay_public_key_der(public.clone())
             .aes_key_raw(aes.clone())
-            .build_in(&phone_crypto::KeyPool::with_backend(provider.clone()));
+            .build_in(&phone_crypto::KeyPool::with_backend(provider.clone()))
+        {
+            Ok(k) => k,
+            Err(e) => {
+                self.findings.push(fail_with(error_check(&e), e.to_string(), &e));
+                return;
+            }
+        };
         let with = if self.aes_decoded_once {
             " with the AES key decoded once"
         } else {
             ""
         };
-        match keys.and_then(|k| k.open(body)) {
-            Ok(o) => {
-                let shown = if args.reveal { o.response.phone.reveal().to_owned() } else { o.response.phone.masked() };
-                self.findings.push(ok("envelope", format!("the envelope opens{with}: {shown} ({} {})", o.response.code, o.response.msg)));
+        let phone = keys.open(body);
+        // A verified plaintext without a number may be another open data in the same
+        // envelope: my.getRunData's answer is the one doctor knows by name.
+        if let Err(Error::NoPhone | Error::MalformedPlaintext(_)) = &phone {
+            match keys.open_run_data(body) {
+                Ok(run) => {
+                    let shown = if args.reveal {
+                        format!("{} steps on {}", run.response.count.reveal(), run.response.count_date)
+                    } else {
+                        run.response.to_string()
+                    };
+                    self.findings
+                        .push(ok("envelope", format!("the envelope opens{with}: run data ({shown})")));
+                    return;
+                }
+                // A plaintext with run data's fields that does not read as run data: its own
+                // problem, not the missing number the phone reading reports.
+                Err(run_err @ Error::MalformedPlaintext(_))
+                    if keys
+                        .open_data::<serde_json::Map<String, serde_json::Value>>(body)
+                        .is_ok_and(|o| ["count", "countDate"].iter().any(|k| o.response.data.contains_key(*k))) =>
+                {
+                    self.findings.push(fail(
+                        "malformed_plaintext",
+                        format!("the envelope opens{with} to run data that does not read ({run_err})"),
+                        "my.getRunData's plaintext needs count (a non-negative integer, or a digit string) and countDate (a real date, yyyy-mm-dd); whatever built this envelope wrote them otherwise",
+                        "my.getRunData 的明文需要 count（非负整数，或只含数字的字符串）和 countDate（真实日期，yyyy-mm-dd）；生成这个报文的代码没有按这个格式写",
+                    ));
+                    return;
+                }
+                Err(_) => {}
             }
-            Err(e @ Error::DecryptFailed(_)) | Err(e @ Error::MalformedPlaintext(_)) => self.findings.push(fail(
-                "aes_key_mismatch",
-                format!("the signature is Alipay's, but the AES key{with} does not open the content ({e})"),
-                "the AES key is not this mini-program's: copy 接口内容加密方式 from the console again (after a reset, old keys stop working)",
-                "这个 AES 密钥不是该小程序的：到控制台重新复制接口内容加密方式里的密钥（重置后旧密钥立即失效）",
-            )),
+        }
+        match phone {
+            Ok(o) => {
+                let shown = if args.reveal {
+                    o.response.phone.reveal().to_owned()
+                } else {
+                    o.response.phone.masked()
+                };
+                self.findings.push(ok(
+                    "envelope",
+                    format!(
+                        "the envelope opens{with}: {shown} ({} {})",
+                        o.response.code, o.response.msg
+                    ),
+                ));
+            }
+            Err(e @ Error::DecryptFailed(_)) | Err(e @ Error::MalformedPlaintext(_)) => {
+                self.findings.push(aes_mismatch(&e, with, ciphertext_len));
+            }
             Err(e) => self.findings.push(match e.hint() {
                 Some(_) => fail_with(error_check(&e), e.to_string(), &e),
-                None => fail(error_check(&e), e.to_string(), "see the Alipay code table", "请查阅支付宝错误码表"),
+                None => fail(
+                    error_check(&e),
+                    e.to_string(),
+                    "see the Alipay code table",
+                    "请查阅支付宝错误码表",
+                ),
             }),
         }
     }
 
-    fn base64_finding(&self, body: &str, field: &'static str) -> Finding {
-        let value = serde_json::from_str::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| v[field].as_str().map(str::to_owned));
+    fn base64_finding(&self, value: Option<&str>, field: &'static str) -> Finding {
         if let Some(v) = value
             && v.contains(' ')
             && STANDARD.decode(v.replace(' ', "+")).is_ok()
@@ -458,6 +513,22 @@ impl Doctor {
         } else {
             SignType::Rsa2
         };
+        if verifier.verify(other, &env.signed_content(), sig).is_ok() && env.sign_type_is_implied() {
+            // Nothing in the body to correct: the event detail has no sign_type field, so the
+            // app's configuration decides.
+            return fail(
+                "sign_type_mixed_up",
+                format!(
+                    "the signature is a valid {other} signature, but the event detail declares no sign type and is read as {declared}"
+                ),
+                format!(
+                    "an app whose console signs with {other} must pin {other} as its one sign type (AppKeys::builder().accept_sign_types(&[SignType::{other:?}])), so that the event detail is read that way; or switch 接口加签方式 to RSA2"
+                ),
+                format!(
+                    "按钮事件的 event.detail 不带 sign_type；控制台接口加签方式用 {other} 的应用要把 {other} 设为唯一的签名类型（AppKeys::builder().accept_sign_types(&[SignType::{other:?}])），或者把接口加签方式改成 RSA2"
+                ),
+            );
+        }
         if verifier.verify(other, &env.signed_content(), sig).is_ok() {
             return fail(
                 "sign_type_mixed_up",
@@ -487,6 +558,78 @@ impl Doctor {
             format!("the signature does not verify with the configured Alipay public key{extra}"),
             &Error::BadSignature,
         )
+    }
+}
+
+/// The largest AES ciphertext of a success: 64 bytes for the phone (55 bytes of plaintext for
+/// an 11-digit number), 80 for run data. Alipay's error bodies carry subCode and subMsg and
+/// take 96 bytes and more.
+const SUCCESS_SIZED: usize = 80;
+const ERROR_SIZED: usize = 96;
+
+/// A verified ciphertext that does not open. Its size tells a wrong key on a success from a
+/// wrong key on an Alipay error, which has a second cause to fix upstream.
+fn aes_mismatch(e: &Error, with: &str, ciphertext_len: Option<usize>) -> Finding {
+    let base = format!("the signature is Alipay's, but the AES key{with} does not open the content ({e})");
+    let key_en = "the AES key is not this mini-program's: copy 接口内容加密方式 from the console again (after a reset, old keys stop working)";
+    let key_zh = "这个 AES 密钥不是该小程序的：到控制台重新复制接口内容加密方式里的密钥（重置后旧密钥立即失效）";
+    match ciphertext_len {
+        Some(n) if n > 0 && n % 16 == 0 && n <= SUCCESS_SIZED => fail(
+            "aes_key_mismatch",
+            format!(
+                "{base}; its {n} bytes of ciphertext fit a success body (64 bytes for a phone number, 80 for run data), so the AES key is wrong"
+            ),
+            format!("{key_en}; the content's size fits a success, so the key is the one thing to fix"),
+            format!("{key_zh}；密文长度与成功报文相符，所以只需要改正密钥"),
+        ),
+        Some(n) if n % 16 == 0 && n >= ERROR_SIZED => fail(
+            "aes_key_mismatch",
+            format!(
+                "{base}; its {n} bytes of ciphertext are the size of an Alipay error body (with subCode and subMsg), not of a success (64 bytes for a phone number): Alipay answered an error, and this AES key cannot open it"
+            ),
+            format!(
+                "two things to fix: {key_en}; and Alipay answered an error, so the mini-program's call or the console is wrong too (e.g. 40003 when my.getPhoneNumber runs without the authorisation tap on <button open-type=\"getAuthorize\" scope=\"phoneNumber\">, 40006 when 获取会员手机号 is not bound); with the right AES key doctor names the code"
+            ),
+            format!(
+                "有两处要改：{key_zh}；另外支付宝返回的是错误报文，说明小程序的调用或控制台配置也有问题（例如没有先点 <button open-type=\"getAuthorize\" scope=\"phoneNumber\"> 授权就调用 my.getPhoneNumber 会得到 40003，没有绑定获取会员手机号会得到 40006）；换成正确的 AES 密钥后 doctor 会显示具体的错误码"
+            ),
+        ),
+        _ => fail("aes_key_mismatch", base, key_en, key_zh),
+    }
+}
+
+/// What the `shape` check says arrived.
+fn shape_message(shape: Shape) -> &'static str {
+    match shape {
+        Shape::EventDetail => {
+            "the body is the button's event detail {encryptedData, sign} (base library 2.8.0+): it declares no types, so RSA2 (or the app's one pinned sign type), AES and UTF-8 apply"
+        }
+        Shape::EncryptContent => {
+            "the body is the {encryptContent: <envelope>} wrapper (Alipay's my.getRunData sample): the envelope inside is checked"
+        }
+        _ => "the body is the envelope object (res.response, posted unchanged)",
+    }
+}
+
+/// The field that carries the ciphertext in `shape`.
+fn content_field(shape: Shape) -> &'static str {
+    match shape {
+        Shape::EventDetail => "encryptedData",
+        _ => "response",
+    }
+}
+
+/// The posted object whose fields the envelope was read from: the body itself, or the envelope
+/// inside `encryptContent` (as text or as an object).
+fn posted_fields(body: &str, shape: Shape) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let mut outer: serde_json::Map<String, serde_json::Value> = serde_json::from_str(body).ok()?;
+    if shape != Shape::EncryptContent {
+        return Some(outer);
+    }
+    match outer.remove("encryptContent")? {
+        serde_json::Value::String(text) => serde_json::from_str(&text).ok(),
+        serde_json::Value::Object(inner) => Some(inner),
+        _ => None,
     }
 }
 

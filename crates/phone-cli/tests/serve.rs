@@ -578,6 +578,11 @@ fn every_shape_run_data_and_any_open_data_over_http() {
         "{}",
         r.body
     );
+    assert!(
+        r.json()["message"].as_str().unwrap().contains("not run data"),
+        "{}",
+        r.body
+    );
     // Any open data: the plaintext object as it is.
     let profile = r#"{"code":"10000","msg":"Success","nickName":"n","gender":"m"}"#;
     let r = server.post_to("open-data", APP, Some(TOKEN_A), &demo_plaintext_envelope(profile));
@@ -643,6 +648,9 @@ fn every_shape_run_data_and_any_open_data_over_http() {
         "data=\"any\" shape=\"envelope\" outcome=\"ok\"",
         "data=\"phone\" shape=\"posted_as_json_string\" outcome=\"malformed_envelope\"",
         "data=\"run\" shape=\"form_encoded\" outcome=\"malformed_envelope\"",
+        // A failure after parsing still says the shape it came in.
+        "data=\"run\" shape=\"envelope\" outcome=\"alipay_error\"",
+        "data=\"phone\" shape=\"envelope\" outcome=\"alipay_error\"",
     ] {
         assert!(logs.contains(want), "{want} not in {logs}");
     }

@@ -314,10 +314,10 @@ fn log_request(
 
 /// What the access line says of the body: the shape it opened in, the mistake it was refused
 /// as, or `-`.
-fn shape_label<T>(result: &Result<crate::Opened<T>, Error>) -> &'static str {
+fn shape_label<T>(result: &Result<crate::Opened<T>, Error>, body: &str) -> &'static str {
     match result {
         Ok(o) => o.shape.as_str(),
-        Err(e) => e.mistake().map_or("-", phone_core::Mistake::check_id),
+        Err(e) => phone_core::Shape::label_of_failed(body, e),
     }
 }
 
@@ -357,7 +357,7 @@ pub async fn open_phone(
         |client, app_id, body| async move {
             let text = utf8(&body);
             let result = client.open(&app_id, text).await;
-            let shape = shape_label(&result);
+            let shape = shape_label(&result, text);
             let answer = result.map(|o| {
                 let body = Success {
                     status: "ok",
@@ -400,7 +400,7 @@ pub async fn open_run_data(
         |client, app_id, body| async move {
             let text = utf8(&body);
             let result = client.open_run_data(&app_id, text).await;
-            let shape = shape_label(&result);
+            let shape = shape_label(&result, text);
             let answer = result.map(|o| {
                 let run = &o.response;
                 let body = serde_json::json!({
@@ -439,7 +439,7 @@ pub async fn open_any_data(
             let result = client
                 .open_data::<serde_json::Map<String, serde_json::Value>>(&app_id, text)
                 .await;
-            let shape = shape_label(&result);
+            let shape = shape_label(&result, text);
             let answer = result.map(|o| {
                 let body = serde_json::json!({
                     "status": "ok",

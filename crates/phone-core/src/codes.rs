@@ -27,9 +27,8 @@ const NO_ENCRYPT_KEY: &str =
 const NO_SIGNATURE: &str =
     "the request to Alipay carried no signature: set the signing method (接口加签方式) in the console";
 const BAD_ENCRYPT: &str = "the AES key is misconfigured: set it again in the console's development settings";
-const AUTH: &str = "the user has not authorised: call my.getPhoneNumber only after the <button open-type=\"getAuthorize\" scope=\"phoneNumber\"> tap, in onGetAuthorize; the authorisation may also have expired";
-const PERMISSIONS: &str =
-    "the product 获取会员手机号 is not bound to the mini-program, or the user-information application was not approved";
+const AUTH: &str = "the user has not authorised: call my.getPhoneNumber only after the <button open-type=\"getAuthorize\" scope=\"phoneNumber\"> tap, in onGetAuthorize; the authorisation may also have expired. For my.getRunData (step counts) the user must first have granted the run-data (运动数据) authorisation";
+const PERMISSIONS: &str = "the product 获取会员手机号 is not bound to the mini-program, or the user-information application was not approved; for my.getRunData (step counts), the run-data (运动数据) capability is not bound to it";
 
 const RETRY_ZH: &str = "支付宝系统繁忙，属于临时错误：稍后重试即可";
 const NO_SIGN_TYPE_ZH: &str = "应用没有设置默认签名类型：在开放平台控制台的开发设置里配置接口加签方式（上传应用公钥、取得支付宝公钥）和应用网关，并保存；第三方应用（ISV）代调用时要传 protocols.isvAppId。改完后用户需要重新授权";
@@ -37,8 +36,8 @@ const NO_ENCRYPT_KEY_ZH: &str =
     "控制台没有设置内容加密密钥（接口内容加密方式）；第三方应用（ISV）代调用时则是缺少 isvAppId";
 const NO_SIGNATURE_ZH: &str = "发给支付宝的请求没有签名：在开放平台控制台的开发设置里配置接口加签方式";
 const BAD_ENCRYPT_ZH: &str = "AES 密钥配置有误：在控制台开发设置的接口内容加密方式里重新设置 AES 密钥";
-const AUTH_ZH: &str = "用户没有授权：要在用户点击 <button open-type=\"getAuthorize\" scope=\"phoneNumber\"> 之后，在 onGetAuthorize 回调里调用 my.getPhoneNumber；也可能是授权已过期";
-const PERMISSIONS_ZH: &str = "小程序没有绑定「获取会员手机号」产品，或者用户信息申请还没有审核通过";
+const AUTH_ZH: &str = "用户没有授权：要在用户点击 <button open-type=\"getAuthorize\" scope=\"phoneNumber\"> 之后，在 onGetAuthorize 回调里调用 my.getPhoneNumber；也可能是授权已过期。如果是 my.getRunData（步数），要先让用户同意运动数据授权";
+const PERMISSIONS_ZH: &str = "小程序没有绑定「获取会员手机号」产品，或者用户信息申请还没有审核通过；如果是 my.getRunData（步数），则是小程序没有绑定运动数据能力";
 
 /// Every code and sub-code this SDK knows, most specific first. Code-level entries
 /// (`sub_code: None`) are the fallback for sub-codes Alipay adds later.

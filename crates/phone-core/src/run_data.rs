@@ -156,6 +156,9 @@ impl fmt::Display for RunData {
 struct RawRun<'a> {
     #[serde(borrow)]
     count: Option<&'a RawValue>,
+    /// Present in a phone number's plaintext: the envelope was sent to the wrong place.
+    #[serde(borrow)]
+    mobile: Option<&'a RawValue>,
     #[serde(borrow, rename = "countDate")]
     count_date: Option<&'a RawValue>,
 }
@@ -206,6 +209,11 @@ pub fn parse_run_data_with(bytes: &[u8], charset: Charset, opts: &crate::ParseOp
     // `success_status` has read the document as an object: this parse cannot meet new syntax.
     let raw: RawRun<'_> = serde_json::from_str(&text_form)
         .map_err(|e| Error::MalformedPlaintext(crate::json::describe(&e, "the run data")))?;
+    if raw.count.is_none() && raw.mobile.is_some() {
+        return Err(Error::MalformedPlaintext(
+            "the plaintext is a phone number's (my.getPhoneNumber), not run data: open it as the phone".into(),
+        ));
+    }
     let count = count(raw.count)?;
     let count_date = match text(raw.count_date, "countDate")? {
         Some(d) => CountDate::parse(&d)
@@ -332,6 +340,7 @@ mod tests {
         // A phone plaintext is not run data.
         let e = parse(r#"{"code":"10000","msg":"Success","mobile":"13800138000"}"#).unwrap_err();
         assert_eq!(e.kind(), "malformed_plaintext");
+        assert!(e.to_string().contains("not run data: open it as the phone"), "{e}");
         assert!(!e.to_string().contains("13800138000"));
     }
 

@@ -51,6 +51,28 @@ impl Shape {
     }
 }
 
+impl Shape {
+    /// The label a log line gives a body that failed with `error`: the mistake it was refused
+    /// as, else the shape it arrived in (read again: only failures pay for it), else `-`.
+    ///
+    /// ```
+    /// use phone_core::{Error, Shape};
+    /// let detail = r#"{"encryptedData":"QUJD","sign":"c2ln"}"#;
+    /// assert_eq!(Shape::label_of_failed(detail, &Error::BadSignature), "event_detail");
+    /// let form = "response=QUJD&sign=c2ln";
+    /// let refused = phone_core::Envelope::parse(form, &Default::default()).unwrap_err();
+    /// assert_eq!(Shape::label_of_failed(form, &refused), "form_encoded");
+    /// assert_eq!(Shape::label_of_failed("garbage", &Error::MalformedEnvelope("x".into())), "-");
+    /// ```
+    pub fn label_of_failed(body: &str, error: &crate::Error) -> &'static str {
+        if let Some(mistake) = error.mistake() {
+            return mistake.check_id();
+        }
+        let opts = crate::ParseOptions::default().allow_unsigned(true);
+        crate::Envelope::parse(body, &opts).map_or("-", |env| env.shape().as_str())
+    }
+}
+
 impl fmt::Display for Shape {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -119,8 +141,8 @@ impl Mistake {
                 "请把 res.response 本身（包含 response、sign、sign_type 等字段的对象）作为请求体提交，不要写成 {response: JSON.stringify(res)}",
             ),
             Self::WrappedInField { .. } => (
-                "post the envelope held in that field (res.response) itself as the body, or as {encryptContent: res.response}, Alipay's own wrapper",
-                "请把这个字段里的报文（res.response）本身作为请求体提交，或者按支付宝官方示例写成 {encryptContent: res.response}",
+                "post what that field holds itself as the body: res.response of my.getPhoneNumber / my.getRunData (or {encryptContent: res.response}, Alipay's own wrapper), or the button's event.detail",
+                "请把这个字段里的内容本身作为请求体提交：my.getPhoneNumber / my.getRunData 的 res.response（或支付宝官方示例的 {encryptContent: res.response}），或者按钮事件的 event.detail",
             ),
             Self::FormEncoded => (
                 "send JSON: set headers: {'content-type': 'application/json'} in my.request / my.httpRequest (it defaults to application/x-www-form-urlencoded, which turns '+' into spaces) and post res.response as the data",
@@ -145,12 +167,14 @@ impl Mistake {
 impl fmt::Display for Mistake {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::EncodedTwice => f.write_str("the body is a JSON string whose text is an envelope (encoded twice)"),
+            Self::EncodedTwice => {
+                f.write_str("a JSON string whose text is an envelope arrived: the envelope was JSON-encoded twice")
+            }
             Self::EnvelopeInResponse => f.write_str(
                 "`response` holds a whole envelope as text ({response: JSON.stringify(res)}), not Alipay's ciphertext",
             ),
             Self::WrappedInField { field } => write!(f, "the envelope is nested in the field {field:?}"),
-            Self::FormEncoded => f.write_str("the body is form-encoded (response=...&sign=...), not JSON"),
+            Self::FormEncoded => f.write_str("the body is form-encoded (key=value&...), not JSON"),
             Self::Ambiguous { first, second } => write!(
                 f,
                 "the body has both `{first}` and `{second}`: which one is the content is ambiguous"

@@ -1,12 +1,14 @@
-// The mini-program page, run by Node against the example server.
+// The mini-program pages, run by Node against the example server.
 //
-// The page's own app.js and pages/phone/phone.js run in a vm context with a stand-in `my`,
-// `App`, `getApp` and `Page`; pages/phone/phone.axml is rendered from the page's `setData`
-// state by a small evaluator of `a:if` / `a:elif` / `a:else` and `{{ }}`, and the test taps
-// the button the template renders, through the handler names it binds. `my.getPhoneNumber`
-// hands the page an envelope made by `alipay-phone forge`; `my.request` sends a real HTTP
-// request to the example server (`--demo`, on 127.0.0.1, an ephemeral port) the way the
-// Alipay client does.
+// A page's own app.js and <page>.js (pages/phone/phone, pages/phone-button/phone-button,
+// pages/run/run) run in a vm context with a stand-in `my`, `App`, `getApp` and `Page`;
+// <page>.axml is rendered from the page's `setData` state by a small evaluator of `a:if` /
+// `a:elif` / `a:else` and `{{ }}`, and the test fires the events of the elements the
+// template renders (tap, input, onGetAuthorize, onGetPhoneNumber), through the handler names
+// they bind. `my.getPhoneNumber` and `my.getRunData` hand the page envelopes made by
+// `alipay-phone forge` (the button's event.detail is derived from one); `my.request` sends a
+// real HTTP request to the example server (`--demo`, on 127.0.0.1, an ephemeral port) the way
+// the Alipay client does.
 //
 //   scripts/miniprogram-test.sh          # builds the CLI and the server, then runs this
 //   node --test examples/miniprogram/test/page.test.mjs   # with both already built
@@ -123,9 +125,9 @@ after(async () => {
  * 'fail' (Alipay's my.request: error 19 with status, headers and data) or 'success'
  * (clients that hand every status to success); the page must handle both.
  */
-function standInMy({ canIUse = true, phone, httpErrors = 'fail' } = {}) {
+function standInMy({ canIUse = true, phone, runData, httpErrors = 'fail', acceptLanguage } = {}) {
   const pending = [];
-  const calls = { canIUse: [], getPhoneNumber: 0, requests: [] };
+  const calls = { canIUse: [], getPhoneNumber: 0, getRunData: [], requests: [] };
   const later = (fn) => {
     const p = new Promise((resolve, reject) => setImmediate(() => Promise.resolve().then(fn).then(resolve, reject)));
     pending.push(p);
@@ -145,10 +147,22 @@ function standInMy({ canIUse = true, phone, httpErrors = 'fail' } = {}) {
         opts.complete && opts.complete();
       });
     },
+    // `runData` scripts my.getRunData as `phone` does my.getPhoneNumber.
+    getRunData(opts) {
+      calls.getRunData.push({ countDate: opts.countDate });
+      later(() => {
+        if (!runData) throw new Error('my.getRunData called but the test scripted no answer');
+        if (runData.fail) opts.fail && opts.fail(runData.fail);
+        else opts.success && opts.success({ response: runData.response });
+        opts.complete && opts.complete();
+      });
+    },
     request(opts) {
       later(async () => {
         const method = (opts.method || 'GET').toUpperCase();
         const headers = { ...(opts.header || {}), ...(opts.headers || {}) };
+        // The client's own language, as a client set to Chinese sends it.
+        if (acceptLanguage) headers['accept-language'] = acceptLanguage;
         let ctKey = Object.keys(headers).find((k) => k.toLowerCase() === 'content-type');
         if (!ctKey) {
           ctKey = 'content-type';
@@ -182,6 +196,7 @@ function standInMy({ canIUse = true, phone, httpErrors = 'fail' } = {}) {
           }
         }
         const result = { data, status: res.status, headers: Object.fromEntries(res.headers) };
+        sent.responseHeaders = result.headers;
         if ((res.status >= 200 && res.status < 300) || httpErrors === 'success') opts.success && opts.success(result);
         else opts.fail && opts.fail({ error: 19, errorMessage: 'http status error', ...result });
         opts.complete && opts.complete();
@@ -196,9 +211,11 @@ function standInMy({ canIUse = true, phone, httpErrors = 'fail' } = {}) {
 }
 
 // ---------------------------------------------------------------------------------------
-// The page: its own app.js and phone.js in a vm context; phone.axml rendered from its data.
+// A page: its own app.js and <page>.js in a vm context; <page>.axml rendered from its data.
+// `page` is the path app.json registers (default: the phone page); `patch` rewrites the
+// page's script before it runs (the front-end mistakes: the page with one line changed).
 
-function loadPage({ backend, ...myOptions }) {
+function loadPage({ backend, page: pagePath = 'pages/phone/phone', patch, ...myOptions }) {
   const { my, calls, settle } = standInMy(myOptions);
   let appConfig;
   let pageConfig;
@@ -215,13 +232,18 @@ function loadPage({ backend, ...myOptions }) {
       pageConfig = config;
     },
   });
-  const run = (file) => vm.runInContext(readFileSync(path.join(miniprogram, file), 'utf8'), context, { filename: file });
+  const run = (file, rewrite = (src) => src) =>
+    vm.runInContext(rewrite(readFileSync(path.join(miniprogram, file), 'utf8')), context, { filename: file });
   run('app.js');
   assert.ok(appConfig && appConfig.globalData, 'app.js calls App({ globalData })');
   const appId = appConfig.globalData.appId;
   if (backend) appConfig.globalData.backend = backend; // the port this run's server got
-  run('pages/phone/phone.js');
-  assert.ok(pageConfig, 'phone.js calls Page({...})');
+  run(`${pagePath}.js`, patch && ((src) => {
+    const changed = patch(src);
+    assert.notEqual(changed, src, `the patch changes ${pagePath}.js`);
+    return changed;
+  }));
+  assert.ok(pageConfig, `${pagePath}.js calls Page({...})`);
 
   // A page instance as the framework makes it: the config's methods, its own copy of data.
   const page = { ...pageConfig, data: structuredClone(pageConfig.data) };
@@ -229,8 +251,16 @@ function loadPage({ backend, ...myOptions }) {
     Object.assign(this.data, patch);
   };
   if (typeof page.onLoad === 'function') page.onLoad({});
-  const template = parseAxml(readFileSync(path.join(miniprogram, 'pages/phone/phone.axml'), 'utf8'));
+  const template = parseAxml(readFileSync(path.join(miniprogram, `${pagePath}.axml`), 'utf8'), `${pagePath}.axml`);
   const view = () => render(template, page.data);
+  // Fire the event an element binds (`on` names the attribute: onTap, onInput, ...).
+  const fire = async (element, on, event) => {
+    assert.ok(element, `the page renders the element for ${on}`);
+    const handler = element.attrs[on];
+    assert.ok(handler && typeof page[handler] === 'function', `${on}="${handler}" names a method of the page`);
+    page[handler](event);
+    await settle();
+  };
   // Tap the rendered authorisation button through the handler names the template binds.
   const authButton = () => view().elements.find((e) => e.tag === 'button' && e.attrs['open-type'] === 'getAuthorize');
   const agree = async () => {
@@ -246,18 +276,18 @@ function loadPage({ backend, ...myOptions }) {
     page[b.attrs.onError]({ type: 'error', detail });
     await settle();
   };
-  return { page, calls, view, authButton, agree, decline, appId };
+  return { page, calls, view, fire, authButton, agree, decline, appId };
 }
 
 /** A tiny AXML parser: elements, attributes, text; comments dropped. */
-function parseAxml(src) {
+function parseAxml(src, name = 'phone.axml') {
   const rootNode = { tag: '#root', attrs: {}, children: [] };
   const stack = [rootNode];
   const re = /<!--[\s\S]*?-->|<\/([\w-]+)\s*>|<([\w-]+)((?:\s+[\w:.-]+(?:\s*=\s*(?:"[^"]*"|'[^']*'))?)*)\s*(\/?)>|([^<]+)/g;
   for (const m of src.matchAll(re)) {
     const top = stack[stack.length - 1];
     if (m[1]) {
-      assert.equal(top.tag, m[1], `phone.axml: </${m[1]}> closes <${top.tag}>`);
+      assert.equal(top.tag, m[1], `${name}: </${m[1]}> closes <${top.tag}>`);
       stack.pop();
     } else if (m[2]) {
       const attrs = {};
@@ -268,10 +298,10 @@ function parseAxml(src) {
     } else if (m[5] && m[5].trim()) {
       top.children.push({ text: m[5] });
     } else if (!m[0].startsWith('<!--') && m[0].trim()) {
-      assert.fail(`phone.axml: cannot parse ${JSON.stringify(m[0])}`);
+      assert.fail(`${name}: cannot parse ${JSON.stringify(m[0])}`);
     }
   }
-  assert.equal(stack.length, 1, 'phone.axml: every element is closed');
+  assert.equal(stack.length, 1, `${name}: every element is closed`);
   return rootNode;
 }
 
@@ -496,6 +526,295 @@ test('the checks fail against a server that answers otherwise', async (t) => {
     await t.test('the Alipay error as 500', () => assert.rejects(expectAlipayErrorFix(error500)));
     const noFix = await stub(422, { ...real40003, hint: 'try again later' });
     await t.test('the Alipay error without its fix', () => assert.rejects(expectAlipayErrorFix(noFix)));
+  } finally {
+    await Promise.all(stubs.map((s) => new Promise((resolve) => s.close(resolve))));
+  }
+});
+
+// ---------------------------------------------------------------------------------------
+// Base library 2.8.0+: the button hands {encryptedData, sign} to onGetPhoneNumber.
+
+const APP_JSON = JSON.parse(readFileSync(path.join(miniprogram, 'app.json'), 'utf8'));
+const BUTTON_PAGE = 'pages/phone-button/phone-button';
+const RUN_PAGE = 'pages/run/run';
+
+/** The button event's detail carrying the same ciphertext and signature as the envelope. */
+function detailOf(envelope) {
+  const env = JSON.parse(envelope);
+  return { encryptedData: env.response, sign: env.sign };
+}
+
+/** The getAuthorize button of the button page, and a tap that hands it `detail`. */
+async function tapPhoneButton(p, detail) {
+  const b = p.view().elements.find((e) => e.tag === 'button' && e.attrs['open-type'] === 'getAuthorize');
+  assert.ok(b, 'the button page renders the getAuthorize button');
+  assert.equal(b.attrs.scope, 'phoneNumber');
+  assert.equal(b.attrs.onGetPhoneNumber, 'onGetPhoneNumber');
+  await p.fire(b, 'onGetPhoneNumber', { type: 'getPhoneNumber', detail });
+}
+
+/** The one request the page sent, checked as a JSON POST to `route` for app.js's app id. */
+function sentJson(p, route) {
+  assert.equal(p.calls.requests.length, 1, 'one request to the backend');
+  const sent = p.calls.requests[0];
+  assert.equal(sent.method, 'POST');
+  const url = new URL(sent.url);
+  assert.equal(url.pathname, route);
+  assert.equal(url.searchParams.get('app_id'), p.appId);
+  assert.match(sent.headers['content-type'], /^application\/json/);
+  return sent;
+}
+
+/** The page shows the error `expected` in its error element, and nothing else of the answer. */
+function showsError(p, expected, others = ['mobile', 'steps']) {
+  assert.equal(p.page.data.error, expected);
+  const { text, elements } = p.view();
+  assert.ok(elements.some((e) => e.attrs.class === 'error' && e.text === expected), `error shown: ${text}`);
+  for (const c of others) assert.ok(!elements.some((e) => e.attrs.class === c), `no ${c} shown: ${text}`);
+}
+
+async function expectButtonMaskedNumber(backend) {
+  const detail = detailOf(forge('--mobile', MOBILE));
+  const p = loadPage({ backend, page: BUTTON_PAGE });
+  await tapPhoneButton(p, detail);
+  assert.equal(p.calls.getPhoneNumber, 0, 'no my.getPhoneNumber: the number came with the event');
+  const sent = sentJson(p, '/alipay/phone');
+  assert.equal(sent.body, JSON.stringify(detail), 'event.detail goes out as it is, as JSON');
+
+  assert.equal(sent.status, 200, `HTTP status: ${sent.response}`);
+  assert.deepEqual(JSON.parse(sent.response), { status: 'ok', code: '10000', mobile: MASKED });
+  assert.equal(p.page.data.mobile, MASKED);
+  assert.equal(p.page.data.error, '');
+  const { text, elements } = p.view();
+  assert.ok(elements.some((e) => e.attrs.class === 'mobile' && e.text === `Phone: ${MASKED}`), text);
+  assert.ok(!elements.some((e) => e.attrs.class === 'error'), `no error shown: ${text}`);
+  assert.ok(!text.includes(MOBILE) && !JSON.stringify(p.page.data).includes(MOBILE), 'the full number never reaches the page');
+}
+
+test('app.json registers the three pages, each with its script, template, style and config', () => {
+  assert.deepEqual(APP_JSON.pages, ['pages/phone/phone', BUTTON_PAGE, RUN_PAGE]);
+  for (const page of APP_JSON.pages) {
+    for (const ext of ['js', 'axml', 'acss']) assert.ok(existsSync(path.join(miniprogram, `${page}.${ext}`)), `${page}.${ext}`);
+  }
+  for (const page of [BUTTON_PAGE, RUN_PAGE]) JSON.parse(readFileSync(path.join(miniprogram, `${page}.json`), 'utf8'));
+});
+
+test('button (2.8.0+): event.detail goes to /alipay/phone as it is and the page shows the masked number', async () => {
+  await expectButtonMaskedNumber(server.url);
+});
+
+test('button: a tampered detail (sign altered) shows bad_signature and its fix, no number', async () => {
+  const detail = detailOf(forge('--mobile', MOBILE));
+  detail.sign = `AAAA${detail.sign}`;
+  const p = loadPage({ backend: server.url, page: BUTTON_PAGE });
+  await tapPhoneButton(p, detail);
+  const sent = sentJson(p, '/alipay/phone');
+  assert.equal(sent.body, JSON.stringify(detail));
+  assert.equal(sent.status, 403, sent.response);
+  const body = JSON.parse(sent.response);
+  assert.equal(body.kind, 'bad_signature');
+  assert.match(body.hint, /Alipay public key/);
+  showsError(p, `bad_signature: ${body.hint}`);
+});
+
+test('button: an unsigned detail ({encryptedData} only) shows missing_signature and the console fix', async () => {
+  const { encryptedData } = detailOf(forge('--mobile', MOBILE));
+  const p = loadPage({ backend: server.url, page: BUTTON_PAGE });
+  await tapPhoneButton(p, { encryptedData });
+  const sent = sentJson(p, '/alipay/phone');
+  assert.deepEqual(JSON.parse(sent.body), { encryptedData });
+  assert.equal(sent.status, 403, sent.response);
+  const body = JSON.parse(sent.response);
+  assert.equal(body.kind, 'missing_signature');
+  assert.match(body.hint, /接口加签方式/, 'the fix names the console setting');
+  showsError(p, `missing_signature: ${body.hint}`);
+});
+
+test('button: Alipay error 40003 in the detail shows the fix', async () => {
+  const p = loadPage({ backend: server.url, page: BUTTON_PAGE });
+  await tapPhoneButton(p, detailOf(forge('--code', '40003')));
+  const sent = sentJson(p, '/alipay/phone');
+  assert.equal(sent.status, 422, sent.response);
+  const body = JSON.parse(sent.response);
+  assert.equal(body.code, '40003');
+  showsError(p, `alipay_error 40003 isv.invalid-auth-relations: ${body.hint}`);
+});
+
+test('button: a client before 2.8.0 (no encryptedData in the detail) posts nothing and says so', async () => {
+  const p = loadPage({ backend: server.url, page: BUTTON_PAGE });
+  await tapPhoneButton(p, {});
+  assert.equal(p.calls.requests.length, 0);
+  showsError(p, 'this client did not hand the phone number to the button (base library 2.8.0+ needed)');
+});
+
+test('button: the user declines (onError): its message, nothing posted; old client: the fallback', async () => {
+  const p = loadPage({ backend: server.url, page: BUTTON_PAGE });
+  const b = p.view().elements.find((e) => e.tag === 'button');
+  await p.fire(b, 'onError', { type: 'error', detail: { error: 11, errorMessage: '用户取消授权' } });
+  assert.equal(p.calls.requests.length, 0);
+  showsError(p, 'phone number not shared (error 11: 用户取消授权); you can type it in instead');
+
+  const old = loadPage({ canIUse: false, page: BUTTON_PAGE });
+  assert.ok(!old.view().elements.some((e) => e.tag === 'button'));
+  assert.match(old.view().text, /update Alipay/);
+});
+
+// ---------------------------------------------------------------------------------------
+// The run-data page: my.getRunData -> {encryptContent: res.response} -> /alipay/run-data.
+
+const COUNT = 16880;
+const COUNT_DATE = '2026-11-30';
+const RUN_PLAINTEXT = JSON.stringify({ count: COUNT, countDate: COUNT_DATE, code: '10000', msg: 'Success' });
+
+/** Loads the run page, types `date` into its input and taps its button. */
+async function shareSteps({ date = COUNT_DATE, ...options }) {
+  const p = loadPage({ page: RUN_PAGE, ...options });
+  const { elements } = p.view();
+  await p.fire(elements.find((e) => e.tag === 'input'), 'onInput', { type: 'input', detail: { value: date } });
+  assert.equal(p.view().elements.find((e) => e.tag === 'input').attrs.value, date, 'the input shows the date');
+  await p.fire(p.view().elements.find((e) => e.tag === 'button'), 'onTap', { type: 'tap' });
+  assert.deepEqual(p.calls.getRunData, [{ countDate: date }], 'my.getRunData({countDate}) with the typed date');
+  return p;
+}
+
+async function expectMaskedSteps(backend) {
+  const envelope = forge('--plaintext', RUN_PLAINTEXT);
+  const p = await shareSteps({ backend, runData: { response: envelope } });
+  const sent = sentJson(p, '/alipay/run-data');
+  assert.deepEqual(Object.keys(JSON.parse(sent.body)), ['encryptContent']);
+  assert.equal(JSON.parse(sent.body).encryptContent, envelope, "Alipay's own {encryptContent: res.response}, the text unchanged");
+
+  assert.equal(sent.status, 200, `HTTP status: ${sent.response}`);
+  assert.deepEqual(JSON.parse(sent.response), { status: 'ok', code: '10000', msg: 'Success', count: '***', count_date: COUNT_DATE });
+  assert.equal(p.page.data.error, '');
+  const { text, elements } = p.view();
+  assert.ok(elements.some((e) => e.attrs.class === 'steps' && e.text === `Steps on ${COUNT_DATE}: ***`), text);
+  assert.ok(!elements.some((e) => e.attrs.class === 'error'), `no error shown: ${text}`);
+  assert.ok(!text.includes(String(COUNT)) && !JSON.stringify(p.page.data).includes(String(COUNT)), 'the count never reaches the page');
+}
+
+test('run data: the page starts on yesterday, a valid yyyy-mm-dd', () => {
+  const p = loadPage({ page: RUN_PAGE });
+  assert.match(p.page.data.countDate, /^\d{4}-\d{2}-\d{2}$/);
+  const age = Date.now() - new Date(`${p.page.data.countDate}T12:00:00`).getTime();
+  assert.ok(age > 0 && age < 2 * 24 * 3600 * 1000, `yesterday: ${p.page.data.countDate}`);
+  assert.equal(p.view().elements.find((e) => e.tag === 'input').attrs.value, p.page.data.countDate);
+  assert.ok(!p.view().elements.some((e) => e.attrs.class === 'steps' || e.attrs.class === 'error'));
+});
+
+test('run data: {encryptContent} goes to /alipay/run-data and the page shows the masked count and the date', async () => {
+  await expectMaskedSteps(server.url);
+});
+
+test('run data: Alipay error 40006 shows its code and the fix', async () => {
+  const p = await shareSteps({ backend: server.url, runData: { response: forge('--code', '40006') } });
+  const sent = sentJson(p, '/alipay/run-data');
+  assert.equal(sent.status, 422, sent.response);
+  const body = JSON.parse(sent.response);
+  assert.equal(body.kind, 'alipay_error');
+  assert.equal(body.code, '40006');
+  assert.equal(body.sub_code, 'isv.insufficient-isv-permissions');
+  assert.ok(body.hint, 'a fix');
+  showsError(p, `alipay_error 40006 isv.insufficient-isv-permissions: ${body.hint}`);
+});
+
+test('run data: my.getRunData fails (the user refuses): its message, nothing posted', async () => {
+  const p = await shareSteps({ backend: server.url, runData: { fail: { error: 11, errorMessage: 'user cancelled' } } });
+  assert.equal(p.calls.requests.length, 0);
+  showsError(p, 'could not get the step count (error 11: user cancelled)');
+});
+
+// ---------------------------------------------------------------------------------------
+// Front-end mistakes: the page's script with one line changed, as front ends get it wrong;
+// the server names the mistake and the page shows that hint.
+
+const RUN_DATA_LINE = 'data: { encryptContent: envelope },';
+
+async function expectMistake(p, route, { message, hint, lang = 'en' }) {
+  assert.equal(p.calls.requests.length, 1);
+  const sent = p.calls.requests[0];
+  assert.equal(new URL(sent.url).pathname, route);
+  assert.equal(sent.status, 400, sent.response);
+  const body = JSON.parse(sent.response);
+  assert.equal(body.kind, 'malformed_envelope');
+  assert.match(body.message, message);
+  assert.match(body.hint, hint);
+  assert.equal(sent.responseHeaders['content-language'], lang);
+  showsError(p, `malformed_envelope: ${body.hint}`);
+  return { sent, body };
+}
+
+test('mistake: the run page posts JSON.stringify(res.response) (encoded twice): the page shows that hint', async () => {
+  const envelope = forge('--plaintext', RUN_PLAINTEXT);
+  const p = await shareSteps({
+    backend: server.url,
+    runData: { response: envelope },
+    patch: (src) => src.replace(RUN_DATA_LINE, 'data: JSON.stringify(envelope),'),
+  });
+  const { sent } = await expectMistake(p, '/alipay/run-data', { message: /encoded twice/, hint: /without JSON\.stringify/ });
+  assert.equal(JSON.parse(sent.body), envelope, 'what went out: the envelope text as a JSON string');
+});
+
+test('mistake: the run page posts without the JSON content type (form-encoded): the page says send JSON', async () => {
+  const p = await shareSteps({
+    backend: server.url,
+    runData: { response: forge('--plaintext', RUN_PLAINTEXT) },
+    patch: (src) => src.replace("headers: { 'content-type': 'application/json' },", ''),
+  });
+  const { sent } = await expectMistake(p, '/alipay/run-data', { message: /form-encoded/, hint: /application\/json/ });
+  assert.equal(sent.headers['content-type'], 'application/x-www-form-urlencoded');
+  assert.match(sent.body, /^encryptContent=/);
+});
+
+test('mistake: the phone page posts {data: res.response}: the page shows the hint naming the field', async () => {
+  const p = loadPage({
+    backend: server.url,
+    phone: { response: forge('--mobile', MOBILE) },
+    patch: (src) => src.replace('data: envelope,', 'data: { data: envelope },'),
+  });
+  await p.agree();
+  await expectMistake(p, '/alipay/phone', { message: /nested in the field "data"/, hint: /encryptContent/ });
+});
+
+test('mistake, Chinese client (Accept-Language: zh-CN): the page shows the Chinese hint', async () => {
+  const p = await shareSteps({
+    backend: server.url,
+    acceptLanguage: 'zh-CN,zh;q=0.9',
+    runData: { response: forge('--plaintext', RUN_PLAINTEXT) },
+    patch: (src) => src.replace(RUN_DATA_LINE, 'data: JSON.stringify(envelope),'),
+  });
+  const { body } = await expectMistake(p, '/alipay/run-data', { message: /encoded twice/, hint: /编码了两次/, lang: 'zh' });
+  assert.equal(body.hint, body.hint_zh);
+});
+
+test('the button and run-data checks fail against a server that answers otherwise', async (t) => {
+  const stubs = [];
+  const stub = async (status, body) => {
+    const s = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      });
+    });
+    stubs.push(s);
+    await new Promise((resolve) => s.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${s.address().port}`;
+  };
+  const steps = { status: 'ok', code: '10000', msg: 'Success', count: '***', count_date: COUNT_DATE };
+  try {
+    // Sanity: the stand-ins are accepted where they answer right.
+    await expectButtonMaskedNumber(await stub(200, { status: 'ok', code: '10000', mobile: MASKED }));
+    await expectMaskedSteps(await stub(200, steps));
+
+    const unmasked = await stub(200, { status: 'ok', code: '10000', mobile: MOBILE });
+    await t.test('button: the full number', () => assert.rejects(expectButtonMaskedNumber(unmasked)));
+    const count = await stub(200, { ...steps, count: String(COUNT) });
+    await t.test('run data: the count unmasked', () => assert.rejects(expectMaskedSteps(count)));
+    const otherDate = await stub(200, { ...steps, count_date: '2026-11-29' });
+    await t.test('run data: another date', () => assert.rejects(expectMaskedSteps(otherDate)));
+    const status500 = await stub(500, steps);
+    await t.test('run data: status 500', () => assert.rejects(expectMaskedSteps(status500)));
   } finally {
     await Promise.all(stubs.map((s) => new Promise((resolve) => s.close(resolve))));
   }

@@ -92,8 +92,7 @@ async fn handle(state: Arc<AppState>, app_id: String, request: Request, data: Da
     let (outcome, shape, response, reached_open) = match state.tokens.check(headers) {
         Auth::Allowed => match tokio::time::timeout(state.request_timeout, open(&state, &app_id, body, data)).await {
             Ok((Ok((response, shape)), _)) => ("ok", shape.as_str(), response, true),
-            Ok((Err(e), reached)) => {
-                let shape = e.mistake().map_or("-", phone_core::Mistake::check_id);
+            Ok((Err((e, shape)), reached)) => {
                 (e.kind(), shape, ErrorResponse(e).in_lang(lang).into_response(), reached)
             }
             // An open cut short by the timeout never recorded itself.
@@ -124,14 +123,14 @@ async fn open(
     app_id: &str,
     body: Body,
     data: Data,
-) -> (Result<(Response, phone_core::Shape), Error>, bool) {
+) -> (Result<(Response, phone_core::Shape), (Error, &'static str)>, bool) {
     let body = match read_body(body, state.body_limit).await {
         Ok(b) => b,
-        Err(e) => return (Err(e), false),
+        Err(e) => return (Err((e, "-")), false),
     };
     let Ok(text) = std::str::from_utf8(&body) else {
         return (
-            Err(Error::MalformedEnvelope("the body is not UTF-8 text".into())),
+            Err((Error::MalformedEnvelope("the body is not UTF-8 text".into()), "-")),
             false,
         );
     };
@@ -158,6 +157,11 @@ async fn open(
                 (no_store(body), o.shape)
             }),
     };
+    // The access line's shape of a failure: the mistake, or the shape it was read in.
+    let answered = answered.map_err(|e| {
+        let shape = phone_core::Shape::label_of_failed(text, &e);
+        (e, shape)
+    });
     (answered, true)
 }
 
