@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use phone_core::{Envelope, Lang, OpenData, RunData, parse_open_data_with, parse_run_data_with};
+use phone_core::{Envelope, Lang, OpenData, RunData, SignType, parse_open_data_with, parse_run_data_with};
 use phone_crypto::{AppKeys, Backend};
 use serde_json::{Map, Value, json};
 
@@ -58,6 +58,11 @@ pub struct DecryptArgs {
     /// Accept an envelope without `sign` (only for consoles set up without signing).
     #[arg(long)]
     allow_unsigned: bool,
+    /// Pin the sign types the app accepts (repeat for several): any other is refused, and a
+    /// shape that declares none (the button's {encryptedData, sign}) is read as the one pinned
+    /// type when exactly one is given (RSA2 otherwise).
+    #[arg(long, value_name = "TYPE", value_parser = clap::builder::PossibleValuesParser::new(["RSA", "RSA2", "SM2"]))]
+    accept_sign_type: Vec<String>,
     /// The envelope size limit in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = phone_core::DEFAULT_MAX_ENVELOPE_BYTES)]
     max_bytes: usize,
@@ -83,6 +88,17 @@ pub fn run(args: DecryptArgs, lang: Lang) -> ExitCode {
                             .allow_unsigned(args.allow_unsigned)
                             .max_envelope_bytes(args.max_bytes),
                     )
+                })
+                .and_then(|b| {
+                    if args.accept_sign_type.is_empty() {
+                        return Ok(b);
+                    }
+                    let pinned = args
+                        .accept_sign_type
+                        .iter()
+                        .map(|t| SignType::parse(t))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok(b.accept_sign_types(&pinned))
                 })
                 .and_then(|b| b.build(backend));
             let opened = result.and_then(|keys| {

@@ -175,7 +175,7 @@ fn each_refused_shape_says_what_to_post_instead_in_both_languages() {
         (
             "data_wrapper",
             "nested in the field \"data\"",
-            "post the envelope held in that field",
+            "post what that field holds itself",
         ),
         ("form_encoded_envelope", "form-encoded", "application/json"),
         (
@@ -196,4 +196,28 @@ fn each_refused_shape_says_what_to_post_instead_in_both_languages() {
         // Never the misleading missing_signature.
         assert_ne!(got["kind"], "missing_signature");
     }
+}
+
+/// An event detail signed SHA1withRSA (a legacy app) opens only when the app pins RSA alone:
+/// the detail declares no sign type.
+#[cfg(any(feature = "openssl", feature = "rustcrypto"))]
+#[test]
+fn an_rsa_event_detail_opens_when_the_app_pins_rsa() {
+    let rsa = case("button_detail_sha1_signature");
+    let backend = compiled_backends()[0];
+    let (got, _) = decrypt(&rsa, backend, &[]);
+    assert_eq!(got["kind"], "bad_signature");
+    let (got, code) = decrypt(&rsa, backend, &["--accept-sign-type", "RSA", "--reveal"]);
+    assert_eq!((got["status"].as_str(), code), (Some("ok"), Some(0)), "{got}");
+    assert_eq!(got["code"], "10000");
+    // Two pins leave the detail at RSA2.
+    let (got, _) = decrypt(
+        &rsa,
+        backend,
+        &["--accept-sign-type", "RSA", "--accept-sign-type", "RSA2"],
+    );
+    assert_eq!(got["kind"], "bad_signature");
+    // An RSA2 envelope under an RSA-only pin is refused by the pin.
+    let (got, _) = decrypt(&case("run_data_ok"), backend, &["--accept-sign-type", "RSA"]);
+    assert_eq!(got["kind"], "unsupported_sign_type");
 }

@@ -146,6 +146,8 @@ pub struct Envelope<'a> {
     shape: Shape,
     /// The shape declared no sign type: the app's one pinned type may stand in for the default.
     implied_sign_type: bool,
+    /// The field the content came in: `response`, or the event detail's `encryptedData`.
+    content_field: &'static str,
     sign: Option<Cow<'a, str>>,
     sign_type: SignType,
     encrypt_type: EncryptType,
@@ -221,6 +223,8 @@ struct Fields<'a> {
     shape: Shape,
     /// The shape declares no sign type of its own (the event detail): the app's pin applies.
     implied_sign_type: bool,
+    /// Where the content came from: `response` or `encryptedData`.
+    content_field: &'static str,
 }
 
 impl Fields<'_> {
@@ -235,6 +239,7 @@ impl Fields<'_> {
             charset: own(self.charset),
             shape: self.shape,
             implied_sign_type: self.implied_sign_type,
+            content_field: self.content_field,
         }
     }
 }
@@ -305,6 +310,7 @@ impl<'a> Envelope<'a> {
             charset,
             shape,
             implied_sign_type,
+            content_field,
         } = fields;
         if sign.is_none() && !opts.allow_unsigned {
             return Err(Error::MissingSignature);
@@ -322,6 +328,7 @@ impl<'a> Envelope<'a> {
             raw_response,
             shape,
             implied_sign_type: implied_sign_type && sign_type_was_absent,
+            content_field,
             sign,
             sign_type,
             encrypt_type,
@@ -408,6 +415,7 @@ impl<'a> Envelope<'a> {
             charset: string_field(raw.charset, "charset")?,
             shape: Shape::Envelope,
             implied_sign_type: false,
+            content_field: "response",
         })
     }
 
@@ -437,6 +445,7 @@ impl<'a> Envelope<'a> {
             encrypt_type: string_field(raw.encrypt_type, "encrypt_type")?,
             charset: string_field(raw.charset, "charset")?,
             shape: Shape::EventDetail,
+            content_field: "encryptedData",
         })
     }
 
@@ -496,6 +505,7 @@ impl<'a> Envelope<'a> {
             charset: s(f[4]),
             shape: Shape::Envelope,
             implied_sign_type: false,
+            content_field: "response",
         })
     }
 
@@ -526,6 +536,7 @@ impl<'a> Envelope<'a> {
             raw_response: own(self.raw_response),
             shape: self.shape,
             implied_sign_type: self.implied_sign_type,
+            content_field: self.content_field,
             sign: own(self.sign),
             sign_type: self.sign_type,
             encrypt_type: self.encrypt_type,
@@ -669,10 +680,12 @@ impl<'a> Envelope<'a> {
                         limit: self.opts.max_ciphertext_bytes,
                     });
                 }
+                // Named as the front end posted it: the event detail calls it encryptedData.
+                let field = self.content_field;
                 STANDARD
                     .decode(v.as_bytes())
                     .map(Some)
-                    .map_err(|_| Error::BadBase64 { field: "response" })
+                    .map_err(|_| Error::BadBase64 { field })
             }
             _ => Ok(None),
         }
@@ -698,13 +711,13 @@ pub mod fuzzing {
     use super::{Content, Cow, Envelope, Error, Fields, ParseOptions, Shape, fast_fields};
 
     /// What a path read, before the type checks: the content, the raw alternative signed
-    /// text, then the `sign`, `sign_type`, `encrypt_type` and `charset` texts, then the shape
-    /// and whether it leaves the sign type to the app's pin.
+    /// text, then the `sign`, `sign_type`, `encrypt_type` and `charset` texts, then the shape,
+    /// whether it leaves the sign type to the app's pin, and the field the content came in.
     pub type Read<'a> = (
         Content<'a>,
         Option<Cow<'a, str>>,
         [Option<Cow<'a, str>>; 4],
-        (Shape, bool),
+        (Shape, bool, &'static str),
     );
 
     fn read(f: Fields<'_>) -> Read<'_> {
@@ -712,7 +725,7 @@ pub mod fuzzing {
             f.content,
             f.raw_response,
             [f.sign, f.sign_type, f.encrypt_type, f.charset],
-            (f.shape, f.implied_sign_type),
+            (f.shape, f.implied_sign_type, f.content_field),
         )
     }
 
@@ -728,7 +741,12 @@ pub mod fuzzing {
 
     /// Either path's result through the checks `parse` applies after the JSON shape.
     pub fn check<'a>(read: Read<'a>, opts: &ParseOptions) -> Result<Envelope<'a>, Error> {
-        let (content, raw_response, [sign, sign_type, encrypt_type, charset], (shape, implied_sign_type)) = read;
+        let (
+            content,
+            raw_response,
+            [sign, sign_type, encrypt_type, charset],
+            (shape, implied_sign_type, content_field),
+        ) = read;
         Envelope::check(
             Fields {
                 content,
@@ -739,6 +757,7 @@ pub mod fuzzing {
                 charset,
                 shape,
                 implied_sign_type,
+                content_field,
             },
             opts,
             None,
@@ -1103,7 +1122,7 @@ mod tests {
             Content::Encrypted(Cow::Borrowed("QUJD")),
             None,
             [Some("c2ln"), Some("RSA"), Some("AES_V2"), Some("GBK")].map(|v| v.map(Cow::Borrowed)),
-            (Shape::Envelope, false),
+            (Shape::Envelope, false, "response"),
         );
         assert_eq!(fuzzing::fast(canonical).unwrap().unwrap(), want);
         assert_eq!(fuzzing::general(canonical).unwrap(), want);

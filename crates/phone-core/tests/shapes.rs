@@ -104,7 +104,21 @@ fn the_event_detail_is_checked_like_the_envelope() {
         );
     }
     let env = parse(r#"{"encryptedData":"QU JD","sign":"c2ln"}"#).unwrap();
-    assert_eq!(env.decode_ciphertext().unwrap_err().kind(), "bad_base64");
+    let e = env.decode_ciphertext().unwrap_err();
+    assert_eq!(e.kind(), "bad_base64");
+    // Named as the front end posted it, wrapped or not.
+    assert_eq!(e.to_string(), "`encryptedData` is not valid base64");
+    let wrapped = format!(
+        r#"{{"encryptContent":{}}}"#,
+        serde_json::to_string(r#"{"encryptedData":"QU JD","sign":"c2ln","sign_type":"RSA2"}"#).unwrap()
+    );
+    let e = parse(&wrapped).unwrap().decode_ciphertext().unwrap_err();
+    assert_eq!(e.to_string(), "`encryptedData` is not valid base64");
+    let e = parse(r#"{"response":"QU JD","sign":"c2ln"}"#)
+        .unwrap()
+        .decode_ciphertext()
+        .unwrap_err();
+    assert_eq!(e.to_string(), "`response` is not valid base64");
 }
 
 #[test]
