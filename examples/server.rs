@@ -28,8 +28,9 @@
 //! | 502 | `malformed_plaintext` | Alipay's content is not what the protocol says |
 //! | 503 + `Retry-After` | `alipay_error` 20000 (Alipay busy), `key_error` from a key store that cannot be reached | temporary: retry |
 //!
-//! The routes are `phone_client::axum::router` (feature `axum`) plus `/healthz`. One log line
-//! per request: app id, outcome kind, duration. Never the number, a key or the ciphertext.
+//! The routes are `phone_client::axum::router` (feature `axum`: `/alipay/phone`, `/alipay/run-data`,
+//! `/alipay/open-data`, every shape a front end posts) plus `/healthz`. One log line per request:
+//! app id, outcome kind, shape, duration. Never the number, the step count, a key or the ciphertext.
 
 use std::net::SocketAddr;
 

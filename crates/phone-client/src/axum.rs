@@ -29,7 +29,8 @@
 //! always the Chinese fix, and the response says which with `Content-Language` and
 //! `Vary: Accept-Language`. The other fields of the contract do not change with the language.
 //!
-//! Every request logs one `tracing` line at `info`: app id, outcome kind and duration; never
+//! Every request logs one `tracing` line at `info`: app id, outcome kind, the body's shape
+//! ([`Shape`](phone_core::Shape), or the mistake it was refused as) and duration; never
 //! the number, a key or the ciphertext. The app id comes from the caller, so it is logged only
 //! when it is plausible (1 to 64 ASCII letters, digits, `_` or `-`, as the key providers
 //! require); any other is logged as `<invalid>` with its length in `app_id_len`.
