@@ -24,7 +24,8 @@
 //! | 403 | `missing_signature`, `bad_signature` | the payload is not proven to come from Alipay |
 //! | 413 | `payload_too_large` | the request |
 //! | 422 | `bad_base64`, `unsupported_sign_type`, `unsupported_encrypt_type`, `no_phone`, `alipay_error` (but 20000) | the payload or the user's authorisation |
-//! | 500 | `key_error` (unknown app id, wrong or missing keys), `decrypt_failed` (a verified payload our AES key cannot open) | this server's configuration |
+//! | 404 | `key_error` for an app id no key provider knows | the request |
+//! | 500 | `key_error` (a known app's wrong or missing keys), `decrypt_failed` (a verified payload our AES key cannot open) | this server's configuration |
 //! | 502 | `malformed_plaintext` | Alipay's content is not what the protocol says |
 //! | 503 + `Retry-After` | `alipay_error` 20000 (Alipay busy), `key_error` from a key store that cannot be reached | temporary: retry |
 //!

@@ -43,7 +43,7 @@ OUT=${OUT:-$(mktemp -d /tmp/serve-load.XXXXXX)}
 mkdir -p "$OUT"
 BIN=target/release/alipay-phone
 APP=2021001234567890
-TOKEN=load-test-token-$RANDOM$RANDOM
+TOKEN=$(openssl rand -hex 32)
 
 command -v wrk >/dev/null || { echo "serve-load: wrk not found (apt-get install -y wrk)" >&2; exit 2; }
 command -v taskset >/dev/null || { echo "serve-load: taskset not found (util-linux)" >&2; exit 2; }

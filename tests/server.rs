@@ -306,7 +306,7 @@ fn the_status_table_is_error_http_status() {
             422,
             false,
         ),
-        (Error::key(KeyRole::App, KeyProblem::UnknownApp("a".into())), 500, false),
+        (Error::key(KeyRole::App, KeyProblem::UnknownApp("a".into())), 404, false),
         (Error::MalformedPlaintext("x".into()), 502, false),
         (Error::DecryptFailed("x"), 500, false),
     ] {

@@ -307,7 +307,7 @@ fn soak_service_path_under_rotation_store_faults_and_hostile_traffic() {
                         Kind::UnknownApp => (
                             format!("/alipay/phone?app_id=20219{n:011}"),
                             env.clone(),
-                            500,
+                            404,
                             "key_error".into(),
                         ),
                     };

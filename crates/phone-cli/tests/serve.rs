@@ -21,8 +21,8 @@ use test_support::{demo, root};
 const BIN: &str = env!("CARGO_BIN_EXE_alipay-phone");
 const APP: &str = "2021001234567890";
 const MOBILE: &str = "13912345678";
-const TOKEN_A: &str = "tok-alpha-7f3c9e2b1d";
-const TOKEN_B: &str = "tok-bravo-0a4d8c6e5f";
+const TOKEN_A: &str = "tok-alpha-7f3c9e2b1d5a6b7c8d9e0f1a2b3c";
+const TOKEN_B: &str = "tok-bravo-0a4d8c6e5f4e3d2c1b0a9f8e7d6c";
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("alipay-phone-serve-{}-{name}", std::process::id()));
@@ -422,7 +422,8 @@ fn keyring_serve_opens_with_either_token_and_refuses_without() {
 
     // The library's errors with its status mapping, and Accept-Language.
     let unknown = server.post("2021009999999999", Some(TOKEN_A), &body);
-    assert_eq!(unknown.status, 500, "{}", unknown.body);
+    // A made-up app id is the caller's mistake: 404, not a 5xx that pages someone.
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
     assert_eq!(unknown.json()["kind"], "key_error");
     let tampered = body.replacen("\"sign\":\"", "\"sign\":\"AAAA", 1);
     let bad = server.post(APP, Some(TOKEN_A), &tampered);

@@ -20,7 +20,7 @@
 //!   `{encryptedData, sign}`, `{encryptContent}`); a known front-end mistake is a 400 whose
 //!   hint says what to post instead;
 //! - failure: the contract's JSON ([`Error::to_contract_json_in`]) with [`Error::http_status`]
-//!   (400, 403, 413, 422, 500, 502 or 503), and `Retry-After` on 503 (Alipay busy, or the key
+//!   (400, 403, 404, 413, 422, 500, 502 or 503), and `Retry-After` on 503 (Alipay busy, or the key
 //!   store cannot be reached);
 //! - a missing or empty `app_id` query parameter: 400 with kind `malformed_envelope`.
 //!

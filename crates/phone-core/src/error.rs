@@ -381,14 +381,15 @@ impl Error {
     /// | 403 | `missing_signature`, `bad_signature` | the payload is not proven to come from Alipay |
     /// | 413 | `payload_too_large` | the request |
     /// | 422 | `bad_base64`, `unsupported_sign_type`, `unsupported_encrypt_type`, `no_phone`, `alipay_error` (but 20000) | the payload or the user's authorisation |
-    /// | 500 | `key_error` (unknown app id, wrong or missing keys), `decrypt_failed` (a verified payload our AES key cannot open), `encrypt_failed` | this server's configuration |
+    /// | 404 | `key_error` with [`KeyProblem::UnknownApp`]: no provider knows the app id (a made-up id is the caller's mistake, not a server fault: no 5xx alert, no load-balancer ejection) | the request |
+    /// | 500 | `key_error` (a known app's wrong or missing keys), `decrypt_failed` (a verified payload our AES key cannot open), `encrypt_failed` | this server's configuration |
     /// | 502 | `malformed_plaintext` | Alipay's content is not what the protocol says |
     /// | 503 | `alipay_error` 20000 (Alipay busy), `key_error` with [`KeyProblem::ProviderFailed`] (the key store cannot be reached) | temporary: retry later |
     ///
     /// ```
     /// use phone_core::{AlipayError, Error, KeyProblem, KeyRole};
     /// assert_eq!(Error::BadSignature.http_status(), 403);
-    /// assert_eq!(Error::key(KeyRole::App, KeyProblem::UnknownApp("2021".into())).http_status(), 500);
+    /// assert_eq!(Error::key(KeyRole::App, KeyProblem::UnknownApp("2021".into())).http_status(), 404);
     /// // Temporary: the key store is down, or Alipay is busy.
     /// let store_down = Error::key(KeyRole::KeyProvider, KeyProblem::ProviderFailed("timeout".into()));
     /// assert_eq!(store_down.http_status(), 503);
@@ -410,6 +411,10 @@ impl Error {
                 problem: KeyProblem::ProviderFailed(_),
                 ..
             } => 503,
+            Self::KeyError {
+                problem: KeyProblem::UnknownApp(_),
+                ..
+            } => 404,
             Self::KeyError { .. } | Self::DecryptFailed(_) | Self::EncryptFailed(_) => 500,
             Self::MalformedPlaintext(_) => 502,
         }
@@ -712,6 +717,8 @@ mod tests {
             std::io::Error::other("down"),
         );
         assert_eq!(store_down.http_status(), 503);
+        // An app id no provider knows is the request's: 404.
+        assert_eq!(Error::key(KeyRole::App, KeyProblem::UnknownApp("2021".into())).http_status(), 404);
         // Every other key problem is the configuration: 500.
         for problem in [
             KeyProblem::PrivateKeyAsPublic,
@@ -721,7 +728,6 @@ mod tests {
             KeyProblem::UnsupportedSize { bits: 512 },
             KeyProblem::AesKeyLength { len: 7 },
             KeyProblem::Rejected("x".into()),
-            KeyProblem::UnknownApp("2021".into()),
         ] {
             assert_eq!(
                 Error::key(KeyRole::AlipayPublic, problem.clone()).http_status(),

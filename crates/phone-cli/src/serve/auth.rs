@@ -49,10 +49,53 @@ pub fn parse_token_file(text: &str) -> Vec<[u8; 32]> {
         .collect()
 }
 
-/// Reads a token file; an unreadable file or one without a token is an error (the message
-/// names the file, never its content).
+/// The shortest token accepted: 32 characters, as `openssl rand -hex 16` gives (128 bits); a
+/// short token is guessed, a one-character one at once.
+pub const MIN_TOKEN_LEN: usize = 32;
+
+/// How to make a token, for every refusal.
+const MAKE_ONE: &str = "make one with: openssl rand -hex 32";
+
+/// Every token of a token file is at least [`MIN_TOKEN_LEN`] characters; the error names the
+/// line, never the token.
+pub fn check_token_lengths(text: &str) -> Result<(), String> {
+    for (i, line) in text.lines().enumerate() {
+        let token = line.trim();
+        if !token.is_empty() && token.chars().count() < MIN_TOKEN_LEN {
+            return Err(format!(
+                "line {}: a token of {} characters; tokens are at least {MIN_TOKEN_LEN} ({MAKE_ONE})",
+                i + 1,
+                token.chars().count()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `PHONE_SERVE_TOKEN`: unset is none; set, it must be a real token. Set but empty or blank is
+/// an error, never "no authentication" (a deployment template that left it empty).
+pub fn env_token(value: Option<&str>) -> Result<Option<&str>, String> {
+    let Some(value) = value else { return Ok(None) };
+    let token = value.trim();
+    if token.is_empty() {
+        return Err(format!(
+            "PHONE_SERVE_TOKEN is set but empty: give a token ({MAKE_ONE}) or unset it"
+        ));
+    }
+    if token.chars().count() < MIN_TOKEN_LEN {
+        return Err(format!(
+            "PHONE_SERVE_TOKEN has {} characters; tokens are at least {MIN_TOKEN_LEN} ({MAKE_ONE})",
+            token.chars().count()
+        ));
+    }
+    Ok(Some(token))
+}
+
+/// Reads a token file; an unreadable file, one without a token or with a short one is an
+/// error (the message names the file and line, never its content).
 pub fn read_token_file(path: &Path) -> Result<Vec<[u8; 32]>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("--token-file {}: {e}", path.display()))?;
+    check_token_lengths(&text).map_err(|e| format!("--token-file {}: {e}", path.display()))?;
     let tokens = parse_token_file(&text);
     if tokens.is_empty() {
         return Err(format!(
@@ -137,7 +180,11 @@ impl Tokens {
                 }
                 seen = now;
                 let read = tokio::fs::read_to_string(&path).await;
-                match read.map(|t| parse_token_file(&t)) {
+                let read = read.map_err(|e| e.to_string()).and_then(|t| {
+                    check_token_lengths(&t)?;
+                    Ok(parse_token_file(&t))
+                });
+                match read {
                     Ok(file) if !file.is_empty() => {
                         tracing::info!(path = %path.display(), tokens = file.len(), "token file reloaded");
                         tokens.replace_file_tokens(file);
@@ -146,7 +193,7 @@ impl Tokens {
                         tracing::error!(path = %path.display(), "token file has no token; keeping the previous tokens")
                     }
                     Err(e) => {
-                        tracing::error!(path = %path.display(), error = %e, "token file unreadable; keeping the previous tokens")
+                        tracing::error!(path = %path.display(), error = %e, "token file unreadable or with a short token; keeping the previous tokens")
                     }
                 }
             }
@@ -201,6 +248,23 @@ mod tests {
         assert_eq!(t.check(&headers("Bearer e")), Auth::Allowed);
         assert_eq!(t.check(&headers("Bearer b")), Auth::Allowed);
         assert_eq!(t.check(&headers("Bearer a")), Auth::Invalid);
+    }
+
+    #[test]
+    fn short_and_blank_tokens_are_refused_with_how_to_make_one() {
+        let long = "a".repeat(MIN_TOKEN_LEN);
+        assert!(check_token_lengths(&format!("\n  {long}\n\n")).is_ok());
+        let e = check_token_lengths(&format!("{long}\nx\n")).unwrap_err();
+        assert_eq!(e, "line 2: a token of 1 characters; tokens are at least 32 (make one with: openssl rand -hex 32)");
+        let short = "b".repeat(MIN_TOKEN_LEN - 1);
+        assert!(!check_token_lengths(&short).unwrap_err().contains(&short));
+        assert_eq!(env_token(None), Ok(None));
+        assert_eq!(env_token(Some(&format!(" {long}\n"))), Ok(Some(long.as_str())));
+        for blank in ["", "  ", "\t\n"] {
+            assert!(env_token(Some(blank)).unwrap_err().contains("set but empty"), "{blank:?}");
+        }
+        let e = env_token(Some("tok-alpha")).unwrap_err();
+        assert!(e.contains("9 characters") && e.contains("openssl rand -hex 32") && !e.contains("tok-alpha"), "{e}");
     }
 
     #[test]

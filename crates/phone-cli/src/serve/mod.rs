@@ -1,12 +1,12 @@
 //! `alipay-phone serve`: the phone-number service any backend can call over HTTP.
 
 mod auth;
+mod conn;
 mod http;
 mod keys;
 mod logs;
 mod tls;
 
-use std::future::IntoFuture as _;
 use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -153,6 +153,23 @@ pub struct ServeArgs {
     /// How long SIGTERM/SIGINT waits for the requests in flight [default: 10s].
     #[arg(long, env = "PHONE_SERVE_DRAIN_TIMEOUT", value_name = "DURATION", value_parser = parse_duration)]
     drain_timeout: Option<Duration>,
+    /// From a connection's accept (or its first byte after idling) to the end of the request
+    /// head; longer and the connection is closed [default: 10s].
+    #[arg(long, env = "PHONE_SERVE_HEADER_TIMEOUT", value_name = "DURATION", value_parser = parse_duration)]
+    header_timeout: Option<Duration>,
+    /// How long a keep-alive connection may wait for its next request [default: 60s].
+    #[arg(long, env = "PHONE_SERVE_IDLE_TIMEOUT", value_name = "DURATION", value_parser = parse_duration)]
+    idle_timeout: Option<Duration>,
+    /// Open connections at most; more are closed at once and counted [default: the descriptor
+    /// limit (raised to its hard limit at start) less 128, at most 16384].
+    #[arg(long, env = "PHONE_SERVE_MAX_CONNECTIONS", value_name = "N")]
+    max_connections: Option<usize>,
+    /// The largest request head (request line and headers); larger is 431 [default: 32KiB].
+    #[arg(long, env = "PHONE_SERVE_MAX_HEADER_SIZE", value_name = "SIZE", value_parser = parse_size)]
+    max_header_size: Option<usize>,
+    /// The listen backlog [default: 1024].
+    #[arg(long, env = "PHONE_SERVE_LISTEN_BACKLOG", value_name = "N")]
+    listen_backlog: Option<u32>,
     /// A TOML file with any of the settings above (flags and variables win over it).
     #[arg(long, env = "PHONE_SERVE_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
@@ -231,6 +248,11 @@ struct FileConfig {
     body_limit: Option<Amount>,
     request_timeout: Option<Amount>,
     drain_timeout: Option<Amount>,
+    header_timeout: Option<Amount>,
+    idle_timeout: Option<Amount>,
+    max_connections: Option<usize>,
+    max_header_size: Option<Amount>,
+    listen_backlog: Option<u32>,
 }
 
 /// The settings after flags, variables, the file and defaults are merged.
@@ -249,6 +271,12 @@ struct Settings {
     body_limit: usize,
     request_timeout: Duration,
     drain_timeout: Duration,
+    header_timeout: Duration,
+    idle_timeout: Duration,
+    /// `None`: from the descriptor limit once it is raised.
+    max_connections: Option<usize>,
+    max_header_size: usize,
+    listen_backlog: u32,
 }
 
 fn read_config(path: &Path) -> Result<FileConfig, String> {
@@ -311,10 +339,10 @@ fn resolve(args: ServeArgs) -> Result<Settings, String> {
     if log_format != "text" && log_format != "json" {
         return Err(format!("log_format {log_format:?}: text or json"));
     }
-    let amount = |flag: Option<usize>, file: Option<Amount>, default: usize| -> Result<usize, String> {
+    let size = |name: &str, flag: Option<usize>, file: Option<Amount>, default: usize| -> Result<usize, String> {
         match (flag, file) {
             (Some(v), _) => Ok(v),
-            (None, Some(a)) => parse_size(&a.text()).map_err(|e| format!("config body_limit: {e}")),
+            (None, Some(a)) => parse_size(&a.text()).map_err(|e| format!("config {name}: {e}")),
             (None, None) => Ok(default),
         }
     };
@@ -334,7 +362,7 @@ fn resolve(args: ServeArgs) -> Result<Settings, String> {
         demo: args.demo.or(file.demo).unwrap_or(false),
         migrate: args.migrate.or(file.migrate).unwrap_or(false),
         json_logs: log_format == "json",
-        body_limit: amount(args.body_limit, file.body_limit, DEFAULT_BODY_LIMIT)?,
+        body_limit: size("body_limit", args.body_limit, file.body_limit, DEFAULT_BODY_LIMIT)?,
         request_timeout: duration(
             "request_timeout",
             args.request_timeout,
@@ -347,6 +375,36 @@ fn resolve(args: ServeArgs) -> Result<Settings, String> {
             file.drain_timeout,
             DEFAULT_DRAIN_TIMEOUT,
         )?,
+        header_timeout: duration(
+            "header_timeout",
+            args.header_timeout,
+            file.header_timeout,
+            conn::DEFAULT_HEADER_TIMEOUT,
+        )?,
+        idle_timeout: duration(
+            "idle_timeout",
+            args.idle_timeout,
+            file.idle_timeout,
+            conn::DEFAULT_IDLE_TIMEOUT,
+        )?,
+        max_connections: match args.max_connections.or(file.max_connections) {
+            Some(0) => return Err("max_connections: give at least 1".into()),
+            other => other,
+        },
+        max_header_size: match size(
+            "max_header_size",
+            args.max_header_size,
+            file.max_header_size,
+            conn::DEFAULT_MAX_HEADER_BYTES,
+        )? {
+            // hyper's read buffer has a floor of 8 KiB; a head cap below 1 KiB refuses real clients.
+            n if n < 1024 => return Err(format!("max_header_size {n}: at least 1KiB")),
+            n => n,
+        },
+        listen_backlog: match args.listen_backlog.or(file.listen_backlog) {
+            Some(0) => return Err("listen_backlog: give at least 1".into()),
+            other => other.unwrap_or(conn::DEFAULT_BACKLOG),
+        },
     })
 }
 
@@ -413,7 +471,17 @@ async fn serve(s: Settings, access_log: logs::AccessLog) -> ExitCode {
         },
         None => Vec::new(),
     };
-    let tokens = auth::Tokens::new(file_tokens, std::env::var("PHONE_SERVE_TOKEN").ok().as_deref());
+    let env_token = match std::env::var("PHONE_SERVE_TOKEN") {
+        Ok(v) => Some(v),
+        Err(std::env::VarError::NotPresent) => None,
+        // Set, but unreadable: never taken for "no token".
+        Err(std::env::VarError::NotUnicode(_)) => return usage("PHONE_SERVE_TOKEN is not UTF-8 text"),
+    };
+    let env_token = match auth::env_token(env_token.as_deref()) {
+        Ok(t) => t,
+        Err(e) => return usage(e),
+    };
+    let tokens = auth::Tokens::new(file_tokens, env_token);
     if !tokens.configured() && !s.listen.ip().is_loopback() {
         return usage(format!(
             "refusing to listen on {} without a token: callers must authenticate on a non-loopback address; \
@@ -440,7 +508,23 @@ async fn serve(s: Settings, access_log: logs::AccessLog) -> ExitCode {
         Err(e) => return usage(e),
     };
 
-    let listener = match tokio::net::TcpListener::bind(s.listen).await {
+    // Before the listener: every descriptor the process will hold is under the raised limit.
+    let fd_limit = conn::raise_fd_limit();
+    let limits = conn::ConnLimits {
+        header_timeout: s.header_timeout,
+        idle_timeout: s.idle_timeout,
+        max_connections: s.max_connections.unwrap_or_else(|| conn::default_max_connections(fd_limit)),
+        max_header_bytes: s.max_header_size,
+        backlog: s.listen_backlog,
+    };
+    if u64::try_from(limits.max_connections).unwrap_or(u64::MAX) >= fd_limit {
+        tracing::warn!(
+            max_connections = limits.max_connections,
+            fd_limit,
+            "--max-connections is not below the descriptor limit: accepting may fail before the cap"
+        );
+    }
+    let listener = match conn::bind(s.listen, limits.backlog) {
         Ok(l) => l,
         Err(e) => return usage(format!("cannot listen on {}: {e}", s.listen)),
     };
@@ -471,6 +555,8 @@ async fn serve(s: Settings, access_log: logs::AccessLog) -> ExitCode {
         backend = client.backend_name(),
         keys = %sources.describe(),
         tokens = tokens.count(),
+        max_connections = limits.max_connections,
+        fd_limit,
         "listening"
     );
     // The one line scripts and tests read, whatever the log format.
@@ -484,30 +570,21 @@ async fn serve(s: Settings, access_log: logs::AccessLog) -> ExitCode {
     let _ = out.flush();
     drop(out);
 
-    let (draining_tx, mut draining) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, http::router(state)).with_graceful_shutdown(async move {
+    let shutdown = async {
         shutdown_signal().await;
-        tracing::info!("shutting down: no new connections, finishing the requests in flight");
-        let _ = draining_tx.send(true);
-    });
-    let drain = s.drain_timeout;
-    tokio::select! {
-        result = server.into_future() => match result {
-            Ok(()) => {
-                tracing::info!("stopped");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "server failed");
-                ExitCode::from(1)
-            }
-        },
-        () = async move {
-            let _ = draining.wait_for(|d| *d).await;
-            tokio::time::sleep(drain).await;
-        } => {
-            tracing::error!(drain_timeout_ms = u64::try_from(drain.as_millis()).unwrap_or(u64::MAX),
-                "drain timeout: exiting with requests still in flight");
+        tracing::info!("shutting down: no new connections, closing idle ones, finishing the requests in flight");
+    };
+    match conn::serve(listener, http::router(state), limits, shutdown, s.drain_timeout).await {
+        conn::Ended::Drained => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        conn::Ended::Cut(n) => {
+            tracing::error!(
+                drain_timeout_ms = u64::try_from(s.drain_timeout.as_millis()).unwrap_or(u64::MAX),
+                requests = n,
+                "drain timeout: exiting with requests still in flight"
+            );
             ExitCode::from(1)
         }
     }
