@@ -826,7 +826,8 @@ fn demo_keys_only_with_demo() {
     let ring = keyring(&dir, &["2021000000000001"]);
     let server = start(&["--listen", "127.0.0.1:0", "--keyring", ring.to_str().unwrap()], &[]);
     let r = server.post(APP, None, &body);
-    assert_eq!(r.status, 500, "{}", r.body);
+    // An app no source knows: 404 (the caller's mistake), still kind key_error.
+    assert_eq!(r.status, 404, "{}", r.body);
     assert_eq!(r.json()["kind"], "key_error");
     drop(server);
 
@@ -920,7 +921,7 @@ fn keyring_and_token_file_changes_apply_without_a_restart() {
     );
     let body = demo_envelope(MOBILE);
     let other = "2021000000000002";
-    assert_eq!(server.post(other, Some(TOKEN_A), &body).status, 500);
+    assert_eq!(server.post(other, Some(TOKEN_A), &body).status, 404);
     // Rewritten with a different size, so the change is seen even within one mtime tick.
     keyring(&dir, &[APP, other]);
     token_file(&dir, &format!("{TOKEN_B}\n"));
@@ -1367,9 +1368,10 @@ fn pg_an_envelope_opens_through_serve_and_needs_a_token() {
     assert_eq!(r.json()["mobile"], MOBILE);
     assert_401(&server.post(APP, None, &body), false);
     assert_401(&server.post(APP, Some(TOKEN_B), &body), true);
-    // An app id without a row: the library's key_error, not the database's.
+    // An app id without a row: the library's key_error (404), not the database's (503).
     let r = server.post("2021000000000404", Some(TOKEN_A), &body);
-    assert_eq!(r.status, 500, "{}", r.body);
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert_eq!(r.json()["kind"], "key_error");
     assert!(!server.logs().contains(MOBILE));
 }
 
@@ -1747,4 +1749,309 @@ fn pg_tls_verify_full_and_verify_ca_are_libpqs_and_mean_require() {
         serve_connections_when(&database_url(), "serve_tls_verify", (0, 0)),
         (0, 0)
     );
+}
+
+// Hostile connections (issue 18): each attack measured on the 0.2 binary, as a test that
+// failed there. Limits are lowered so that each runs in seconds.
+
+/// The resident set of a process, in KiB (Linux).
+fn rss_kib(pid: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Whether the server closed `stream` within `within`: a read returns EOF (or a reset).
+fn closed_within(stream: &mut TcpStream, within: Duration) -> bool {
+    stream.set_read_timeout(Some(within)).unwrap();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return true,
+            // A response (a 431, say) before the close: keep reading.
+            Ok(_) => continue,
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                return false;
+            }
+            Err(_) => return true,
+        }
+    }
+}
+
+fn metric(server: &Server, name: &str) -> f64 {
+    let text = request(server.addr, "GET", "/metrics", &[], b"").body;
+    text.lines()
+        .find(|l| l.starts_with(name))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+fn demo_server(extra: &[&str]) -> Server {
+    let mut args = vec!["--listen", "127.0.0.1:0", "--demo"];
+    args.extend(extra);
+    start(&args, &[])
+}
+
+#[test]
+fn slowloris_heads_and_idle_keep_alive_connections_are_closed_by_their_timeouts() {
+    let server = demo_server(&["--header-timeout", "1s", "--idle-timeout", "2s"]);
+    // 50 connections that send one header byte every 300 ms: each is cut at the header timeout.
+    let mut slow: Vec<TcpStream> = (0..50)
+        .map(|_| {
+            let mut s = TcpStream::connect(server.addr).unwrap();
+            s.write_all(b"POST /v1/apps/2021001234567890/phone HTTP/1.1\r\n")
+                .unwrap();
+            s
+        })
+        .collect();
+    let started = Instant::now();
+    let mut cut = 0;
+    while started.elapsed() < Duration::from_secs(8) && cut < slow.len() {
+        std::thread::sleep(Duration::from_millis(300));
+        cut = 0;
+        for s in &mut slow {
+            if s.write_all(b"X").is_err() || closed_within(s, Duration::from_millis(1)) {
+                cut += 1;
+            }
+        }
+    }
+    assert_eq!(cut, 50, "slow heads still open after {:?}", started.elapsed());
+    // A keep-alive connection that goes quiet after its request: closed at the idle timeout,
+    // not at the (shorter) header timeout.
+    let mut idle = TcpStream::connect(server.addr).unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    let mut buf = [0u8; 256];
+    let n = idle.read(&mut buf).unwrap();
+    assert!(
+        buf[..n].starts_with(b"HTTP/1.1 200"),
+        "{:?}",
+        String::from_utf8_lossy(&buf[..n])
+    );
+    assert!(
+        !closed_within(&mut idle, Duration::from_millis(1200)),
+        "closed before the idle timeout"
+    );
+    assert!(
+        closed_within(&mut idle, Duration::from_secs(5)),
+        "idle connection still open"
+    );
+    assert!(
+        metric(
+            &server,
+            "alipay_phone_serve_connections_closed_total{reason=\"header_timeout\"}"
+        ) >= 50.0
+    );
+    assert!(
+        metric(
+            &server,
+            "alipay_phone_serve_connections_closed_total{reason=\"idle_timeout\"}"
+        ) >= 1.0
+    );
+    // The service still answers.
+    assert_eq!(request(server.addr, "GET", "/healthz", &[], b"").status, 200);
+}
+
+#[test]
+fn the_connection_cap_closes_excess_connections_at_once_and_keeps_the_service_up() {
+    let server = demo_server(&["--max-connections", "20"]);
+    let held: Vec<TcpStream> = (0..20).map(|_| TcpStream::connect(server.addr).unwrap()).collect();
+    // Let the server accept all twenty.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while metric_with_spare(&server) < 20.0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut excess = TcpStream::connect(server.addr).unwrap();
+    assert!(
+        closed_within(&mut excess, Duration::from_secs(2)),
+        "the 21st connection was kept"
+    );
+    drop(held);
+    // Once they are gone, the service answers again, and the cap was counted and warned about.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut status = 0;
+    while Instant::now() < deadline {
+        status = std::panic::catch_unwind(|| request(server.addr, "GET", "/healthz", &[], b"").status).unwrap_or(0);
+        if status == 200 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(status, 200);
+    assert!(metric(&server, "alipay_phone_serve_connections_closed_total{reason=\"cap\"}") >= 1.0);
+    let logs = server.logs_when(|l| l.contains("connection cap reached"));
+    assert!(logs.contains("connection cap reached"), "{logs}");
+}
+
+/// The open-connections gauge as the server sees it, counting the scrape's own connection
+/// out; a scrape refused by the cap reads as "full".
+fn metric_with_spare(server: &Server) -> f64 {
+    std::panic::catch_unwind(|| metric(server, "alipay_phone_serve_open_connections") - 1.0).unwrap_or(20.0)
+}
+
+#[test]
+fn large_unfinished_heads_are_refused_with_431_and_memory_stays_bounded() {
+    let server = demo_server(&["--header-timeout", "30s"]);
+    let before = rss_kib(&server.pid());
+    // 300 connections, each sending 40 KiB of a header that never ends (the 0.2 binary held
+    // 400 KiB per connection, and kept it).
+    let chunk = format!(
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: {}",
+        "a".repeat(40 * 1024)
+    );
+    let mut refused = 0;
+    let conns: Vec<TcpStream> = (0..300)
+        .map(|_| {
+            let mut s = TcpStream::connect(server.addr).unwrap();
+            let _ = s.write_all(chunk.as_bytes());
+            s
+        })
+        .collect();
+    let peak = rss_kib(&server.pid());
+    for mut s in conns {
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut buf = [0u8; 64];
+        if let Ok(n) = s.read(&mut buf)
+            && buf[..n].starts_with(b"HTTP/1.1 431")
+        {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 300);
+    // 300 x 40 KiB would be 12 MiB held; the cap holds at most ~40 KiB each, briefly.
+    let grown = peak.saturating_sub(before);
+    assert!(grown < 24 * 1024, "RSS grew by {grown} KiB ({before} -> {peak})");
+    // A head just under the cap is served.
+    let ok_head = vec![("X-Pad".to_owned(), "b".repeat(16 * 1024))];
+    assert_eq!(request(server.addr, "GET", "/healthz", &ok_head, b"").status, 200);
+}
+
+#[test]
+fn an_oversized_content_length_is_413_at_once_and_http_1_1_without_host_is_400() {
+    let dir = tmp("limits");
+    let ring = keyring(&dir, &[APP]);
+    let tokens = token_file(&dir, TOKEN_A);
+    let server = start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--keyring",
+            ring.to_str().unwrap(),
+            "--token-file",
+            tokens.to_str().unwrap(),
+            "--request-timeout",
+            "30s",
+        ],
+        &[],
+    );
+    let mut s = TcpStream::connect(server.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "POST /v1/apps/{APP}/phone HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN_A}\r\nContent-Length: 10737418240\r\n\r\n"
+    )
+    .unwrap();
+    let started = Instant::now();
+    let mut buf = [0u8; 1024];
+    let n = s.read(&mut buf).unwrap();
+    let head = String::from_utf8_lossy(&buf[..n]);
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    assert!(head.contains("payload_too_large"), "{head}");
+    // Long before the request timeout: nothing of the body was waited for.
+    assert!(started.elapsed() < Duration::from_secs(20));
+    // Without a token it is 401 first: nothing is looked at before the caller is known.
+    let mut s = TcpStream::connect(server.addr).unwrap();
+    write!(
+        s,
+        "POST /v1/apps/{APP}/phone HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10737418240\r\n\r\n"
+    )
+    .unwrap();
+    let n = s.read(&mut buf).unwrap();
+    assert!(
+        buf[..n].starts_with(b"HTTP/1.1 401"),
+        "{}",
+        String::from_utf8_lossy(&buf[..n])
+    );
+    // HTTP/1.1 without Host: 400 (RFC 9112); HTTP/1.0 needs none.
+    for (req, want) in [
+        ("GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n", "HTTP/1.1 400"),
+        ("GET /healthz HTTP/1.0\r\n\r\n", "HTTP/1.0 200"),
+    ] {
+        let mut s = TcpStream::connect(server.addr).unwrap();
+        s.write_all(req.as_bytes()).unwrap();
+        let r = read_response(s);
+        assert_eq!(
+            r.status,
+            if want.ends_with("400") { 400 } else { 200 },
+            "{req:?}: {}",
+            r.body
+        );
+        if r.status == 400 {
+            assert_eq!(r.json()["kind"], "bad_request");
+        }
+    }
+}
+
+#[test]
+fn sigterm_with_unfinished_and_idle_connections_exits_0_at_once() {
+    let mut server = demo_server(&["--drain-timeout", "30s", "--header-timeout", "60s"]);
+    // 200 unfinished request heads and 20 idle keep-alive connections.
+    let mut held: Vec<TcpStream> = (0..200)
+        .map(|_| {
+            let mut s = TcpStream::connect(server.addr).unwrap();
+            s.write_all(b"POST /v1/apps/2021001234567890/phone HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                .unwrap();
+            s
+        })
+        .collect();
+    for _ in 0..20 {
+        let mut s = TcpStream::connect(server.addr).unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            .unwrap();
+        let mut buf = [0u8; 256];
+        let _ = s.read(&mut buf).unwrap();
+        held.push(s);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let signalled = Instant::now();
+    server.signal("TERM");
+    // Well before the 30 s drain timeout: nothing was in flight.
+    let status = server.wait_exit(Duration::from_secs(5));
+    assert_eq!(status.code(), Some(0), "{}", server.logs());
+    assert!(signalled.elapsed() < Duration::from_secs(5));
+    for s in &mut held {
+        assert!(closed_within(s, Duration::from_secs(1)));
+    }
+}
+
+#[test]
+fn a_token_shorter_than_32_characters_or_a_blank_variable_refuses_to_start() {
+    let dir = tmp("short-token");
+    let short = token_file(&dir, "x\n");
+    let r = refused(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--demo",
+            "--token-file",
+            short.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(r.status.code(), Some(2), "{}", r.stderr);
+    assert!(r.stderr.contains("openssl rand -hex 32"), "{}", r.stderr);
+    for value in ["", "   ", "tok-alpha"] {
+        let r = refused(&["--listen", "127.0.0.1:0", "--demo"], &[("PHONE_SERVE_TOKEN", value)]);
+        assert_eq!(r.status.code(), Some(2), "{value:?}: {}", r.stderr);
+        assert!(r.stderr.contains("PHONE_SERVE_TOKEN"), "{}", r.stderr);
+        assert!(
+            value.trim().is_empty() || !r.stderr.contains(value),
+            "the token was echoed"
+        );
+    }
 }

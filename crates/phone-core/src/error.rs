@@ -718,7 +718,10 @@ mod tests {
         );
         assert_eq!(store_down.http_status(), 503);
         // An app id no provider knows is the request's: 404.
-        assert_eq!(Error::key(KeyRole::App, KeyProblem::UnknownApp("2021".into())).http_status(), 404);
+        assert_eq!(
+            Error::key(KeyRole::App, KeyProblem::UnknownApp("2021".into())).http_status(),
+            404
+        );
         // Every other key problem is the configuration: 500.
         for problem in [
             KeyProblem::PrivateKeyAsPublic,

@@ -255,16 +255,25 @@ mod tests {
         let long = "a".repeat(MIN_TOKEN_LEN);
         assert!(check_token_lengths(&format!("\n  {long}\n\n")).is_ok());
         let e = check_token_lengths(&format!("{long}\nx\n")).unwrap_err();
-        assert_eq!(e, "line 2: a token of 1 characters; tokens are at least 32 (make one with: openssl rand -hex 32)");
+        assert_eq!(
+            e,
+            "line 2: a token of 1 characters; tokens are at least 32 (make one with: openssl rand -hex 32)"
+        );
         let short = "b".repeat(MIN_TOKEN_LEN - 1);
         assert!(!check_token_lengths(&short).unwrap_err().contains(&short));
         assert_eq!(env_token(None), Ok(None));
         assert_eq!(env_token(Some(&format!(" {long}\n"))), Ok(Some(long.as_str())));
         for blank in ["", "  ", "\t\n"] {
-            assert!(env_token(Some(blank)).unwrap_err().contains("set but empty"), "{blank:?}");
+            assert!(
+                env_token(Some(blank)).unwrap_err().contains("set but empty"),
+                "{blank:?}"
+            );
         }
         let e = env_token(Some("tok-alpha")).unwrap_err();
-        assert!(e.contains("9 characters") && e.contains("openssl rand -hex 32") && !e.contains("tok-alpha"), "{e}");
+        assert!(
+            e.contains("9 characters") && e.contains("openssl rand -hex 32") && !e.contains("tok-alpha"),
+            "{e}"
+        );
     }
 
     #[test]

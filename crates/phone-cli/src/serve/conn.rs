@@ -91,7 +91,11 @@ pub fn default_max_connections(fd_limit: u64) -> usize {
 /// Binds `addr` with the given listen backlog (tokio's `TcpListener::bind` uses 1024 on Linux
 /// but says nothing; this makes it a setting).
 pub fn bind(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
-    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
     // A restarted server must not wait for the old one's TIME_WAIT sockets.
     socket.set_reuseaddr(true)?;
     socket.bind(addr)?;
@@ -365,7 +369,10 @@ pub async fn serve(
             drop(stream);
             closed(Closed::Cap);
             if cap_warning.ready() {
-                tracing::warn!(max_connections = limits.max_connections, "connection cap reached: closing new connections");
+                tracing::warn!(
+                    max_connections = limits.max_connections,
+                    "connection cap reached: closing new connections"
+                );
             }
             continue;
         }
@@ -485,14 +492,23 @@ mod tests {
         tokio::time::advance(Duration::from_secs(5)).await;
         state.set(PHASE_IDLE);
         let (at, why) = state.deadline(&limits).unwrap();
-        assert_eq!((why, at.duration_since(state.epoch)), (Closed::IdleTimeout, Duration::from_secs(65)));
+        assert_eq!(
+            (why, at.duration_since(state.epoch)),
+            (Closed::IdleTimeout, Duration::from_secs(65))
+        );
         // A byte after idling starts the head's clock; more bytes do not restart it.
         tokio::time::advance(Duration::from_secs(1)).await;
         state.on_read();
         let (at, why) = state.deadline(&limits).unwrap();
-        assert_eq!((why, at.duration_since(state.epoch)), (Closed::HeaderTimeout, Duration::from_secs(16)));
+        assert_eq!(
+            (why, at.duration_since(state.epoch)),
+            (Closed::HeaderTimeout, Duration::from_secs(16))
+        );
         tokio::time::advance(Duration::from_secs(3)).await;
         state.on_read();
-        assert_eq!(state.deadline(&limits).unwrap().0.duration_since(state.epoch), Duration::from_secs(16));
+        assert_eq!(
+            state.deadline(&limits).unwrap().0.duration_since(state.epoch),
+            Duration::from_secs(16)
+        );
     }
 }

@@ -90,7 +90,12 @@ async fn handle(state: Arc<AppState>, app_id: String, request: Request, data: Da
     let AcceptLanguage(lang) = AcceptLanguage::from_headers(headers);
     // Nothing is read, let alone decrypted, before the caller is known.
     let (outcome, shape, response, reached_open) = match state.tokens.check(headers) {
-        Auth::Allowed => match tokio::time::timeout(state.request_timeout, open(&state, &app_id, body, data)).await {
+        Auth::Allowed => match tokio::time::timeout(
+            state.request_timeout,
+            open(&state, &app_id, declared_length(headers), body, data),
+        )
+        .await
+        {
             Ok((Ok((response, shape)), _)) => ("ok", shape.as_str(), response, true),
             Ok((Err((e, shape)), reached)) => {
                 (e.kind(), shape, ErrorResponse(e).in_lang(lang).into_response(), reached)
@@ -121,9 +126,25 @@ async fn handle(state: Arc<AppState>, app_id: String, request: Request, data: Da
 async fn open(
     state: &AppState,
     app_id: &str,
+    declared: Option<u64>,
     body: Body,
     data: Data,
 ) -> (Result<(Response, phone_core::Shape), (Error, &'static str)>, bool) {
+    // A declared length over the limit is refused before a byte of the body is read (nginx
+    // does the same with client_max_body_size), not after the request timeout.
+    if let Some(size) = declared.filter(|&n| n > state.body_limit as u64) {
+        let size = usize::try_from(size).unwrap_or(usize::MAX);
+        return (
+            Err((
+                Error::PayloadTooLarge {
+                    size,
+                    limit: state.body_limit,
+                },
+                "-",
+            )),
+            false,
+        );
+    }
     let body = match read_body(body, state.body_limit).await {
         Ok(b) => b,
         Err(e) => return (Err((e, "-")), false),
@@ -163,6 +184,18 @@ async fn open(
         (e, shape)
     });
     (answered, true)
+}
+
+/// The request's `Content-Length`, when it has a readable one (hyper has refused a malformed
+/// or repeated one already).
+fn declared_length(headers: &axum::http::HeaderMap) -> Option<u64> {
+    headers
+        .get(axum::http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// The body, frame by frame, refused as soon as it passes `limit` (whatever Content-Length

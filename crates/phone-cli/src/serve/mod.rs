@@ -513,7 +513,9 @@ async fn serve(s: Settings, access_log: logs::AccessLog) -> ExitCode {
     let limits = conn::ConnLimits {
         header_timeout: s.header_timeout,
         idle_timeout: s.idle_timeout,
-        max_connections: s.max_connections.unwrap_or_else(|| conn::default_max_connections(fd_limit)),
+        max_connections: s
+            .max_connections
+            .unwrap_or_else(|| conn::default_max_connections(fd_limit)),
         max_header_bytes: s.max_header_size,
         backlog: s.listen_backlog,
     };
