@@ -422,8 +422,12 @@ fn keyring_serve_opens_with_either_token_and_refuses_without() {
 
     // The library's errors with its status mapping, and Accept-Language.
     let unknown = server.post("2021009999999999", Some(TOKEN_A), &body);
-    // A made-up app id is the caller's mistake: 404, not a 5xx that pages someone.
+    // A made-up app id is the caller's mistake: 404, not a 5xx that pages someone; the
+    // metrics tell it from an outage and from a broken key.
     assert_eq!(unknown.status, 404, "{}", unknown.body);
+    let scraped = request(server.addr, "GET", "/metrics", &[], b"").body;
+    assert!(scraped.contains("alipay_phone_key_errors_total{class=\"unknown_app\"} 1"), "{scraped}");
+    assert!(!scraped.contains("class=\"unavailable\""), "{scraped}");
     assert_eq!(unknown.json()["kind"], "key_error");
     let tampered = body.replacen("\"sign\":\"", "\"sign\":\"AAAA", 1);
     let bad = server.post(APP, Some(TOKEN_A), &tampered);

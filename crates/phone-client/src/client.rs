@@ -378,6 +378,9 @@ impl PhoneClient {
         {
             self.record_metrics(app_id, keys_found, outcome, elapsed);
             crate::metrics::shape(data.as_str(), shape, result.as_ref().err().and_then(Error::mistake));
+            if let Err(e) = &result {
+                crate::metrics::key_error(e);
+            }
         }
         #[cfg(not(feature = "metrics"))]
         let _ = keys_found;

@@ -8,6 +8,7 @@
 //! | `alipay_phone_request_duration_seconds` | histogram | `backend` (`ring`, `openssl`, `rustcrypto`, `aws-lc-rs`, ...); `app_id` only on request | how long each of those calls took, key loading included |
 //! | `alipay_phone_shapes_total` | counter | `shape` (`envelope`, `event_detail`, `encrypt_content`), `data` (`phone`, `run`, `any`) | bodies the envelope parser read, whatever the outcome after it: which shapes the front ends post |
 //! | `alipay_phone_misposted_total` | counter | `mistake` (`posted_as_json_string`, `envelope_in_response`, `envelope_in_field`, `form_encoded`, `ambiguous_content`, `encrypt_content_twice`), `data` | bodies refused as a known front-end mistake ([`Mistake::check_id`](crate::phone_core::Mistake::check_id)) |
+//! | `alipay_phone_key_errors_total` | counter | `class`: `unknown_app` (404: no provider knows the app id), `unavailable` (503: the key store failed or timed out), `invalid` (500: a known app's keys cannot be used) | `key_error` outcomes told apart, so that made-up app ids do not look like an outage |
 //! | `alipay_phone_key_cache_entries` | gauge | none | app ids held by every [`CachingKeys`] (answers "not mine" included) |
 //! | `alipay_phone_key_cache_hits_total` | counter | none | loads answered from the cache with unexpired keys |
 //! | `alipay_phone_key_cache_misses_total` | counter | none | loads that found nothing usable and waited for the key store |
@@ -52,6 +53,9 @@ pub const REQUEST_DURATION_SECONDS: &str = "alipay_phone_request_duration_second
 pub const SHAPES_TOTAL: &str = "alipay_phone_shapes_total";
 /// Bodies refused as a known front-end mistake: a counter with labels `mistake` and `data`.
 pub const MISPOSTED_TOTAL: &str = "alipay_phone_misposted_total";
+/// `key_error` outcomes by class: a counter with label `class` (`unknown_app`, `unavailable`,
+/// `invalid`).
+pub const KEY_ERRORS_TOTAL: &str = "alipay_phone_key_errors_total";
 /// App ids held by the key caches: a gauge.
 pub const KEY_CACHE_ENTRIES: &str = "alipay_phone_key_cache_entries";
 /// Key cache loads answered with unexpired cached keys: a counter.
@@ -105,6 +109,11 @@ pub fn describe() {
         Unit::Count,
         "Bodies refused as a known front-end mistake (form-encoded, encoded twice, ...)"
     );
+    describe_counter!(
+        KEY_ERRORS_TOTAL,
+        Unit::Count,
+        "key_error outcomes: unknown_app (404), unavailable (503, the key store), invalid (500, a known app's keys)"
+    );
     describe_gauge!(
         KEY_CACHE_ENTRIES,
         Unit::Count,
@@ -154,6 +163,19 @@ pub(crate) fn shape(data: &'static str, shape: Option<phone_core::Shape>, mistak
     } else if let Some(mistake) = mistake {
         counter!(MISPOSTED_TOTAL, "mistake" => mistake.check_id(), "data" => data).increment(1);
     }
+}
+
+/// A `key_error` counted by its class.
+pub(crate) fn key_error(e: &phone_core::Error) {
+    let phone_core::Error::KeyError { problem, .. } = e else {
+        return;
+    };
+    let class = match problem {
+        phone_core::KeyProblem::UnknownApp(_) => "unknown_app",
+        phone_core::KeyProblem::ProviderFailed(_) => "unavailable",
+        _ => "invalid",
+    };
+    counter!(KEY_ERRORS_TOTAL, "class" => class).increment(1);
 }
 
 /// What a key cache did for one caller or in the background.

@@ -168,6 +168,11 @@ async fn the_app_id_label_is_there_only_when_asked_for_and_only_for_apps_with_ke
             ),
         ])
     );
+    // The two made-up ids are told apart from an outage and from a broken key.
+    assert_eq!(
+        seen.counters("alipay_phone_key_errors_total"),
+        expect(&[("alipay_phone_key_errors_total{class=unknown_app}", 2)])
+    );
     let backend = client.backend_name();
     assert_eq!(
         seen.samples(),
