@@ -9,8 +9,9 @@
 #      --all-features` runs in each (unit tests, integration tests, doctests, the README's
 #      snippet). The siblings come from the unpacked packages too (a `patch` of crates.io), so
 #      nothing of the workspace is in reach.
-# phone-cli is packaged and verified by step 2; its integration tests run the built binary
-# against the workspace's shared vectors and are left to `cargo test --workspace`.
+# phone-cli and phone-serve are packaged and verified by step 2; their integration tests run the
+# built binaries against the workspace's shared vectors and demo data and are left to `cargo
+# test --workspace`.
 #
 # Usage: scripts/package-check.sh   (adds --allow-dirty when the working tree has changes)
 set -euo pipefail
@@ -35,7 +36,7 @@ version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
 # $CARGO_HOME/registry/src/ and reuses a crate unpacked there by an earlier run, with the same
 # name and version, however the sources changed since: remove those copies first (cargo
 # unpacks them again from the fresh .crate files).
-ours="phone-core phone-crypto phone-client phone-cli test-support alipay-phone-examples"
+ours="phone-core phone-crypto phone-client phone-serve phone-cli test-support alipay-phone-examples"
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
 for crate in $ours; do
   rm -rf "$cargo_home"/registry/src/*/"$crate-$version"

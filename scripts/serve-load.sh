@@ -6,7 +6,7 @@
 #   p     = `alipay-phone bench` pipeline payloads/s for the same backend, on core 0
 #   rps   = serve's POST /v1/apps/{app_id}/phone rate (bearer token, keyring file)
 #   ideal = 1 / (1/h + 1/p): HTTP plus the pipeline, each at the cost it has alone
-#   floor = the same POST against examples/serve_floor.rs: axum and the pipeline with nothing
+#   floor = the same POST against crates/phone-serve/examples/serve_floor.rs: axum and the pipeline with nothing
 #           else (no token, log, metrics, timeout or key provider), on the same core and load
 #   rps / ideal is the issue's ratio (its goal: >= 0.9); rps / floor is what serve itself adds;
 #   floor / ideal is what HTTP and the pipeline cost together beyond their separate costs
@@ -51,7 +51,8 @@ command -v taskset >/dev/null || { echo "serve-load: taskset not found (util-lin
 PRIO_CMD=()
 if [[ -n "${PRIO:-}" ]]; then PRIO_CMD=(nice -n "$PRIO"); fi
 if [[ -z "${NO_BUILD:-}" ]]; then
-  nice -n 5 cargo build --release -p phone-cli --bin alipay-phone --example serve-floor
+  nice -n 5 cargo build --release -p phone-cli --bin alipay-phone
+  nice -n 5 cargo build --release -p phone-serve --example serve-floor
 fi
 FLOOR=target/release/examples/serve-floor
 

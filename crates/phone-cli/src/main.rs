@@ -12,8 +12,6 @@ mod forge;
 mod input;
 mod keygen;
 mod output;
-#[cfg(feature = "serve")]
-mod serve;
 mod verify;
 
 use std::process::ExitCode;
@@ -66,7 +64,7 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Serve POST /v1/apps/{app_id}/phone (and /run-data, /open-data) over HTTP for any backend (keys from a keyring, PostgreSQL or the environment).
     #[cfg(feature = "serve")]
-    Serve(serve::ServeArgs),
+    Serve(phone_serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -84,6 +82,6 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench::run(args),
         Command::CertSn(args) => cert_sn::run(args),
         #[cfg(feature = "serve")]
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => phone_serve::run(args),
     }
 }

@@ -7,7 +7,7 @@
 //! more than the sum of a `/healthz` rate and a bench rate measured apart, see the script).
 //!
 //! ```text
-//! cargo run --release -p phone-cli --example serve-floor -- 127.0.0.1:18181 \
+//! cargo run --release -p phone-serve --example serve-floor -- 127.0.0.1:18181 \
 //!     examples/data/alipay_public_key.txt examples/data/aes_key.txt aws-lc-rs
 //! ```
 
