@@ -28,7 +28,7 @@ use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::types::WrongType;
-use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Socket};
+use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Socket, Statement};
 
 use crate::cache::CachingKeys;
 use crate::client::DEFAULT_CAPACITY;
@@ -83,7 +83,8 @@ const BACKOFF_MAX: Duration = Duration::from_secs(5);
 ///
 /// - Loads are on demand, one indexed query per app id, behind a bounded [`CachingKeys`]
 ///   (`ttl` 5 minutes, `max_stale` 1 hour, 100,000 app ids by default): steady-state requests
-///   never touch the database.
+///   never touch the database. A load is one round trip, an app id nobody knows included: the
+///   query is prepared once per connection (again after a schema change that invalidates it).
 /// - Changes reach every replica within a second: a background task LISTENs on channel
 ///   `alipay_phone_keys`, which the trigger notifies with the app id (with `*` after a
 ///   `TRUNCATE`: every app), and drops that app's cached answer. As a fallback it compares a
@@ -407,12 +408,77 @@ struct Db {
 struct Live {
     client: Client,
     dead: AtomicBool,
+    /// [`LOAD_SQL`], prepared once on this connection: a query by text is a prepare and an
+    /// execute, two round trips (and two transactions) where one is enough, and every app id
+    /// a caller makes up is a load. The lock is held while preparing, so that a burst of
+    /// loads on a new connection waits for one prepare rather than each sending its own.
+    load: tokio::sync::Mutex<Option<Arc<Statement>>>,
 }
 
 impl Live {
+    fn new(client: Client) -> Self {
+        Self {
+            client,
+            dead: AtomicBool::new(false),
+            load: tokio::sync::Mutex::new(None),
+        }
+    }
+
     fn usable(&self) -> bool {
         !self.dead.load(Ordering::Acquire) && !self.client.is_closed()
     }
+
+    // An Arc: the driver's Statement has no identity to compare (see `forget`).
+    async fn load_statement(&self) -> Result<Arc<Statement>, tokio_postgres::Error> {
+        let mut slot = self.load.lock().await;
+        if let Some(statement) = slot.as_ref() {
+            return Ok(statement.clone());
+        }
+        let statement = Arc::new(self.client.prepare(LOAD_SQL).await?);
+        *slot = Some(statement.clone());
+        Ok(statement)
+    }
+
+    /// Forgets `stale`, unless a concurrent load has replaced it already.
+    async fn forget(&self, stale: &Arc<Statement>) {
+        let mut slot = self.load.lock().await;
+        if slot.as_ref().is_some_and(|s| Arc::ptr_eq(s, stale)) {
+            *slot = None;
+        }
+    }
+
+    /// The row of `app_id`, through the prepared statement; once more with a new one when
+    /// the server no longer accepts the statement it has.
+    async fn load_row(&self, app_id: &str) -> Result<Option<tokio_postgres::Row>, tokio_postgres::Error> {
+        let statement = self.load_statement().await?;
+        match self.client.query_opt(&*statement, &[&app_id]).await {
+            Err(e) if stale(&e) => {
+                self.forget(&statement).await;
+                let statement = self.load_statement().await?;
+                self.client.query_opt(&*statement, &[&app_id]).await
+            }
+            result => result,
+        }
+    }
+}
+
+/// Whether `e` may be the server refusing a statement prepared before a change it outlived,
+/// so that preparing it again can help. The server replans a prepared statement by itself
+/// after DDL while its result stays the same (a column added, the table recreated); these
+/// are what it says otherwise: a returned column changed type ("cached plan must not change
+/// result type"), the table or a column is gone (the new prepare then fails the same way:
+/// the setup problem it reports), or the statement itself is gone (`DISCARD ALL`, e.g. by a
+/// connection pooler in front of the server). One retry is all any of them costs.
+fn stale(e: &tokio_postgres::Error) -> bool {
+    e.code().is_some_and(|code| {
+        [
+            SqlState::FEATURE_NOT_SUPPORTED,
+            SqlState::UNDEFINED_TABLE,
+            SqlState::UNDEFINED_COLUMN,
+            SqlState::INVALID_SQL_STATEMENT_NAME,
+        ]
+        .contains(code)
+    })
 }
 
 #[derive(Default)]
@@ -458,10 +524,7 @@ impl Db {
         // Bounded here, under the lock, rather than by the caller: a connect that times out
         // is recorded like any failure.
         let result = match tokio::time::timeout_at(deadline, (self.connect)(&self.config)).await {
-            Ok(Ok(conn)) => Ok(Arc::new(Live {
-                client: conn.client,
-                dead: AtomicBool::new(false),
-            })),
+            Ok(Ok(conn)) => Ok(Arc::new(Live::new(conn.client))),
             Ok(Err(e)) => {
                 self.report("cannot connect to the PostgreSQL key store", &e);
                 Err(store_error(e))
@@ -586,7 +649,7 @@ impl KeyProvider for Loader {
         let row = core
             .db
             .run(core.db.timeout, |live| async move {
-                let Some(row) = live.client.query_opt(LOAD_SQL, &[&app_id]).await? else {
+                let Some(row) = live.load_row(app_id).await? else {
                     return Ok(None);
                 };
                 let public_keys: Vec<Option<String>> = row.try_get(0)?;

@@ -1291,3 +1291,97 @@ async fn a_silent_database_costs_one_query_timeout_then_fails_fast() {
     db.batch_execute("COMMIT").await.unwrap();
     assert!(keys.load("2021000000000001").await.unwrap().is_some());
 }
+
+/// Transactions database `name` has committed or rolled back, once every client backend on it
+/// has gone: a backend flushes its statistics as it exits (PostgreSQL 15 and later flush them
+/// otherwise at most once a second, and up to 10 s late when idle), so counting only settled
+/// backends is exact. Read from a connection to another database, which adds none to `name`.
+async fn settled_transactions(name: &str) -> i64 {
+    let reader = connect(&database_url()).await;
+    eventually("no client backend on the database", Duration::from_secs(10), || async {
+        let open: i64 = reader
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'",
+                &[&name],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        open == 0
+    })
+    .await;
+    reader.batch_execute("SELECT pg_stat_clear_snapshot()").await.unwrap();
+    reader
+        .query_one(
+            "SELECT (xact_commit + xact_rollback)::bigint FROM pg_stat_database WHERE datname = $1",
+            &[&name],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test ... -- --include-ignored"]
+async fn a_made_up_app_id_costs_one_round_trip_even_across_a_schema_change() {
+    let _server = SERVER.read().await;
+    // Each made-up id is a request anyone can send: a statement prepared per load (two round
+    // trips, two transactions) doubles what a flood of them costs the database.
+    const N: usize = 200;
+    // The connects, LISTEN and the watcher's first check, one prepare per statement, the
+    // two ALTERs, and whatever autovacuum does meanwhile.
+    const SLACK: usize = 30;
+    let name = "pg_round_trips";
+    let (url, db) = fresh_database(name).await;
+    let isv = "2021000000000001";
+    put(&db, isv, &[&demo("alipay_public_key.txt")], &[OLD_AES], None).await;
+    put(&db, "2021000000000002", &[], &[NEW_AES], Some(isv)).await;
+    drop(db);
+    let before = settled_transactions(name).await;
+
+    let keys = PgKeys::builder(&url)
+        .unwrap()
+        .check_interval(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    let made_up = |i: usize| format!("2099{i:012}");
+    // At once on a cold provider: they wait for one connect and one prepare, not one each.
+    let mut loads = tokio::task::JoinSet::new();
+    for i in 0..N / 2 {
+        let (keys, app_id) = (keys.clone(), made_up(i));
+        loads.spawn(async move { keys.load(&app_id).await });
+    }
+    while let Some(r) = loads.join_next().await {
+        assert!(r.unwrap().unwrap().is_none());
+    }
+    assert!(keys.load(isv).await.unwrap().is_some());
+
+    let admin = connect(&url).await;
+    // The server replans a cached statement by itself when its result stays the same...
+    admin
+        .batch_execute("ALTER TABLE alipay_phone_keys ADD COLUMN extra text")
+        .await
+        .unwrap();
+    assert!(keys.load(&made_up(N / 2)).await.unwrap().is_none());
+    // ...and refuses it when a column it returns changed type ("cached plan must not change
+    // result type"): the statement is prepared again and the load retried.
+    admin
+        .batch_execute("ALTER TABLE alipay_phone_keys ALTER COLUMN verify_with TYPE varchar(64)")
+        .await
+        .unwrap();
+    drop(admin);
+    let isv_app = keys.load("2021000000000002").await.unwrap().unwrap();
+    assert_eq!(isv_app.verify_with_app(), Some(isv));
+    for i in N / 2 + 1..N {
+        assert!(keys.load(&made_up(i)).await.unwrap().is_none());
+    }
+    keys.ready().await.unwrap();
+    drop(keys);
+
+    let spent = settled_transactions(name).await - before;
+    eprintln!("{N} made-up app ids (and 2 real ones, 2 ALTERs) cost {spent} transactions");
+    assert!(
+        spent <= (N + SLACK) as i64,
+        "{N} made-up app ids cost {spent} transactions: more than one round trip each"
+    );
+}
