@@ -9,7 +9,7 @@
 //! `PHONE_DEMO=1`. Every app accepts only `RSA2` envelopes unless its variables pin others.
 //!
 //! - `POST /alipay/phone?app_id=ID`, body: the envelope exactly as the mini-program got it
-//!   (`res.response`, posted as JSON). 200: `{"status":"ok","code":"10000","mobile":"<masked>"}`.
+//!   (`res.response`, posted as JSON). 200: `{"status":"ok","code":"10000","msg":"Success","mobile":"<masked>"}`.
 //! - `GET /healthz`: 200.
 //! - `GET /metrics`: the `alipay_phone_*` metrics (`phone_client::metrics`, feature `metrics`) in
 //!   Prometheus text: requests by outcome, durations by backend, the key cache's counts.

@@ -65,7 +65,7 @@ async fn demo_mode_serves_the_contract_over_http() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body,
-        serde_json::json!({"status": "ok", "code": "10000", "mobile": "138****8000"})
+        serde_json::json!({"status": "ok", "code": "10000", "msg": "Success", "mobile": "138****8000"})
     );
 
     let cases = [
@@ -227,7 +227,7 @@ async fn with_only_per_app_variables_real_envelopes_open_and_demo_forgeries_are_
     assert_eq!((status, body["kind"].as_str()), (403, Some("bad_signature")), "{body}");
     // Any other app id has no keys at all: nothing falls back to the demo keys.
     let (status, body) = call(addr, "POST", "/alipay/phone?app_id=2021009999999999".into(), forged).await;
-    assert_eq!((status, body["kind"].as_str()), (500, Some("key_error")), "{body}");
+    assert_eq!((status, body["kind"].as_str()), (404, Some("key_error")), "{body}");
     // The demo envelope itself is refused too.
     let (status, body) = call(addr, "POST", path.clone(), demo("envelope.json")).await;
     assert_eq!((status, body["kind"].as_str()), (403, Some("bad_signature")), "{body}");

@@ -426,7 +426,10 @@ fn keyring_serve_opens_with_either_token_and_refuses_without() {
     // metrics tell it from an outage and from a broken key.
     assert_eq!(unknown.status, 404, "{}", unknown.body);
     let scraped = request(server.addr, "GET", "/metrics", &[], b"").body;
-    assert!(scraped.contains("alipay_phone_key_errors_total{class=\"unknown_app\"} 1"), "{scraped}");
+    assert!(
+        scraped.contains("alipay_phone_key_errors_total{class=\"unknown_app\"} 1"),
+        "{scraped}"
+    );
     assert!(!scraped.contains("class=\"unavailable\""), "{scraped}");
     assert_eq!(unknown.json()["kind"], "key_error");
     let tampered = body.replacen("\"sign\":\"", "\"sign\":\"AAAA", 1);

@@ -11,7 +11,8 @@
 //! }
 //! ```
 //!
-//! - success: 200 `{"status":"ok","code":"10000","mobile":"138****8000"}` (the number masked);
+//! - success: 200 `{"status":"ok","code":"10000","msg":"Success","mobile":"138****8000"}` (the
+//!   number masked; [`phone_success`] with [`Reveal::Full`] for a handler of your own);
 //!   run data `{"status":"ok","code":"10000","msg":"Success","count":"***","count_date":"2018-12-19"}`
 //!   and any open data `{"status":"ok","code":"10000","msg":"Success","data":{...}}` masked the
 //!   same way (every value of `data` but Alipay's status fields is `"***"`): a handler of your
@@ -269,28 +270,28 @@ const MISSING_APP_ID_HINT_ZH: &str = "请求地址要带上小程序的 AppID：
 const MISSING_APP_ID_KIND: &str = "malformed_envelope";
 
 fn missing_app_id(lang: Lang, localized: bool) -> Response {
-    let body = ::axum::Json(ErrorBody {
-        status: "error",
-        kind: MISSING_APP_ID_KIND,
-        message: "the app_id query parameter is missing",
-        hint: match lang {
-            Lang::Zh => MISSING_APP_ID_HINT_ZH,
-            _ => MISSING_APP_ID_HINT,
-        },
-        hint_zh: MISSING_APP_ID_HINT_ZH,
-    });
-    let mut response = (StatusCode::BAD_REQUEST, body).into_response();
+    let e = HttpError::new(
+        StatusCode::BAD_REQUEST,
+        MISSING_APP_ID_KIND,
+        "the app_id query parameter is missing",
+        MISSING_APP_ID_HINT,
+        MISSING_APP_ID_HINT_ZH,
+    );
     if localized {
-        language_headers(response.headers_mut(), lang);
+        return e.into_response_in(lang);
     }
+    let mut response = e.into_response_in(Lang::En);
+    // Unlocalized (the bare extractor's rejection): no language headers, as before.
+    response.headers_mut().remove(header::CONTENT_LANGUAGE);
+    response.headers_mut().remove(header::VARY);
     response
 }
 
 #[derive(Serialize)]
-struct ErrorBody {
+struct ErrorBody<'a> {
     status: &'static str,
     kind: &'static str,
-    message: &'static str,
+    message: &'a str,
     hint: &'static str,
     hint_zh: &'static str,
 }
@@ -322,11 +323,152 @@ fn shape_label<T>(result: &Result<crate::Opened<T>, Error>, body: &str) -> &'sta
     }
 }
 
+/// Whether a 200 shows the personal values (the number, the step count, the open data's
+/// values) or masks them. [`router`] masks; a service whose callers are the team's own trusted
+/// backends (`alipay-phone serve`) answers in full, as the CLI's `--reveal` does.
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reveal {
+    /// `138****8000`, `"***"`.
+    #[default]
+    Masked,
+    /// The values as Alipay sent them.
+    Full,
+}
+
 #[derive(Serialize)]
-struct Success<'a> {
+struct PhoneBody<'a> {
     status: &'static str,
     code: &'a str,
-    mobile: String,
+    msg: &'a str,
+    mobile: std::borrow::Cow<'a, str>,
+}
+
+/// A 200 of personal data: no shared cache on the way back may keep it.
+fn no_store(body: impl Serialize) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        ::axum::Json(body),
+    )
+        .into_response()
+}
+
+/// The phone's 200: `{"status":"ok","code":"10000","msg":"Success","mobile":"138****8000"}`
+/// (the full number with [`Reveal::Full`]), `Cache-Control: no-store`. Serialized from borrowed
+/// fields: no `serde_json::Value` is built per request.
+///
+/// ```
+/// use phone_client::axum::{Reveal, phone_success};
+/// let r = phone_core::parse_plaintext(br#"{"code":"10000","msg":"Success","mobile":"13800138000"}"#, phone_core::Charset::Utf8)?;
+/// let response = phone_success(&r, Reveal::Masked);
+/// assert_eq!(response.status(), 200);
+/// assert_eq!(response.headers()["cache-control"], "no-store");
+/// # Ok::<(), phone_client::Error>(())
+/// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub fn phone_success(r: &crate::PhoneResponse, reveal: Reveal) -> Response {
+    no_store(PhoneBody {
+        status: "ok",
+        code: &r.code,
+        msg: &r.msg,
+        mobile: match reveal {
+            Reveal::Full => std::borrow::Cow::Borrowed(r.phone.reveal()),
+            Reveal::Masked => std::borrow::Cow::Owned(r.phone.masked()),
+        },
+    })
+}
+
+/// `my.getRunData`'s 200: `{"status":"ok","code","msg","count","count_date"}`, the count a JSON
+/// integer with [`Reveal::Full`] and `"***"` masked (CONTRACT.md's `decrypt --data run`).
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub fn run_success(run: &phone_core::RunData, reveal: Reveal) -> Response {
+    let count = match reveal {
+        Reveal::Full => serde_json::Value::from(run.count.reveal()),
+        Reveal::Masked => serde_json::Value::from("***"),
+    };
+    no_store(serde_json::json!({
+        "status": "ok",
+        "code": run.code,
+        "msg": run.msg,
+        "count": count,
+        "count_date": run.count_date.to_string(),
+    }))
+}
+
+/// Any open data's 200: `{"status":"ok","code","msg","data":{...}}`, every value of `data` but
+/// Alipay's status fields `"***"` when masked ([`phone_core::OpenData::masked`]).
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub fn any_success(any: &phone_core::OpenData, reveal: Reveal) -> Response {
+    let data = match reveal {
+        Reveal::Full => any.data.clone(),
+        Reveal::Masked => any.masked(),
+    };
+    no_store(serde_json::json!({"status": "ok", "code": any.code, "msg": any.msg, "data": data}))
+}
+
+/// An error of the HTTP layer itself rather than of the library (a missing app id, no token, a
+/// timeout, a request without `Host`): the contract's JSON shape with a `kind` of its own, its
+/// fix in both languages, `Content-Language` and `Vary`.
+///
+/// ```
+/// use axum::http::StatusCode;
+/// use phone_client::axum::HttpError;
+/// use phone_core::Lang;
+/// let e = HttpError::new(StatusCode::UNAUTHORIZED, "unauthorized", "a bearer token is required", "send one", "请带上令牌");
+/// let response = e.into_response_in(Lang::Zh);
+/// assert_eq!(response.status(), 401);
+/// assert_eq!(response.headers()["content-language"], "zh");
+/// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+#[derive(Debug, Clone)]
+pub struct HttpError {
+    /// The status.
+    pub status: StatusCode,
+    /// A short fixed word (`unauthorized`, `timeout`, ...), never text from the request.
+    pub kind: &'static str,
+    /// What is wrong.
+    pub message: std::borrow::Cow<'static, str>,
+    /// The fix, English.
+    pub hint: &'static str,
+    /// The fix, Chinese.
+    pub hint_zh: &'static str,
+}
+
+impl HttpError {
+    /// Builds one.
+    pub fn new(
+        status: StatusCode,
+        kind: &'static str,
+        message: impl Into<std::borrow::Cow<'static, str>>,
+        hint: &'static str,
+        hint_zh: &'static str,
+    ) -> Self {
+        Self {
+            status,
+            kind,
+            message: message.into(),
+            hint,
+            hint_zh,
+        }
+    }
+
+    /// The response, `hint` in `lang`.
+    pub fn into_response_in(self, lang: Lang) -> Response {
+        let body = ::axum::Json(ErrorBody {
+            status: "error",
+            kind: self.kind,
+            message: &self.message,
+            hint: match lang {
+                Lang::Zh => self.hint_zh,
+                _ => self.hint,
+            },
+            hint_zh: self.hint_zh,
+        });
+        let mut response = (self.status, body).into_response();
+        language_headers(response.headers_mut(), lang);
+        response
+    }
 }
 
 /// The handler behind [`router`]'s [`PHONE_PATH`], for routing it yourself (state: a
@@ -359,14 +501,7 @@ pub async fn open_phone(
             let text = utf8(&body);
             let result = client.open(&app_id, text).await;
             let shape = shape_label(&result, text);
-            let answer = result.map(|o| {
-                let body = Success {
-                    status: "ok",
-                    code: &o.response.code,
-                    mobile: o.response.phone.masked(),
-                };
-                (StatusCode::OK, ::axum::Json(body)).into_response()
-            });
+            let answer = result.map(|o| phone_success(&o.response, Reveal::Masked));
             (answer, shape)
         },
     )
@@ -402,17 +537,7 @@ pub async fn open_run_data(
             let text = utf8(&body);
             let result = client.open_run_data(&app_id, text).await;
             let shape = shape_label(&result, text);
-            let answer = result.map(|o| {
-                let run = &o.response;
-                let body = serde_json::json!({
-                    "status": "ok",
-                    "code": run.code,
-                    "msg": run.msg,
-                    "count": run.count.to_string(),
-                    "count_date": run.count_date.to_string(),
-                });
-                (StatusCode::OK, ::axum::Json(body)).into_response()
-            });
+            let answer = result.map(|o| run_success(&o.response, Reveal::Masked));
             (answer, shape)
         },
     )
@@ -441,15 +566,7 @@ pub async fn open_any_data(
                 .open_data::<serde_json::Map<String, serde_json::Value>>(&app_id, text)
                 .await;
             let shape = shape_label(&result, text);
-            let answer = result.map(|o| {
-                let body = serde_json::json!({
-                    "status": "ok",
-                    "code": o.response.code,
-                    "msg": o.response.msg,
-                    "data": o.response.masked(),
-                });
-                (StatusCode::OK, ::axum::Json(body)).into_response()
-            });
+            let answer = result.map(|o| any_success(&o.response, Reveal::Masked));
             (answer, shape)
         },
     )

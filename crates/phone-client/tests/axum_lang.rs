@@ -123,7 +123,7 @@ async fn an_alipay_error_and_a_missing_app_id_are_localized_too() {
     .await;
     assert_eq!(
         (r.status, r.body["kind"].as_str()),
-        (500, Some("key_error")),
+        (404, Some("key_error")),
         "{}",
         r.body
     );
@@ -147,7 +147,7 @@ async fn an_alipay_error_and_a_missing_app_id_are_localized_too() {
     assert_eq!(r.status, 200);
     assert_eq!(
         r.body,
-        serde_json::json!({"status": "ok", "code": "10000", "mobile": "138****8000"})
+        serde_json::json!({"status": "ok", "code": "10000", "msg": "Success", "mobile": "138****8000"})
     );
 }
 

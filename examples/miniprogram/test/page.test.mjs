@@ -385,7 +385,7 @@ async function expectMaskedNumber(backend, httpErrors = 'fail') {
 
   // What came back, and what the page shows.
   assert.equal(sent.status, 200, `HTTP status: ${sent.response}`);
-  assert.deepEqual(JSON.parse(sent.response), { status: 'ok', code: '10000', mobile: MASKED });
+  assert.deepEqual(JSON.parse(sent.response), { status: 'ok', code: '10000', msg: 'Success', mobile: MASKED });
   assert.equal(p.page.data.mobile, MASKED);
   assert.equal(p.page.data.error, '');
   const { text, elements } = p.view();
@@ -582,7 +582,7 @@ async function expectButtonMaskedNumber(backend) {
   assert.equal(sent.body, JSON.stringify(detail), 'event.detail goes out as it is, as JSON');
 
   assert.equal(sent.status, 200, `HTTP status: ${sent.response}`);
-  assert.deepEqual(JSON.parse(sent.response), { status: 'ok', code: '10000', mobile: MASKED });
+  assert.deepEqual(JSON.parse(sent.response), { status: 'ok', code: '10000', msg: 'Success', mobile: MASKED });
   assert.equal(p.page.data.mobile, MASKED);
   assert.equal(p.page.data.error, '');
   const { text, elements } = p.view();

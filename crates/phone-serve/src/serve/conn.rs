@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::header::{CONTENT_TYPE, HOST};
-use axum::http::{HeaderValue, Request, Response, StatusCode, Version};
+use axum::http::header::HOST;
+use axum::http::{Request, Response, StatusCode, Version};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -269,21 +269,17 @@ impl Drop for Busy {
 }
 
 /// The 400 for an HTTP/1.1 request without `Host` (RFC 9112 section 3.2: a server MUST
-/// respond 400), in the contract's shape.
-fn missing_host() -> Response<Body> {
-    let body = serde_json::json!({
-        "status": "error",
-        "kind": "bad_request",
-        "message": "an HTTP/1.1 request must carry a Host header",
-        "hint": "send the Host header (every HTTP client does; a hand-written request may not)",
-        "hint_zh": "HTTP/1.1 请求必须带 Host 请求头（正常的 HTTP 客户端都会自动带上；手写的请求可能漏掉）",
-    });
-    let mut response = Response::new(Body::from(body.to_string()));
-    *response.status_mut() = StatusCode::BAD_REQUEST;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response
+/// respond 400), in the contract's shape and the asked language.
+fn missing_host(headers: &axum::http::HeaderMap) -> Response<Body> {
+    let phone_client::axum::AcceptLanguage(lang) = phone_client::axum::AcceptLanguage::from_headers(headers);
+    phone_client::axum::HttpError::new(
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        "an HTTP/1.1 request must carry a Host header",
+        "send the Host header (every HTTP client does; a hand-written request may not)",
+        "HTTP/1.1 请求必须带 Host 请求头（正常的 HTTP 客户端都会自动带上；手写的请求可能漏掉）",
+    )
+    .into_response_in(lang)
 }
 
 /// A warning at most every [`WARN_EVERY`].
@@ -394,7 +390,7 @@ pub async fn serve(
                 async move {
                     let _busy = busy;
                     if request.version() == Version::HTTP_11 && !request.headers().contains_key(HOST) {
-                        return Ok::<_, std::convert::Infallible>(missing_host());
+                        return Ok::<_, std::convert::Infallible>(missing_host(request.headers()));
                     }
                     app.oneshot(request.map(Body::new)).await
                 }

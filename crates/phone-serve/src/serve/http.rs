@@ -7,12 +7,14 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Request, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_LANGUAGE, CONTENT_TYPE, RETRY_AFTER, VARY, WWW_AUTHENTICATE};
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http_body_util::BodyExt as _;
-use phone_client::axum::{AcceptLanguage, ErrorResponse, RETRY_AFTER_SECS};
+use phone_client::axum::{
+    AcceptLanguage, ErrorResponse, HttpError, RETRY_AFTER_SECS, Reveal, any_success, phone_success, run_success,
+};
 use phone_client::metrics::PrometheusHandle;
 use phone_client::{Error, PhoneClient};
 use phone_core::Lang;
@@ -156,27 +158,20 @@ async fn open(
         );
     };
     let client = &state.client;
+    // The caller is the team's own backend: it gets the values in full, as `--reveal` does.
     let answered = match data {
-        Data::Phone => client.open(app_id, text).await.map(|o| (success(&o.response), o.shape)),
-        Data::Run => client.open_run_data(app_id, text).await.map(|o| {
-            let run = &o.response;
-            let body = RunSuccess {
-                status: "ok",
-                code: &run.code,
-                msg: &run.msg,
-                count: run.count.reveal(),
-                count_date: run.count_date.to_string(),
-            };
-            (no_store(body), o.shape)
-        }),
+        Data::Phone => client
+            .open(app_id, text)
+            .await
+            .map(|o| (phone_success(&o.response, Reveal::Full), o.shape)),
+        Data::Run => client
+            .open_run_data(app_id, text)
+            .await
+            .map(|o| (run_success(&o.response, Reveal::Full), o.shape)),
         Data::Any => client
             .open_data::<serde_json::Map<String, serde_json::Value>>(app_id, text)
             .await
-            .map(|o| {
-                let any = &o.response;
-                let body = json!({"status": "ok", "code": any.code, "msg": any.msg, "data": any.data});
-                (no_store(body), o.shape)
-            }),
+            .map(|o| (any_success(&o.response, Reveal::Full), o.shape)),
     };
     // The access line's shape of a failure: the mistake, or the shape it was read in.
     let answered = answered.map_err(|e| {
@@ -226,62 +221,6 @@ async fn read_body(mut body: Body, limit: usize) -> Result<Bytes, Error> {
     Ok(first.unwrap_or_else(|| Bytes::from(rest)))
 }
 
-/// The 200 body. Serialized from borrowed fields: no `serde_json::Value` is built per request.
-#[derive(serde::Serialize)]
-struct Success<'a> {
-    status: &'static str,
-    code: &'a str,
-    msg: &'a str,
-    mobile: &'a str,
-}
-
-/// The run-data 200 body: the count in full, as the number is (the caller is trusted).
-#[derive(serde::Serialize)]
-struct RunSuccess<'a> {
-    status: &'static str,
-    code: &'a str,
-    msg: &'a str,
-    count: u64,
-    count_date: String,
-}
-
-fn success(response: &phone_client::PhoneResponse) -> Response {
-    // The caller is the team's own backend: it gets the full number, as the contract's
-    // `--reveal` does.
-    no_store(Success {
-        status: "ok",
-        code: &response.code,
-        msg: &response.msg,
-        mobile: response.phone.reveal(),
-    })
-}
-
-/// A 200 of personal data: no shared cache on the way back may keep it.
-fn no_store(body: impl serde::Serialize) -> Response {
-    (
-        StatusCode::OK,
-        [(CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-        axum::Json(body),
-    )
-        .into_response()
-}
-
-/// An answer of `serve` itself (not a library error kind), in the contract's shape.
-fn own_error(status: StatusCode, lang: Lang, kind: &str, message: &str, hint: &str, hint_zh: &str) -> Response {
-    let body = json!({
-        "status": "error",
-        "kind": kind,
-        "message": message,
-        "hint": if lang == Lang::Zh { hint_zh } else { hint },
-        "hint_zh": hint_zh,
-    });
-    let mut response = (status, axum::Json(body)).into_response();
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_LANGUAGE, HeaderValue::from_static(lang.as_str()));
-    headers.append(VARY, HeaderValue::from_static("accept-language"));
-    response
-}
-
 fn unauthorized(lang: Lang, presented: bool) -> Response {
     let (message, challenge) = if presented {
         (
@@ -291,14 +230,14 @@ fn unauthorized(lang: Lang, presented: bool) -> Response {
     } else {
         ("a bearer token is required", "Bearer realm=\"alipay-phone\"")
     };
-    let mut response = own_error(
+    let mut response = HttpError::new(
         StatusCode::UNAUTHORIZED,
-        lang,
         "unauthorized",
         message,
         "send Authorization: Bearer <token> with one of the tokens of the service's --token-file or PHONE_SERVE_TOKEN",
         "请求头要带 Authorization: Bearer <令牌>，令牌取自服务的 --token-file 或 PHONE_SERVE_TOKEN",
-    );
+    )
+    .into_response_in(lang);
     response
         .headers_mut()
         .insert(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
@@ -307,14 +246,14 @@ fn unauthorized(lang: Lang, presented: bool) -> Response {
 
 fn timeout(lang: Lang, limit: Duration) -> Response {
     let message = format!("the request did not finish within {} ms", limit.as_millis());
-    let mut response = own_error(
+    let mut response = HttpError::new(
         StatusCode::SERVICE_UNAVAILABLE,
-        lang,
         "timeout",
-        &message,
+        message,
         "retry after Retry-After seconds; if it persists, check the key store (database) and the body upload",
         "请在 Retry-After 秒后重试；持续出现时检查密钥存储（数据库）与请求体上传",
-    );
+    )
+    .into_response_in(lang);
     response
         .headers_mut()
         .insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
