@@ -513,14 +513,14 @@ test('the checks fail against a server that answers otherwise', async (t) => {
   };
   try {
     // Sanity: the stand-ins themselves are accepted where they answer right.
-    await expectMaskedNumber(await stub(200, { status: 'ok', code: '10000', mobile: MASKED }));
+    await expectMaskedNumber(await stub(200, { status: 'ok', code: '10000', msg: 'Success', mobile: MASKED }));
     await expectAlipayErrorFix(await stub(422, real40003));
 
-    const wrongStatus = await stub(500, { status: 'ok', code: '10000', mobile: MASKED });
+    const wrongStatus = await stub(500, { status: 'ok', code: '10000', msg: 'Success', mobile: MASKED });
     await t.test('success body with status 500', () => assert.rejects(expectMaskedNumber(wrongStatus, 'success')));
-    const created = await stub(201, { status: 'ok', code: '10000', mobile: MASKED });
+    const created = await stub(201, { status: 'ok', code: '10000', msg: 'Success', mobile: MASKED });
     await t.test('success body with status 201', () => assert.rejects(expectMaskedNumber(created)));
-    const unmasked = await stub(200, { status: 'ok', code: '10000', mobile: MOBILE });
+    const unmasked = await stub(200, { status: 'ok', code: '10000', msg: 'Success', mobile: MOBILE });
     await t.test('the full number', () => assert.rejects(expectMaskedNumber(unmasked)));
     const error500 = await stub(500, real40003);
     await t.test('the Alipay error as 500', () => assert.rejects(expectAlipayErrorFix(error500)));
@@ -804,10 +804,10 @@ test('the button and run-data checks fail against a server that answers otherwis
   const steps = { status: 'ok', code: '10000', msg: 'Success', count: '***', count_date: COUNT_DATE };
   try {
     // Sanity: the stand-ins are accepted where they answer right.
-    await expectButtonMaskedNumber(await stub(200, { status: 'ok', code: '10000', mobile: MASKED }));
+    await expectButtonMaskedNumber(await stub(200, { status: 'ok', code: '10000', msg: 'Success', mobile: MASKED }));
     await expectMaskedSteps(await stub(200, steps));
 
-    const unmasked = await stub(200, { status: 'ok', code: '10000', mobile: MOBILE });
+    const unmasked = await stub(200, { status: 'ok', code: '10000', msg: 'Success', mobile: MOBILE });
     await t.test('button: the full number', () => assert.rejects(expectButtonMaskedNumber(unmasked)));
     const count = await stub(200, { ...steps, count: String(COUNT) });
     await t.test('run data: the count unmasked', () => assert.rejects(expectMaskedSteps(count)));
