@@ -7,7 +7,9 @@
 //! bytes), nor on which token matched.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
 use std::time::{Duration, SystemTime};
 
 use axum::http::{HeaderMap, header};
@@ -20,7 +22,8 @@ type Digests = Arc<Vec<[u8; 32]>>;
 /// allowed on a loopback address; `serve` checks that before it binds).
 #[derive(Debug, Clone)]
 pub struct Tokens {
-    digests: Arc<RwLock<Digests>>,
+    /// Swapped whole on a reload: a request reads the current set without a lock.
+    digests: Arc<ArcSwap<Vec<[u8; 32]>>>,
     /// From `PHONE_SERVE_TOKEN`: kept across re-reads of the file.
     env: Option<[u8; 32]>,
 }
@@ -117,7 +120,7 @@ impl Tokens {
         let mut all = file;
         all.extend(env);
         Self {
-            digests: Arc::new(RwLock::new(Arc::new(all))),
+            digests: Arc::new(ArcSwap::from_pointee(all)),
             env,
         }
     }
@@ -133,13 +136,13 @@ impl Tokens {
     }
 
     fn current(&self) -> Digests {
-        self.digests.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.digests.load_full()
     }
 
     fn replace_file_tokens(&self, file: Vec<[u8; 32]>) {
         let mut all = file;
         all.extend(self.env);
-        *self.digests.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(all);
+        self.digests.store(Arc::new(all));
     }
 
     /// Checks the request's `Authorization: Bearer <token>`.
