@@ -2062,3 +2062,37 @@ fn a_token_shorter_than_32_characters_or_a_blank_variable_refuses_to_start() {
         );
     }
 }
+
+#[test]
+fn the_connection_settings_come_from_the_config_file_and_the_environment_too() {
+    let dir = tmp("conn-config");
+    let config = dir.join("serve.toml");
+    std::fs::write(
+        &config,
+        "demo = true\nmax_header_size = \"2KiB\"\nlisten_backlog = 64\n",
+    )
+    .unwrap();
+    let server = start(
+        &["--listen", "127.0.0.1:0", "--config", config.to_str().unwrap()],
+        &[("PHONE_SERVE_IDLE_TIMEOUT", "1s")],
+    );
+    // The file's head cap: a 4 KiB header is 431.
+    let pad = vec![("X-Pad".to_owned(), "c".repeat(4096))];
+    assert_eq!(request(server.addr, "GET", "/healthz", &pad, b"").status, 431);
+    // The variable's idle timeout: a quiet keep-alive connection is closed after about 1 s.
+    let mut idle = TcpStream::connect(server.addr).unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    let mut buf = [0u8; 256];
+    assert!(idle.read(&mut buf).unwrap() > 0);
+    assert!(closed_within(&mut idle, Duration::from_secs(5)));
+    // Zero is not a setting.
+    for (flag, value) in [
+        ("--max-connections", "0"),
+        ("--listen-backlog", "0"),
+        ("--max-header-size", "100"),
+    ] {
+        let r = refused(&["--listen", "127.0.0.1:0", "--demo", flag, value], &[]);
+        assert_eq!(r.status.code(), Some(2), "{flag} {value}: {}", r.stderr);
+    }
+}

@@ -49,7 +49,8 @@ Routes:
                                  200 {\"status\":\"ok\",\"code\":\"10000\",\"msg\":\"Success\",\"mobile\":\"<full number>\"};
   POST /v1/apps/{app_id}/run-data  my.getRunData, the same shapes: 200 {..., \"count\":16880,\"count_date\":\"2018-12-19\"}
   POST /v1/apps/{app_id}/open-data any open data, the same shapes: 200 {..., \"data\":{<the plaintext object>}}
-                                 errors: the contract's JSON and status (400/403/413/422/500/502/503),
+                                 errors: the contract's JSON and status (400/403/404/413/422/500/502/503;
+                                 404 key_error: an app id no key source knows),
                                  401 kind \"unauthorized\" (WWW-Authenticate: Bearer), 503 kind \"timeout\".
   GET  /healthz                  200 while the process runs (no token)
   GET  /readyz                   200 when keys can be loaded (keyring parses, database answers), else 503 (no token)
@@ -79,9 +80,13 @@ change) and/or PHONE_SERVE_TOKEN. Compared in constant time (SHA-256 digests, su
 only starts on a loopback address; an empty token file refuses to start.
 
 Defaults: --listen 127.0.0.1:8080, --backend aws-lc-rs (the fastest RSA verify; ring when aws-lc-rs is not
-compiled), --sign-types RSA2, --body-limit 64KiB, --request-timeout 5s, --drain-timeout 10s, --log-format text.
+compiled), --sign-types RSA2, --body-limit 64KiB, --request-timeout 5s, --drain-timeout 10s, --log-format text,
+--header-timeout 10s, --idle-timeout 60s, --max-connections (the descriptor limit less 128, at most 16384),
+--max-header-size 32KiB (larger: 431), --listen-backlog 1024. The soft RLIMIT_NOFILE is raised to the hard one.
 Sizes take B, KiB, MiB (or k, m); durations ms, s, m (a bare number is seconds).
-SIGTERM/SIGINT: stop accepting, finish the requests in flight, exit 0 (exit 1 when --drain-timeout cut some).
+SIGTERM/SIGINT: stop accepting, close idle connections and unfinished request heads at once, answer the requests
+already read, exit 0 (exit 1 when --drain-timeout cut one of them).
+Tokens are at least 32 characters (openssl rand -hex 32); a set but blank PHONE_SERVE_TOKEN is exit 2.
 At startup it prints one line on stdout: listening addr=IP:PORT backend=NAME keys=SOURCES
 Logs (stderr, RUST_LOG filters): one line per request with app_id, outcome, status, duration_us; never the
 number, a key, the token or the ciphertext.
@@ -89,7 +94,8 @@ number, a key, the token or the ciphertext.
 Environment: PHONE_SERVE_LISTEN, PHONE_SERVE_KEYRING, PHONE_SERVE_DATABASE_URL, PHONE_SERVE_DATABASE_CA,
 PHONE_SERVE_TOKEN_FILE, PHONE_SERVE_TOKEN, PHONE_SERVE_BACKEND, PHONE_SERVE_SIGN_TYPES, PHONE_SERVE_DEMO,
 PHONE_SERVE_MIGRATE, PHONE_SERVE_LOG_FORMAT, PHONE_SERVE_BODY_LIMIT, PHONE_SERVE_REQUEST_TIMEOUT,
-PHONE_SERVE_DRAIN_TIMEOUT, PHONE_SERVE_CONFIG. Precedence: flag > environment > config file > default.
+PHONE_SERVE_DRAIN_TIMEOUT, PHONE_SERVE_HEADER_TIMEOUT, PHONE_SERVE_IDLE_TIMEOUT, PHONE_SERVE_MAX_CONNECTIONS,
+PHONE_SERVE_MAX_HEADER_SIZE, PHONE_SERVE_LISTEN_BACKLOG, PHONE_SERVE_CONFIG. Precedence: flag > environment > config file > default.
 
 Config file (TOML, the flags' names with _; relative paths are relative to the file):
   listen = \"0.0.0.0:8080\"
