@@ -6,9 +6,11 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Request, State};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{MatchedPath, Path, Request, State};
 use axum::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http_body_util::BodyExt as _;
@@ -60,16 +62,110 @@ pub struct AppState {
     pub access_log: AccessLog,
 }
 
-/// The routes over `state`.
+/// What a request came to, left in the response's extensions by whichever layer answered it,
+/// for the access layer's line and metrics.
+#[derive(Debug, Clone, Copy)]
+struct Outcome {
+    outcome: &'static str,
+    shape: &'static str,
+    /// `PhoneClient`'s open ran and counted the request in the metrics itself.
+    counted: bool,
+}
+
+fn with_outcome(mut response: Response, outcome: Outcome) -> Response {
+    response.extensions_mut().insert(outcome);
+    response
+}
+
+/// The routes over `state`. The three open-data routes go through tower layers, outermost
+/// first: the access line and the metrics of every request (refused ones too), the bearer
+/// token (nothing is read before the caller is known), the request timeout; the handler then
+/// reads the body under its limit and opens it.
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
+    let opened = Router::new()
         .route(PHONE_ROUTE, post(phone))
         .route(RUN_DATA_ROUTE, post(run_data))
         .route(OPEN_DATA_ROUTE, post(open_data))
+        .route_layer(middleware::from_fn_with_state(state.clone(), request_timeout))
+        .route_layer(middleware::from_fn_with_state(state.clone(), bearer))
+        .route_layer(middleware::from_fn_with_state(state.clone(), access));
+    Router::new()
+        .merge(opened)
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .with_state(state)
+}
+
+/// The access layer: one line per request (app id, data, shape, outcome, status, duration)
+/// and, for a request the client never counted (401, timeout, a body refused before opening),
+/// `PhoneClient::record_rejected`, so that `alipay_phone_requests_total` sees every request.
+async fn access(
+    State(state): State<Arc<AppState>>,
+    matched: MatchedPath,
+    app_id: Result<Path<String>, PathRejection>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let start = Instant::now();
+    let data = match matched.as_str() {
+        RUN_DATA_ROUTE => Data::Run,
+        OPEN_DATA_ROUTE => Data::Any,
+        _ => Data::Phone,
+    };
+    let response = next.run(request).await;
+    let o = response.extensions().get::<Outcome>().copied().unwrap_or(Outcome {
+        // Refused by axum itself (a path that does not decode): no layer of ours answered.
+        outcome: "malformed_envelope",
+        shape: "-",
+        counted: false,
+    });
+    if !o.counted {
+        state.client.record_rejected(o.outcome, start.elapsed());
+    }
+    let app_id = app_id.map(|Path(id)| id).unwrap_or_default();
+    state.access_log.request(
+        phone_client::loggable_app_id(&app_id),
+        data.as_str(),
+        o.shape,
+        o.outcome,
+        response.status().as_u16(),
+        u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX),
+    );
+    response
+}
+
+/// The bearer layer: constant-time token check ([`Tokens::check`]) before anything is read.
+async fn bearer(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    match state.tokens.check(request.headers()) {
+        Auth::Allowed => next.run(request).await,
+        auth => {
+            let AcceptLanguage(lang) = AcceptLanguage::from_headers(request.headers());
+            let outcome = Outcome {
+                outcome: "unauthorized",
+                shape: "-",
+                counted: false,
+            };
+            with_outcome(unauthorized(lang, auth == Auth::Invalid), outcome)
+        }
+    }
+}
+
+/// The timeout layer: the body upload and the open together get `--request-timeout`; an open
+/// cut short never recorded itself.
+async fn request_timeout(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let AcceptLanguage(lang) = AcceptLanguage::from_headers(request.headers());
+    match tokio::time::timeout(state.request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => with_outcome(
+            timeout(lang, state.request_timeout),
+            Outcome {
+                outcome: "timeout",
+                shape: "-",
+                counted: false,
+            },
+        ),
+    }
 }
 
 async fn phone(State(state): State<Arc<AppState>>, Path(app_id): Path<String>, request: Request) -> Response {
@@ -85,42 +181,28 @@ async fn open_data(State(state): State<Arc<AppState>>, Path(app_id): Path<String
 }
 
 async fn handle(state: Arc<AppState>, app_id: String, request: Request, data: Data) -> Response {
-    let start = Instant::now();
     // The headers are borrowed, not extracted: a `HeaderMap` extractor copies every one.
     let (parts, body) = request.into_parts();
     let headers = &parts.headers;
     let AcceptLanguage(lang) = AcceptLanguage::from_headers(headers);
-    // Nothing is read, let alone decrypted, before the caller is known.
-    let (outcome, shape, response, reached_open) = match state.tokens.check(headers) {
-        Auth::Allowed => match tokio::time::timeout(
-            state.request_timeout,
-            open(&state, &app_id, declared_length(headers), body, data),
-        )
-        .await
-        {
-            Ok((Ok((response, shape)), _)) => ("ok", shape.as_str(), response, true),
-            Ok((Err((e, shape)), reached)) => {
-                (e.kind(), shape, ErrorResponse(e).in_lang(lang).into_response(), reached)
-            }
-            // An open cut short by the timeout never recorded itself.
-            Err(_) => ("timeout", "-", timeout(lang, state.request_timeout), false),
-        },
-        auth => ("unauthorized", "-", unauthorized(lang, auth == Auth::Invalid), false),
-    };
-    let duration_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
-    if !reached_open {
-        // So that alipay_phone_requests_total counts every request, refused ones included.
-        state.client.record_rejected(outcome, start.elapsed());
+    match open(&state, &app_id, declared_length(headers), body, data).await {
+        (Ok((response, shape)), _) => with_outcome(
+            response,
+            Outcome {
+                outcome: "ok",
+                shape: shape.as_str(),
+                counted: true,
+            },
+        ),
+        (Err((e, shape)), counted) => {
+            let outcome = Outcome {
+                outcome: e.kind(),
+                shape,
+                counted,
+            };
+            with_outcome(ErrorResponse(e).in_lang(lang).into_response(), outcome)
+        }
     }
-    state.access_log.request(
-        phone_client::loggable_app_id(&app_id),
-        data.as_str(),
-        shape,
-        outcome,
-        response.status().as_u16(),
-        duration_us,
-    );
-    response
 }
 
 /// Reads the body and opens it as `data`, answering the 200 and the shape it came in; the flag
@@ -193,32 +275,19 @@ fn declared_length(headers: &axum::http::HeaderMap) -> Option<u64> {
         .ok()
 }
 
-/// The body, frame by frame, refused as soon as it passes `limit` (whatever Content-Length
-/// claims, and for chunked bodies too). A body that arrives as one frame (the usual case: an
+/// The body, refused as soon as it passes `limit` whatever Content-Length claims, chunked
+/// bodies too (`http_body_util::Limited`). A body that arrives as one frame (the usual case: an
 /// envelope is under 1 KiB) is kept as it is, not copied.
-async fn read_body(mut body: Body, limit: usize) -> Result<Bytes, Error> {
-    let mut first: Option<Bytes> = None;
-    let mut rest = Vec::new();
-    let mut size = 0usize;
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|_| Error::MalformedEnvelope("the request body could not be read".into()))?;
-        if let Ok(data) = frame.into_data() {
-            size += data.len();
-            if size > limit {
-                return Err(Error::PayloadTooLarge { size, limit });
-            }
-            match &first {
-                None if rest.is_empty() => first = Some(data),
-                _ => {
-                    if let Some(first) = first.take() {
-                        rest.extend_from_slice(&first);
-                    }
-                    rest.extend_from_slice(&data);
-                }
-            }
-        }
+async fn read_body(body: Body, limit: usize) -> Result<Bytes, Error> {
+    match http_body_util::Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(Error::PayloadTooLarge {
+            // Limited stops at the first byte past the limit: that is all that is known.
+            size: limit.saturating_add(1),
+            limit,
+        }),
+        Err(_) => Err(Error::MalformedEnvelope("the request body could not be read".into())),
     }
-    Ok(first.unwrap_or_else(|| Bytes::from(rest)))
 }
 
 fn unauthorized(lang: Lang, presented: bool) -> Response {
