@@ -314,12 +314,56 @@ fn log_request(
     tracing::info!(app_id = %shown, app_id_len = len, outcome, shape, duration_us, "POST {path}");
 }
 
-/// What the access line says of the body: the shape it opened in, the mistake it was refused
-/// as, or `-`.
-fn shape_label<T>(result: &Result<crate::Opened<T>, Error>, body: &str) -> &'static str {
-    match result {
-        Ok(o) => o.shape.as_str(),
-        Err(e) => phone_core::Shape::label_of_failed(body, e),
+pub use crate::OpenDataKind;
+
+/// Opens `text` posted for `app_id` as `kind` and answers with its 200 ([`Reveal`] says how
+/// much it shows) or the error, beside the label an access line gives the body (the shape it
+/// opened in, the mistake it was refused as, or `-`). The one place the routes of [`router`] and
+/// `alipay-phone serve` turn an open into an answer.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use phone_client::{AppKeyMaterial, PhoneClient, StaticKeys};
+/// use phone_client::axum::{OpenDataKind, Reveal, open_and_answer};
+/// let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo/");
+/// let material = AppKeyMaterial::new()
+///     .with_alipay_public_key(&std::fs::read_to_string(format!("{data}alipay_public_key.txt"))?)?
+///     .with_aes_key(&std::fs::read_to_string(format!("{data}aes_key.txt"))?)?;
+/// let client = PhoneClient::builder().keys(StaticKeys::new().app("2021001234567890", material)).build()?;
+/// let body = std::fs::read_to_string(format!("{data}envelope.json"))?;
+/// let (answer, shape) = open_and_answer(&client, "2021001234567890", &body, OpenDataKind::Phone, Reveal::Masked).await;
+/// assert_eq!((answer?.status().as_u16(), shape), (200, "envelope"));
+/// # Ok(()) }
+/// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub async fn open_and_answer(
+    client: &PhoneClient,
+    app_id: &str,
+    text: &str,
+    kind: OpenDataKind,
+    reveal: Reveal,
+) -> (Result<Response, Error>, &'static str) {
+    let answered = match kind {
+        OpenDataKind::Phone => client
+            .open(app_id, text)
+            .await
+            .map(|o| (phone_success(&o.response, reveal), o.shape)),
+        OpenDataKind::Run => client
+            .open_run_data(app_id, text)
+            .await
+            .map(|o| (run_success(&o.response, reveal), o.shape)),
+        OpenDataKind::Any => client
+            .open_data::<serde_json::Map<String, serde_json::Value>>(app_id, text)
+            .await
+            .map(|o| (any_success(&o.response, reveal), o.shape)),
+    };
+    match answered {
+        Ok((response, shape)) => (Ok(response), shape.as_str()),
+        Err(e) => {
+            let label = phone_core::Shape::label_of_failed(text, &e);
+            (Err(e), label)
+        }
     }
 }
 
@@ -491,21 +535,7 @@ pub async fn open_phone(
     app_id: Result<AppId, MissingAppId>,
     body: Bytes,
 ) -> Response {
-    handle(
-        PHONE_PATH,
-        client,
-        lang,
-        app_id,
-        body,
-        |client, app_id, body| async move {
-            let text = utf8(&body);
-            let result = client.open(&app_id, text).await;
-            let shape = shape_label(&result, text);
-            let answer = result.map(|o| phone_success(&o.response, Reveal::Masked));
-            (answer, shape)
-        },
-    )
-    .await
+    handle(PHONE_PATH, client, lang, app_id, body, OpenDataKind::Phone).await
 }
 
 /// The handler behind [`router`]'s [`RUN_DATA_PATH`]: `my.getRunData`'s envelope (any accepted
@@ -527,21 +557,7 @@ pub async fn open_run_data(
     app_id: Result<AppId, MissingAppId>,
     body: Bytes,
 ) -> Response {
-    handle(
-        RUN_DATA_PATH,
-        client,
-        lang,
-        app_id,
-        body,
-        |client, app_id, body| async move {
-            let text = utf8(&body);
-            let result = client.open_run_data(&app_id, text).await;
-            let shape = shape_label(&result, text);
-            let answer = result.map(|o| run_success(&o.response, Reveal::Masked));
-            (answer, shape)
-        },
-    )
-    .await
+    handle(RUN_DATA_PATH, client, lang, app_id, body, OpenDataKind::Run).await
 }
 
 /// The handler behind [`router`]'s [`OPEN_DATA_PATH`]: any open data Alipay sends in this
@@ -554,46 +570,19 @@ pub async fn open_any_data(
     app_id: Result<AppId, MissingAppId>,
     body: Bytes,
 ) -> Response {
-    handle(
-        OPEN_DATA_PATH,
-        client,
-        lang,
-        app_id,
-        body,
-        |client, app_id, body| async move {
-            let text = utf8(&body);
-            let result = client
-                .open_data::<serde_json::Map<String, serde_json::Value>>(&app_id, text)
-                .await;
-            let shape = shape_label(&result, text);
-            let answer = result.map(|o| any_success(&o.response, Reveal::Masked));
-            (answer, shape)
-        },
-    )
-    .await
+    handle(OPEN_DATA_PATH, client, lang, app_id, body, OpenDataKind::Any).await
 }
 
-/// The body as text; [`handle`] has checked that it is UTF-8 before it calls a handler's
-/// opener (a body that is not never gets here), so the empty fallback is never taken.
-fn utf8(body: &Bytes) -> &str {
-    std::str::from_utf8(body).unwrap_or_default()
-}
-
-/// What the three handlers share: the app id, UTF-8, the log line, the metrics of refusals,
-/// the error response in the asked language. `open` answers with the 200 (or the error) and
-/// the shape label.
-async fn handle<F, Fut>(
+/// What the three handlers share: the app id, UTF-8, the open ([`open_and_answer`]), the log
+/// line, the metrics of refusals, the error response in the asked language.
+async fn handle(
     path: &'static str,
     client: PhoneClient,
     lang: Lang,
     app_id: Result<AppId, MissingAppId>,
     body: Bytes,
-    open: F,
-) -> Response
-where
-    F: FnOnce(PhoneClient, String, Bytes) -> Fut,
-    Fut: std::future::Future<Output = (Result<Response, Error>, &'static str)>,
-{
+    kind: OpenDataKind,
+) -> Response {
     let start = std::time::Instant::now();
     // Taken as a Result so that a missing app id is answered in the asked language too.
     let Ok(AppId(app_id)) = app_id else {
@@ -604,7 +593,7 @@ where
         return missing_app_id(lang, true);
     };
     let (result, shape) = match std::str::from_utf8(&body) {
-        Ok(_) => open(client, app_id.clone(), body).await,
+        Ok(text) => open_and_answer(&client, &app_id, text, kind, Reveal::Masked).await,
         Err(_) => {
             let e = Error::MalformedEnvelope("the body is not UTF-8 text".into());
             // `open` counts what it sees; this never reached it.

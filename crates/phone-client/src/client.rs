@@ -280,7 +280,8 @@ impl PhoneClient {
     /// `metrics` feature, also counts the outcome and records the duration
     /// (`phone_client::metrics`).
     pub async fn open(&self, app_id: &str, body: &str) -> Result<Opened, Error> {
-        self.open_as(app_id, body, DataKind::Phone, parse_plaintext_with).await
+        self.open_as(app_id, body, OpenDataKind::Phone, parse_plaintext_with)
+            .await
     }
 
     /// `my.getRunData`'s step count and date in the envelope `body` posted for `app_id` (the
@@ -308,7 +309,7 @@ impl PhoneClient {
 
     /// [`PhoneClient::decrypt_run_data`] with which keys matched and the shape the body came in.
     pub async fn open_run_data(&self, app_id: &str, body: &str) -> Result<Opened<RunData>, Error> {
-        self.open_as(app_id, body, DataKind::Run, parse_run_data_with).await
+        self.open_as(app_id, body, OpenDataKind::Run, parse_run_data_with).await
     }
 
     /// Any open data in the envelope `body` posted for `app_id`, read as the caller's `T` (or a
@@ -337,7 +338,7 @@ impl PhoneClient {
 
     /// [`PhoneClient::decrypt_open_data`] with which keys matched and the shape the body came in.
     pub async fn open_data<T: DeserializeOwned>(&self, app_id: &str, body: &str) -> Result<Opened<OpenData<T>>, Error> {
-        self.open_as(app_id, body, DataKind::Any, parse_open_data_with::<T>)
+        self.open_as(app_id, body, OpenDataKind::Any, parse_open_data_with::<T>)
             .await
     }
 
@@ -345,7 +346,7 @@ impl PhoneClient {
         &self,
         app_id: &str,
         body: &str,
-        data: DataKind,
+        data: OpenDataKind,
         read: PlaintextReader<T>,
     ) -> Result<Opened<T>, Error> {
         let span = tracing::info_span!(
@@ -519,16 +520,27 @@ impl PhoneClient {
     }
 }
 
-/// Which open data a call reads: the `data` field of the span and label of the shape counter.
-#[derive(Debug, Clone, Copy)]
-enum DataKind {
+/// Which open data a call reads: the phone (`my.getPhoneNumber`), run data (`my.getRunData`)
+/// or any open data. The `data` field of the span, the label of the shape counters, and what
+/// `phone_client::axum::open_and_answer` opens.
+///
+/// ```
+/// assert_eq!(phone_client::OpenDataKind::Run.as_str(), "run");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OpenDataKind {
+    /// [`PhoneClient::open`].
     Phone,
+    /// [`PhoneClient::open_run_data`].
     Run,
+    /// [`PhoneClient::open_data`].
     Any,
 }
 
-impl DataKind {
-    fn as_str(self) -> &'static str {
+impl OpenDataKind {
+    /// The label of logs and metrics: `phone`, `run`, `any`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Phone => "phone",
             Self::Run => "run",

@@ -48,7 +48,7 @@ mod pg_keys;
 mod provider;
 
 pub use cache::CachingKeys;
-pub use client::{ClientStats, DEFAULT_CAPACITY, DEFAULT_IDLE_EXPIRY, PhoneClient, PhoneClientBuilder};
+pub use client::{ClientStats, DEFAULT_CAPACITY, DEFAULT_IDLE_EXPIRY, OpenDataKind, PhoneClient, PhoneClientBuilder};
 pub use env_keys::{ENV_PREFIXES, EnvKeys};
 pub use file_keys::{FileKeys, is_shared};
 pub use material::AppKeyMaterial;

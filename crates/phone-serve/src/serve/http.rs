@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http_body_util::BodyExt as _;
 use phone_client::axum::{
-    AcceptLanguage, ErrorResponse, HttpError, RETRY_AFTER_SECS, Reveal, any_success, phone_success, run_success,
+    AcceptLanguage, ErrorResponse, HttpError, OpenDataKind, RETRY_AFTER_SECS, Reveal, open_and_answer,
 };
 use phone_client::metrics::PrometheusHandle;
 use phone_client::{Error, PhoneClient};
@@ -30,24 +30,6 @@ pub const PHONE_ROUTE: &str = "/v1/apps/{app_id}/phone";
 pub const RUN_DATA_ROUTE: &str = "/v1/apps/{app_id}/run-data";
 /// The route that opens any other open data Alipay sends in this envelope.
 pub const OPEN_DATA_ROUTE: &str = "/v1/apps/{app_id}/open-data";
-
-/// Which open data a route reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Data {
-    Phone,
-    Run,
-    Any,
-}
-
-impl Data {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Phone => "phone",
-            Self::Run => "run",
-            Self::Any => "any",
-        }
-    }
-}
 
 /// What every request handler shares.
 pub struct AppState {
@@ -73,15 +55,15 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 async fn phone(State(state): State<Arc<AppState>>, Path(app_id): Path<String>, request: Request) -> Response {
-    handle(state, app_id, request, Data::Phone).await
+    handle(state, app_id, request, OpenDataKind::Phone).await
 }
 
 async fn run_data(State(state): State<Arc<AppState>>, Path(app_id): Path<String>, request: Request) -> Response {
-    handle(state, app_id, request, Data::Run).await
+    handle(state, app_id, request, OpenDataKind::Run).await
 }
 
 async fn open_data(State(state): State<Arc<AppState>>, Path(app_id): Path<String>, request: Request) -> Response {
-    handle(state, app_id, request, Data::Any).await
+    handle(state, app_id, request, OpenDataKind::Any).await
 }
 
 /// One request, start to end: the bearer token (nothing is read before the caller is known),
@@ -90,7 +72,7 @@ async fn open_data(State(state): State<Arc<AppState>>, Path(app_id): Path<String
 /// `axum::middleware::from_fn` layers: three such layers (each boxes its future and clones the
 /// inner service per request) took serve from 0.87-0.90x of its floor to 0.76x
 /// (scripts/serve-load.sh, the same window).
-async fn handle(state: Arc<AppState>, app_id: String, request: Request, data: Data) -> Response {
+async fn handle(state: Arc<AppState>, app_id: String, request: Request, data: OpenDataKind) -> Response {
     let start = Instant::now();
     // The headers are borrowed, not extracted: a `HeaderMap` extractor copies every one.
     let (parts, body) = request.into_parts();
@@ -104,7 +86,7 @@ async fn handle(state: Arc<AppState>, app_id: String, request: Request, data: Da
         )
         .await
         {
-            Ok((Ok((response, shape)), _)) => ("ok", shape.as_str(), response, true),
+            Ok((Ok((response, shape)), _)) => ("ok", shape, response, true),
             Ok((Err((e, shape)), reached)) => {
                 (e.kind(), shape, ErrorResponse(e).in_lang(lang).into_response(), reached)
             }
@@ -136,8 +118,8 @@ async fn open(
     app_id: &str,
     declared: Option<u64>,
     body: Body,
-    data: Data,
-) -> (Result<(Response, phone_core::Shape), (Error, &'static str)>, bool) {
+    data: OpenDataKind,
+) -> (Result<(Response, &'static str), (Error, &'static str)>, bool) {
     // A declared length over the limit is refused before a byte of the body is read (nginx
     // does the same with client_max_body_size), not after the request timeout.
     if let Some(size) = declared.filter(|&n| n > state.body_limit as u64) {
@@ -163,27 +145,12 @@ async fn open(
             false,
         );
     };
-    let client = &state.client;
     // The caller is the team's own backend: it gets the values in full, as `--reveal` does.
-    let answered = match data {
-        Data::Phone => client
-            .open(app_id, text)
-            .await
-            .map(|o| (phone_success(&o.response, Reveal::Full), o.shape)),
-        Data::Run => client
-            .open_run_data(app_id, text)
-            .await
-            .map(|o| (run_success(&o.response, Reveal::Full), o.shape)),
-        Data::Any => client
-            .open_data::<serde_json::Map<String, serde_json::Value>>(app_id, text)
-            .await
-            .map(|o| (any_success(&o.response, Reveal::Full), o.shape)),
+    let (answered, shape) = open_and_answer(&state.client, app_id, text, data, Reveal::Full).await;
+    let answered = match answered {
+        Ok(response) => Ok((response, shape)),
+        Err(e) => Err((e, shape)),
     };
-    // The access line's shape of a failure: the mistake, or the shape it was read in.
-    let answered = answered.map_err(|e| {
-        let shape = phone_core::Shape::label_of_failed(text, &e);
-        (e, shape)
-    });
     (answered, true)
 }
 
