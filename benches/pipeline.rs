@@ -124,7 +124,7 @@ fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
 
     for backend in Backend::ALL {
-        let p = backend.provider();
+        let p = backend.crypto_provider();
         let mut g = c.benchmark_group(backend.name());
         for (name, text) in &formats {
             g.bench_function(format!("prepare_key/{name}"), |b| {

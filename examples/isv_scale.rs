@@ -49,7 +49,7 @@ fn prepare_envelopes(n: usize, path: &std::path::Path) -> Result<(), Box<dyn std
         let halves: Vec<_> = [(0, n / 2), (n / 2, n)]
             .into_iter()
             .map(|(from, to)| {
-                let signer = &signer;
+                let (signer, side) = (&signer, &side);
                 s.spawn(move || -> Result<Vec<String>, phone_core::Error> {
                     (from..to)
                         .map(|i| {
@@ -104,7 +104,7 @@ fn aes_only(backend: Backend, path: &str) -> Result<f64, Box<dyn std::error::Err
         .iter()
         .map(|(aes, _)| AesKey::parse(aes))
         .collect::<Result<_, _>>()?;
-    let provider = backend.provider();
+    let provider = backend.crypto_provider();
     let before = rss_bytes()?;
     let prepared: Vec<_> = keys
         .iter()

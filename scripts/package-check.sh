@@ -30,6 +30,25 @@ for copy in crates/phone-client/tests/data/keys/*; do
   cmp "crates/phone-crypto/tests/keys/$(basename "$copy")" "$copy"
 done
 
+step "every published crate with features has docs.rs metadata (all features, --cfg docsrs)"
+# Without it docs.rs builds the default features only: phone-crypto's page would show ring
+# alone and none of the `doc(cfg(...))` marks.
+python3 - <<'PY'
+import pathlib, sys, tomllib
+bad = []
+for manifest in sorted(pathlib.Path("crates").glob("*/Cargo.toml")):
+    m = tomllib.loads(manifest.read_text())
+    pkg = m.get("package", {})
+    if pkg.get("publish", True) is False or not m.get("features"):
+        continue
+    docs = pkg.get("metadata", {}).get("docs", {}).get("rs", {})
+    if docs.get("all-features") is not True or "--cfg" not in docs.get("rustdoc-args", []) \
+            or "docsrs" not in docs.get("rustdoc-args", []):
+        bad.append(f"{manifest}: [package.metadata.docs.rs] needs all-features = true and rustdoc-args = [\"--cfg\", \"docsrs\"]")
+print("\n".join(bad) or "docs.rs metadata: ok")
+sys.exit(1 if bad else 0)
+PY
+
 step "cargo package --workspace"
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
 # Verifying, cargo unpacks the siblings from its local registry overlay into

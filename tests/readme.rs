@@ -20,7 +20,7 @@ fn readme_backend_table_is_generated_from_the_capability_data() {
 fn each_compiled_backend_offers_exactly_the_factories_its_data_says() {
     for b in Backend::ALL {
         let info = BUILTIN_BACKENDS.iter().find(|i| i.name == b.name()).unwrap();
-        assert_eq!(b.provider().capabilities(), info.capabilities, "{b}");
+        assert_eq!(b.crypto_provider().capabilities(), info.capabilities, "{b}");
         assert_eq!(b.alipay_side().sign_types(), info.signs, "{b}");
         assert!(info.compiled());
     }

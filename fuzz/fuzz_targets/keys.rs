@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(phone_crypto::RSA_BITS.contains(&key.bits()));
         let _ = RsaPublicKeyDer::from_der(&key.to_spki_der()).expect("our own SPKI re-parses");
         for b in Backend::ALL {
-            let _ = b.provider().prepare_verifier(&key);
+            let _ = b.crypto_provider().prepare_verifier(&key);
         }
     }
     for key in [RsaPrivateKeyDer::parse(&text), RsaPrivateKeyDer::from_der(data)]

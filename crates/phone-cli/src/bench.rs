@@ -61,7 +61,7 @@ fn setup(backend: Backend, private: &RsaPrivateKeyDer, aes: &AesKey) -> Result<S
             name: "RSA2".into(),
             reason: "no backend can sign".into(),
         })?;
-    let p = backend.provider();
+    let p = backend.crypto_provider();
     let cipher = backend
         .alipay_side()
         .prepare_encryptor(phone_crypto::ContentAlgorithm::AesCbc, aes)?;

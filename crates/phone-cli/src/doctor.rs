@@ -338,7 +338,7 @@ impl Doctor {
     }
 
     fn envelope(&mut self, body: &str, args: &DoctorArgs, public: Option<&RsaPublicKeyDer>, aes: Option<&AesKey>) {
-        let provider = backend(&args.backend).provider();
+        let provider = backend(&args.backend).crypto_provider();
         let opts = ParseOptions::default();
         let env = match Envelope::parse(body, &opts.clone().allow_unsigned(true)) {
             Ok(env) => env,
@@ -405,7 +405,7 @@ impl Doctor {
         let keys = match AppKeys::builder()
             .alipay_public_key_der(public.clone())
             .aes_key_raw(aes.clone())
-            .build_in(&phone_crypto::KeyPool::with_backend(provider.clone()))
+            .build_in(&phone_crypto::KeyPool::with_provider(provider.clone()))
         {
             Ok(k) => k,
             Err(e) => {

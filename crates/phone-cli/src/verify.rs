@@ -49,7 +49,7 @@ fn check(args: &VerifyArgs, key: &str, message: &[u8]) -> Result<(), Error> {
         .decode(args.sign.trim())
         .map_err(|_| Error::BadBase64 { field: "sign" })?;
     let verifier = backend(&args.backend)
-        .provider()
+        .crypto_provider()
         .prepare_verifier(&RsaPublicKeyDer::parse(key)?)?;
     verifier.verify(sign_type, message, &sig)
 }

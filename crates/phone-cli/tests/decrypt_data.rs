@@ -53,6 +53,7 @@ fn compiled_backends() -> Vec<&'static str> {
         ("openssl", cfg!(feature = "openssl")),
         ("rustcrypto", cfg!(feature = "rustcrypto")),
         ("aws-lc-rs", cfg!(feature = "aws-lc-rs")),
+        ("graviola", cfg!(feature = "graviola")),
     ]
     .into_iter()
     .filter_map(|(b, on)| on.then_some(b))

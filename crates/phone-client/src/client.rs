@@ -8,7 +8,7 @@ use phone_core::{
     Envelope, Error, KeyProblem, KeyRole, OpenData, ParseOptions, PhoneNumber, RunData, SignType, parse_open_data_with,
     parse_plaintext_with, parse_run_data_with,
 };
-use phone_crypto::{AppKeys, Backend, CryptoBackend, KeyFingerprint, KeyPool, Opened, PlaintextReader, PoolStats};
+use phone_crypto::{AppKeys, Backend, CryptoProvider, KeyFingerprint, KeyPool, Opened, PlaintextReader, PoolStats};
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use tracing::field::Empty;
@@ -98,7 +98,7 @@ impl std::fmt::Debug for Inner {
 #[derive(Debug)]
 pub struct PhoneClientBuilder {
     provider: Option<SharedKeyProvider>,
-    backend: Arc<dyn CryptoBackend>,
+    backend: Arc<CryptoProvider>,
     options: ParseOptions,
     sign_types: Option<Vec<SignType>>,
     reload_cooldown: Duration,
@@ -112,7 +112,7 @@ impl Default for PhoneClientBuilder {
     fn default() -> Self {
         Self {
             provider: None,
-            backend: Backend::default().provider(),
+            backend: Backend::default().crypto_provider(),
             options: ParseOptions::default(),
             sign_types: None,
             reload_cooldown: Duration::from_secs(30),
@@ -139,12 +139,12 @@ impl PhoneClientBuilder {
 
     /// A compiled backend (default: [`Backend::default`]).
     pub fn backend(mut self, backend: Backend) -> Self {
-        self.backend = backend.provider();
+        self.backend = backend.crypto_provider();
         self
     }
 
     /// Any backend implementation.
-    pub fn crypto_backend(mut self, backend: Arc<dyn CryptoBackend>) -> Self {
+    pub fn crypto_provider(mut self, backend: Arc<CryptoProvider>) -> Self {
         self.backend = backend;
         self
     }
@@ -213,7 +213,7 @@ impl PhoneClientBuilder {
         Ok(PhoneClient {
             inner: Arc::new(Inner {
                 provider,
-                pool: KeyPool::with_backend(self.backend),
+                pool: KeyPool::with_provider(self.backend),
                 options: Arc::new(self.options),
                 sign_types: self.sign_types,
                 reload_cooldown: self.reload_cooldown,
@@ -250,7 +250,7 @@ impl PhoneClient {
 
     /// The backend's name.
     pub fn backend_name(&self) -> &'static str {
-        self.inner.pool.backend().name()
+        self.inner.pool.provider().name()
     }
 
     /// The key provider.

@@ -62,7 +62,7 @@ pub use phone_core::{
     PhoneResponse, RunData, Shape, SignType, StepCount,
 };
 pub use phone_crypto::{
-    AesKey, AlipayPublicKey, Backend, CryptoBackend, KeyFingerprint, KeyPool, Opened, RsaPublicKeyDer,
+    AesKey, AlipayPublicKey, Backend, CryptoProvider, KeyFingerprint, KeyPool, Opened, RsaPublicKeyDer,
 };
 pub use provider::{ChainKeys, KeyProvider, SharedKeyProvider, StaticKeys, loggable_app_id};
 pub use {phone_core, phone_crypto};

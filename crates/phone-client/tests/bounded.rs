@@ -11,30 +11,20 @@ use async_trait::async_trait;
 use phone_client::*;
 use phone_core::Error;
 use phone_crypto::{
-    AesKey, AlipayPublicKey, CipherFactory, ContentAlgorithm, ContentCipher, CryptoBackend, SignAlgorithm,
+    AesKey, AlipayPublicKey, CipherFactory, ContentAlgorithm, ContentCipher, CryptoProvider, SignAlgorithm,
     SignatureVerifier, VerifierFactory,
 };
 mod common;
 use common::demo;
 
-/// A backend that counts every key it prepares, wrapping the default one.
-#[derive(Debug)]
-struct CountingBackend {
-    inner: Arc<dyn CryptoBackend>,
-    rsa: CountingFactory,
-    aes: CountingFactory,
-}
-
+/// A factory that counts every key it prepares, wrapping the default backend's part.
 #[derive(Debug)]
 struct CountingFactory {
-    inner: Arc<dyn CryptoBackend>,
+    inner: Arc<CryptoProvider>,
     prepared: Arc<AtomicUsize>,
 }
 
 impl VerifierFactory for CountingFactory {
-    fn algorithm(&self) -> SignAlgorithm {
-        SignAlgorithm::Rsa
-    }
     fn prepare(&self, key: &AlipayPublicKey) -> Result<Arc<dyn SignatureVerifier>, Error> {
         self.prepared.fetch_add(1, Ordering::SeqCst);
         self.inner.prepare_public_key(key)
@@ -42,42 +32,30 @@ impl VerifierFactory for CountingFactory {
 }
 
 impl CipherFactory for CountingFactory {
-    fn algorithm(&self) -> ContentAlgorithm {
-        ContentAlgorithm::AesCbc
-    }
     fn prepare(&self, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
         self.prepared.fetch_add(1, Ordering::SeqCst);
         self.inner.prepare_cipher(key)
     }
 }
 
-impl CryptoBackend for CountingBackend {
-    fn name(&self) -> &'static str {
-        self.inner.name()
-    }
-    fn verifier(&self, algorithm: SignAlgorithm) -> Option<&dyn VerifierFactory> {
-        (algorithm == SignAlgorithm::Rsa).then_some(&self.rsa as &dyn VerifierFactory)
-    }
-    fn cipher(&self, algorithm: ContentAlgorithm) -> Option<&dyn CipherFactory> {
-        (algorithm == ContentAlgorithm::AesCbc).then_some(&self.aes as &dyn CipherFactory)
-    }
-}
-
-fn counting_backend() -> (Arc<CountingBackend>, Arc<AtomicUsize>, Arc<AtomicUsize>) {
-    let inner = Backend::default().provider();
+/// The default backend's provider with its two parts swapped for counting ones.
+fn counting_backend() -> (Arc<CryptoProvider>, Arc<AtomicUsize>, Arc<AtomicUsize>) {
+    let inner = Backend::default().crypto_provider();
     let (rsa, aes) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-    let backend = Arc::new(CountingBackend {
-        rsa: CountingFactory {
-            inner: inner.clone(),
-            prepared: rsa.clone(),
-        },
-        aes: CountingFactory {
-            inner: inner.clone(),
-            prepared: aes.clone(),
-        },
-        inner,
+    let mut rsa_part = inner.verifier_part(SignAlgorithm::Rsa).unwrap().clone();
+    rsa_part.factory = Arc::new(CountingFactory {
+        inner: inner.clone(),
+        prepared: rsa.clone(),
     });
-    (backend, rsa, aes)
+    let mut aes_part = inner.cipher_part(ContentAlgorithm::AesCbc).unwrap().clone();
+    aes_part.factory = Arc::new(CountingFactory {
+        inner: inner.clone(),
+        prepared: aes.clone(),
+    });
+    let counting = CryptoProvider::new(inner.name())
+        .with_verifier_part(rsa_part)
+        .with_cipher_part(aes_part);
+    (Arc::new(counting), rsa, aes)
 }
 
 /// A 16-byte AES key for merchant `i`, in the console's base64.
@@ -113,7 +91,7 @@ async fn merchants_of_an_isv_prepare_the_isv_key_once() {
     // preparing happens either way.
     let client = PhoneClient::builder()
         .keys(keys)
-        .crypto_backend(backend)
+        .crypto_provider(backend)
         .build()
         .unwrap();
     let body = demo("envelope.json");
@@ -141,7 +119,7 @@ async fn default_keys_serving_every_app_id_are_parsed_and_prepared_once() {
     ]);
     let client = PhoneClient::builder()
         .keys(env)
-        .crypto_backend(backend)
+        .crypto_provider(backend)
         .build()
         .unwrap();
     let body = demo("envelope.json");

@@ -163,7 +163,7 @@ async fn nothing_secret_in_errors_results_debug_or_tracing() {
     for b in Backend::ALL {
         outputs.push(format!(
             "{:?}",
-            b.provider()
+            b.crypto_provider()
                 .prepare_cipher(&AesKey::parse(&demo("aes_key.txt")).unwrap())
                 .unwrap()
         ));

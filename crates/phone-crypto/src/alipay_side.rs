@@ -8,41 +8,59 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use phone_core::{Error, KeyProblem, KeyRole, SignType};
 
-use crate::capabilities::{BUILTIN_BACKENDS, ContentAlgorithm};
+use std::sync::Arc;
+
+use crate::algorithms::ContentAlgorithm;
 use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer};
-use crate::selection::Backend;
 
-/// A backend's Alipay-side operations.
+/// Prepares RSA private keys to sign as Alipay does (an Alipay-side part).
 #[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
-pub trait AlipaySide: Send + Sync + fmt::Debug {
-    /// The backend's name.
-    fn name(&self) -> &'static str;
+pub trait SignerFactory: Send + Sync + fmt::Debug {
+    /// Loads `key` into a backend-native signer.
+    fn prepare(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error>;
+}
 
-    /// The sign types [`AlipaySide::prepare_signer`]'s signers produce.
-    fn sign_types(&self) -> &'static [SignType] {
-        BUILTIN_BACKENDS
-            .iter()
-            .find(|b| b.name == self.name())
-            .map_or(&[], |b| b.signs)
-    }
+/// Prepares content keys to encrypt as Alipay does, for one [`ContentAlgorithm`] (an
+/// Alipay-side part).
+#[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
+pub trait EncryptorFactory: Send + Sync + fmt::Debug {
+    /// Expands `key` into a backend-native encryptor.
+    fn prepare(&self, key: &AesKey) -> Result<Box<dyn ContentEncryptor>, Error>;
+}
 
-    /// Prepares an RSA private key to sign as Alipay does.
-    fn prepare_signer(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error>;
+/// Generates RSA key pairs (development key sets and tests; an Alipay-side part).
+#[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
+pub trait KeyGenerator: Send + Sync + fmt::Debug {
+    /// A fresh RSA private key of `bits`.
+    fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error>;
+}
 
-    /// Prepares a content key to encrypt as Alipay does.
-    fn prepare_encryptor(&self, algorithm: ContentAlgorithm, key: &AesKey) -> Result<Box<dyn ContentEncryptor>, Error>;
+/// A signer factory and the sign types its signers produce.
+#[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
+#[derive(Clone, Debug)]
+pub struct SignerPart {
+    /// The sign types produced.
+    pub sign_types: &'static [SignType],
+    /// The factory.
+    pub factory: Arc<dyn SignerFactory>,
+}
 
-    /// Generates an RSA key pair (development key sets and tests). Backends that cannot
-    /// generate RSA keys (ring) say so with a `key_error`.
-    fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
-        Err(Error::key(
-            KeyRole::RsaPrivate,
-            KeyProblem::Rejected(format!(
-                "the {} backend cannot generate {bits}-bit RSA keys",
-                self.name()
-            )),
-        ))
-    }
+/// An encryptor factory bound to its content algorithm.
+#[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
+#[derive(Clone, Debug)]
+pub struct EncryptorPart {
+    /// The content algorithm.
+    pub algorithm: ContentAlgorithm,
+    /// The factory.
+    pub factory: Arc<dyn EncryptorFactory>,
+}
+
+/// The Alipay-side parts of a provider.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct AlipayParts {
+    pub(crate) signer: Option<SignerPart>,
+    pub(crate) encryptors: Vec<EncryptorPart>,
+    pub(crate) generator: Option<Arc<dyn KeyGenerator>>,
 }
 
 /// A prepared RSA private key that signs like Alipay (SHA1withRSA / SHA256withRSA).
@@ -73,23 +91,6 @@ impl dyn ContentEncryptor + '_ {
     /// AES-CBC with PKCS#7 padding (for an AES-CBC key).
     pub fn encrypt_cbc(&self, iv: &[u8; 16], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
         self.encrypt(iv, &crate::padding::pad(plaintext))
-    }
-}
-
-#[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
-impl Backend {
-    /// The backend's Alipay-side operations (feature `alipay-side`).
-    pub fn alipay_side(self) -> &'static dyn AlipaySide {
-        match self {
-            #[cfg(feature = "ring")]
-            Backend::Ring => &crate::backends::ring::RingBackend,
-            #[cfg(feature = "openssl")]
-            Backend::OpenSsl => &crate::backends::openssl::OpenSslBackend,
-            #[cfg(feature = "rustcrypto")]
-            Backend::RustCrypto => &crate::backends::rustcrypto::RustCryptoBackend,
-            #[cfg(feature = "aws-lc-rs")]
-            Backend::AwsLc => &crate::backends::aws_lc_rs::AwsLcBackend,
-        }
     }
 }
 
@@ -126,7 +127,7 @@ pub(crate) fn check_bits(bits: usize) -> Result<(), Error> {
 /// ```
 /// use phone_crypto::{AesKey, Backend, ContentAlgorithm, RsaPrivateKeyDer, seal_envelope};
 /// let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo/");
-/// let side = Backend::default().alipay_side();
+/// let side = Backend::default().crypto_provider();
 /// let signer = side.prepare_signer(&RsaPrivateKeyDer::parse(&std::fs::read_to_string(format!("{data}alipay_private_key.pem"))?)?)?;
 /// let enc = side.prepare_encryptor(ContentAlgorithm::AesCbc, &AesKey::parse("aa4BtZ4tspm2wnXLb1ThQA==")?)?;
 /// let body = seal_envelope(r#"{"code":"10000","msg":"Success","mobile":"13800138000"}"#, &*signer, Some(&*enc), phone_core::SignType::Rsa2)?;

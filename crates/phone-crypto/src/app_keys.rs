@@ -2,18 +2,15 @@
 
 use std::sync::{Arc, OnceLock};
 
-use phone_core::{
-    Envelope, Error, KeyProblem, KeyRole, OpenData, ParseOptions, PhoneNumber, RunData, SignType, parse_open_data_with,
-    parse_run_data_with,
-};
-use serde::de::DeserializeOwned;
+use phone_core::{Envelope, Error, KeyProblem, KeyRole, ParseOptions, SignType};
 
-use crate::backend::{ContentCipher, CryptoBackend, SignatureVerifier};
-use crate::capabilities::{Capabilities, ContentAlgorithm, SignAlgorithm};
+use crate::algorithms::{ContentAlgorithm, SignAlgorithm};
+use crate::backend::Backend;
+use crate::capabilities::Capabilities;
 use crate::keys::{AesKey, AlipayPublicKey, RsaPublicKeyDer};
-use crate::open::{Opened, PlaintextReader, open_prepared, open_prepared_as};
+use crate::parts::{ContentCipher, SignatureVerifier};
 use crate::pool::KeyPool;
-use crate::selection::Backend;
+use crate::provider::CryptoProvider;
 
 /// A set of sign types an app accepts (pinning).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -86,7 +83,7 @@ impl std::fmt::Debug for LazySm4 {
 
 impl PreparedContentKey {
     /// The prepared key for `algorithm`, if this key fits it on this backend.
-    pub(crate) fn get(&self, algorithm: ContentAlgorithm, backend: &dyn CryptoBackend) -> Option<&dyn ContentCipher> {
+    pub(crate) fn get(&self, algorithm: ContentAlgorithm, backend: &CryptoProvider) -> Option<&dyn ContentCipher> {
         match algorithm {
             ContentAlgorithm::AesCbc => self.aes_cbc.as_deref(),
             ContentAlgorithm::Sm4Gcm => {
@@ -130,7 +127,7 @@ pub struct AppKeys {
     pub(crate) verifiers: Box<[PreparedVerifier]>,
     pub(crate) content_keys: Box<[PreparedContentKey]>,
     pub(crate) sign_types: Option<SignTypeSet>,
-    pub(crate) backend: Arc<dyn CryptoBackend>,
+    pub(crate) backend: Arc<CryptoProvider>,
     pub(crate) capabilities: Capabilities,
     pub(crate) options: Arc<ParseOptions>,
 }
@@ -234,7 +231,7 @@ impl AppKeysBuilder {
                 KeyProblem::Unparsable("no Alipay public key was given".into()),
             ));
         }
-        let backend = pool.backend();
+        let backend = pool.provider();
         let capabilities = backend.capabilities();
         // A key whose algorithm this backend lacks is kept out; `open` then names a backend
         // that has it instead of failing alike for every envelope.
@@ -299,94 +296,15 @@ impl AppKeys {
         self.sign_types.is_none_or(|s| s.contains(sign_type))
     }
 
-    /// Opens the posted text, in any accepted shape: size, envelope, signature, decryption,
-    /// plaintext (the phone number).
-    pub fn open(&self, body: &str) -> Result<Opened, Error> {
-        let env = self.parse(body)?;
-        self.open_parsed(&env)
-    }
-
-    /// Opens posted bytes (must be UTF-8).
-    pub fn open_bytes(&self, body: &[u8]) -> Result<Opened, Error> {
-        let env = Envelope::parse_bytes_pinned(body, &self.options, self.single_sign_type())?;
-        self.open_parsed(&env)
-    }
-
     /// Parses the posted text under this app's limits, its one pinned sign type (if it pins
     /// exactly one) standing in for a shape that declares none.
     pub fn parse<'a>(&self, body: &'a str) -> Result<Envelope<'a>, Error> {
         Envelope::parse_pinned(body, &self.options, self.single_sign_type())
     }
 
-    /// Opens `my.getRunData`'s envelope: the same checks as [`AppKeys::open`], then the step
-    /// count (masked when printed).
-    ///
-    /// ```
-    /// use phone_crypto::{AppKeys, Backend};
-    /// let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo/");
-    /// let keys = AppKeys::builder()
-    ///     .alipay_public_key(&std::fs::read_to_string(format!("{data}alipay_public_key.txt"))?)?
-    ///     .aes_key(&std::fs::read_to_string(format!("{data}aes_key.txt"))?)?
-    ///     .build(Backend::default())?;
-    /// // The phone number's envelope is not run data: no count in it.
-    /// let body = std::fs::read_to_string(format!("{data}envelope.json"))?;
-    /// assert_eq!(keys.open_run_data(&body).unwrap_err().kind(), "malformed_plaintext");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn open_run_data(&self, body: &str) -> Result<Opened<RunData>, Error> {
-        self.open_as(body, parse_run_data_with)
-    }
-
-    /// Opens any open data Alipay sends in this envelope, read as the caller's `T` (or the
-    /// JSON object, [`OpenData`]'s default) after verification, decryption and the Alipay code
-    /// check.
-    ///
-    /// ```
-    /// use phone_core::OpenData;
-    /// use phone_crypto::{AppKeys, Backend};
-    /// let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo/");
-    /// let keys = AppKeys::builder()
-    ///     .alipay_public_key(&std::fs::read_to_string(format!("{data}alipay_public_key.txt"))?)?
-    ///     .aes_key(&std::fs::read_to_string(format!("{data}aes_key.txt"))?)?
-    ///     .build(Backend::default())?;
-    /// let body = std::fs::read_to_string(format!("{data}envelope.json"))?;
-    /// // The JSON object as it is; or name your own `serde` type instead of the map.
-    /// let opened = keys.open_data::<serde_json::Map<String, serde_json::Value>>(&body)?;
-    /// assert!(opened.response.data.contains_key("mobile"));
-    /// assert_eq!(opened.response.code, "10000");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn open_data<T: DeserializeOwned>(&self, body: &str) -> Result<Opened<OpenData<T>>, Error> {
-        self.open_as(body, parse_open_data_with::<T>)
-    }
-
-    /// Opens an envelope parsed by the caller, reading its plaintext with `read` (e.g.
-    /// [`phone_core::parse_run_data_with`], [`phone_core::parse_open_data_with`], or a reader of
-    /// the caller's own): every check before the plaintext is [`AppKeys::open`]'s.
-    pub fn open_parsed_as<T>(&self, env: &Envelope<'_>, read: PlaintextReader<T>) -> Result<Opened<T>, Error> {
-        match self.single_sign_type().and_then(|t| env.pinned_to(t)) {
-            Some(pinned) => open_prepared_as(self, &pinned, read),
-            None => open_prepared_as(self, env, read),
-        }
-    }
-
-    fn open_as<T>(&self, body: &str, read: PlaintextReader<T>) -> Result<Opened<T>, Error> {
-        let env = self.parse(body)?;
-        open_prepared_as(self, &env, read)
-    }
-
     /// The app's sign type when it pins exactly one.
     pub(crate) fn single_sign_type(&self) -> Option<SignType> {
         self.sign_types.and_then(SignTypeSet::single)
-    }
-
-    /// Opens an envelope parsed by the caller (under its own limits). A shape that declared
-    /// no sign type takes this app's one pinned type, as [`AppKeys::open`] does.
-    pub fn open_parsed(&self, env: &Envelope<'_>) -> Result<Opened, Error> {
-        match self.single_sign_type().and_then(|t| env.pinned_to(t)) {
-            Some(pinned) => open_prepared(self, &pinned),
-            None => open_prepared(self, env),
-        }
     }
 
     pub(crate) fn pinned_refusal(&self, sign_type: SignType) -> Option<Error> {
@@ -396,23 +314,4 @@ impl AppKeys {
             reason: format!("this app accepts only {} envelopes", set.names()),
         })
     }
-}
-
-/// The one-call flow: the posted text in, the phone number (masked when printed) out.
-///
-/// Sync and runtime-free: verifies Alipay's signature, then decrypts, then parses.
-pub fn decrypt_phone(keys: &AppKeys, body: &str) -> Result<PhoneNumber, Error> {
-    keys.open(body).map(|o| o.response.phone)
-}
-
-/// The one-call flow for `my.getRunData`: the posted text in, the step count and its date out
-/// (the count masked when printed). Every check of [`decrypt_phone`] applies.
-pub fn decrypt_run_data(keys: &AppKeys, body: &str) -> Result<RunData, Error> {
-    keys.open_run_data(body).map(|o| o.response)
-}
-
-/// The one-call flow for any open data: verified, decrypted, Alipay's code checked, then the
-/// plaintext read as `T` (the caller's `serde` type or a JSON map).
-pub fn decrypt_open_data<T: DeserializeOwned>(keys: &AppKeys, body: &str) -> Result<OpenData<T>, Error> {
-    keys.open_data(body).map(|o| o.response)
 }

@@ -218,14 +218,10 @@ pub enum ChainCheck {
 /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/certs/");
 /// let chain = std::fs::read(format!("{dir}alipayCertPublicKey_RSA2.crt"))?;
 /// let roots = std::fs::read(format!("{dir}alipayRootCert.crt"))?;
-/// assert!(matches!(check_chain(&chain, &roots, &*Backend::default().provider())?, ChainCheck::Verified { .. }));
+/// assert!(matches!(check_chain(&chain, &roots, &Backend::default().crypto_provider())?, ChainCheck::Verified { .. }));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn check_chain(
-    cert_file: &[u8],
-    root_bundle: &[u8],
-    backend: &dyn crate::CryptoBackend,
-) -> Result<ChainCheck, Error> {
+pub fn check_chain(cert_file: &[u8], root_bundle: &[u8], backend: &crate::CryptoProvider) -> Result<ChainCheck, Error> {
     let parse_all = |input: &[u8]| -> Result<Vec<Certificate>, Error> {
         Ok(certificate_ders(input)?
             .iter()

@@ -13,9 +13,16 @@
 //! | `openssl` | OpenSSL | OpenSSL | RSA, RSA2 | links the system OpenSSL 3 |
 //! | `rustcrypto` | `rsa` | `aes` + `cbc` | RSA, RSA2 | pure Rust; RUSTSEC-2023-0071 affects private-key use only |
 //! | `aws-lc-rs` | AWS-LC (prepared `ParsedPublicKey`) | AWS-LC | RSA2, keys of 2048 bits and up | FIPS-capable; builds AWS-LC with a C compiler |
+//! | `graviola` | graviola: RSA2 only, keys of 2048 bits and up | RustCrypto `aes` + `cbc` | RSA2, keys of 2048 bits and up | Rust and formally verified assembly, no C compiler or cmake; x86_64 and aarch64 |
 //!
 //! Padding is checked by one shared strict PKCS#7 routine so every backend accepts exactly the
-//! same ciphertexts. Key sizes 1024 to 4096 bits are accepted on every backend.
+//! same ciphertexts. Key sizes 1024 to 4096 bits are accepted on every backend but graviola
+//! (2048 to 4096).
+//!
+//! A backend is a value, [`CryptoProvider`]: a name and algorithm-bound parts (a
+//! [`VerifierPart`] per [`SignAlgorithm`], a [`CipherPart`] per [`ContentAlgorithm`]), its
+//! [`Capabilities`] derived from them. [`Backend::crypto_provider`] gives a built-in one; a
+//! provider of your own is assembled from parts.
 //!
 //! ```
 //! use phone_crypto::{AppKeys, Backend};
@@ -32,8 +39,8 @@
 //!
 //! # Features
 //!
-//! Each backend below adds a [`Backend`] variant and a module of [`backends`]; docs.rs
-//! builds with every feature and marks what each item needs.
+//! Each backend below adds a [`Backend`] variant and the `provider()` of its module in
+//! [`backends`]; docs.rs builds with every feature and marks what each item needs.
 #![doc = document_features::document_features!()]
 //!
 //! The workspace's [README](https://github.com/alipay-phone/alipay-phone#readme) has the whole
@@ -42,9 +49,18 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[cfg(not(any(feature = "ring", feature = "openssl", feature = "rustcrypto", feature = "aws-lc-rs")))]
-compile_error!("phone-crypto needs at least one backend feature: `ring`, `openssl`, `rustcrypto` or `aws-lc-rs`");
+#[cfg(not(any(
+    feature = "ring",
+    feature = "openssl",
+    feature = "rustcrypto",
+    feature = "aws-lc-rs",
+    feature = "graviola"
+)))]
+compile_error!(
+    "phone-crypto needs at least one backend feature: `ring`, `openssl`, `rustcrypto`, `aws-lc-rs` or `graviola`"
+);
 
+mod algorithms;
 #[cfg(feature = "alipay-side")]
 mod alipay_side;
 mod app_keys;
@@ -52,26 +68,34 @@ mod backend;
 pub mod backends;
 mod capabilities;
 pub mod certs;
+mod describe;
 mod keys;
 mod open;
 mod padding;
+mod parts;
 mod pool;
-mod selection;
+mod prepare;
+mod provider;
+mod refusals;
 
+pub use algorithms::{ContentAlgorithm, SignAlgorithm};
 #[cfg(feature = "alipay-side")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
-pub use alipay_side::{AlipaySide, ContentEncryptor, EnvelopeSigner, seal_envelope, success_plaintext};
-pub use app_keys::{AppKeys, AppKeysBuilder, decrypt_open_data, decrypt_phone, decrypt_run_data};
-pub use backend::{CipherFactory, ContentCipher, CryptoBackend, SignatureVerifier, VerifierFactory};
-pub use capabilities::{
-    BUILTIN_BACKENDS, BackendInfo, Capabilities, ContentAlgorithm, SignAlgorithm, backend_help, backend_table,
+pub use alipay_side::{
+    ContentEncryptor, EncryptorFactory, EncryptorPart, EnvelopeSigner, KeyGenerator, SignerFactory, SignerPart,
+    seal_envelope, success_plaintext,
 };
+pub use app_keys::{AppKeys, AppKeysBuilder};
+pub use backend::{BUILTIN_BACKENDS, Backend, UnknownBackend};
+pub use capabilities::{BackendInfo, Capabilities};
 pub use certs::{CertInfo, cert_sn, public_key_from_certificate, root_cert_sn};
+pub use describe::{backend_help, backend_table};
 pub use keys::{AesKey, AlipayPublicKey, KeyFormat, RSA_BITS, RsaPrivateKeyDer, RsaPublicKeyDer, Sm2PublicKeyDer};
-pub use open::{Opened, PlaintextReader, decrypt};
+pub use open::{Opened, PlaintextReader, decrypt, decrypt_open_data, decrypt_phone, decrypt_run_data};
+pub use parts::{CipherFactory, ContentCipher, SignatureVerifier, VerifierFactory};
 pub use phone_core;
 pub use pool::{KeyFingerprint, KeyPool, PoolStats};
-pub use selection::{Backend, UnknownBackend};
+pub use provider::{CipherPart, CryptoProvider, VerifierPart};
 
 /// The README shown on crates.io: its snippets compile and run as doctests.
 #[cfg(doctest)]

@@ -1,12 +1,17 @@
 //! The whole flow over prepared keys: checks in the contract's order, verify strictly before
 //! decrypt, then the plaintext.
 
-use phone_core::{Charset, EncryptType, Envelope, Error, ParseOptions, PhoneResponse, Shape, parse_plaintext_with};
+use phone_core::{
+    Charset, EncryptType, Envelope, Error, OpenData, ParseOptions, PhoneNumber, PhoneResponse, RunData, Shape,
+    parse_open_data_with, parse_plaintext_with, parse_run_data_with,
+};
+use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
+use crate::algorithms::{ContentAlgorithm, SignAlgorithm};
 use crate::app_keys::AppKeys;
-use crate::backend::ContentCipher;
-use crate::capabilities::{ContentAlgorithm, SignAlgorithm, unsupported_encrypt, unsupported_sign};
+use crate::parts::ContentCipher;
+use crate::refusals::{unsupported_encrypt, unsupported_sign};
 
 /// An opened envelope: Alipay's answer (by default the phone number; [`phone_core::RunData`]
 /// or [`phone_core::OpenData`] for other open data), which configured keys opened it, and the
@@ -35,6 +40,106 @@ impl std::fmt::Display for Opened {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Display::fmt(&self.response.phone, f)
     }
+}
+
+impl AppKeys {
+    /// Opens the posted text, in any accepted shape: size, envelope, signature, decryption,
+    /// plaintext (the phone number).
+    pub fn open(&self, body: &str) -> Result<Opened, Error> {
+        let env = self.parse(body)?;
+        self.open_parsed(&env)
+    }
+
+    /// Opens posted bytes (must be UTF-8).
+    pub fn open_bytes(&self, body: &[u8]) -> Result<Opened, Error> {
+        let env = Envelope::parse_bytes_pinned(body, &self.options, self.single_sign_type())?;
+        self.open_parsed(&env)
+    }
+
+    /// Opens `my.getRunData`'s envelope: the same checks as [`AppKeys::open`], then the step
+    /// count (masked when printed).
+    ///
+    /// ```
+    /// use phone_crypto::{AppKeys, Backend};
+    /// let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo/");
+    /// let keys = AppKeys::builder()
+    ///     .alipay_public_key(&std::fs::read_to_string(format!("{data}alipay_public_key.txt"))?)?
+    ///     .aes_key(&std::fs::read_to_string(format!("{data}aes_key.txt"))?)?
+    ///     .build(Backend::default())?;
+    /// // The phone number's envelope is not run data: no count in it.
+    /// let body = std::fs::read_to_string(format!("{data}envelope.json"))?;
+    /// assert_eq!(keys.open_run_data(&body).unwrap_err().kind(), "malformed_plaintext");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open_run_data(&self, body: &str) -> Result<Opened<RunData>, Error> {
+        self.open_as(body, parse_run_data_with)
+    }
+
+    /// Opens any open data Alipay sends in this envelope, read as the caller's `T` (or the
+    /// JSON object, [`OpenData`]'s default) after verification, decryption and the Alipay code
+    /// check.
+    ///
+    /// ```
+    /// use phone_core::OpenData;
+    /// use phone_crypto::{AppKeys, Backend};
+    /// let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo/");
+    /// let keys = AppKeys::builder()
+    ///     .alipay_public_key(&std::fs::read_to_string(format!("{data}alipay_public_key.txt"))?)?
+    ///     .aes_key(&std::fs::read_to_string(format!("{data}aes_key.txt"))?)?
+    ///     .build(Backend::default())?;
+    /// let body = std::fs::read_to_string(format!("{data}envelope.json"))?;
+    /// // The JSON object as it is; or name your own `serde` type instead of the map.
+    /// let opened = keys.open_data::<serde_json::Map<String, serde_json::Value>>(&body)?;
+    /// assert!(opened.response.data.contains_key("mobile"));
+    /// assert_eq!(opened.response.code, "10000");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open_data<T: DeserializeOwned>(&self, body: &str) -> Result<Opened<OpenData<T>>, Error> {
+        self.open_as(body, parse_open_data_with::<T>)
+    }
+
+    /// Opens an envelope parsed by the caller, reading its plaintext with `read` (e.g.
+    /// [`phone_core::parse_run_data_with`], [`phone_core::parse_open_data_with`], or a reader of
+    /// the caller's own): every check before the plaintext is [`AppKeys::open`]'s.
+    pub fn open_parsed_as<T>(&self, env: &Envelope<'_>, read: PlaintextReader<T>) -> Result<Opened<T>, Error> {
+        match self.single_sign_type().and_then(|t| env.pinned_to(t)) {
+            Some(pinned) => open_prepared_as(self, &pinned, read),
+            None => open_prepared_as(self, env, read),
+        }
+    }
+
+    fn open_as<T>(&self, body: &str, read: PlaintextReader<T>) -> Result<Opened<T>, Error> {
+        let env = self.parse(body)?;
+        open_prepared_as(self, &env, read)
+    }
+
+    /// Opens an envelope parsed by the caller (under its own limits). A shape that declared
+    /// no sign type takes this app's one pinned type, as [`AppKeys::open`] does.
+    pub fn open_parsed(&self, env: &Envelope<'_>) -> Result<Opened, Error> {
+        match self.single_sign_type().and_then(|t| env.pinned_to(t)) {
+            Some(pinned) => open_prepared(self, &pinned),
+            None => open_prepared(self, env),
+        }
+    }
+}
+
+/// The one-call flow: the posted text in, the phone number (masked when printed) out.
+///
+/// Sync and runtime-free: verifies Alipay's signature, then decrypts, then parses.
+pub fn decrypt_phone(keys: &AppKeys, body: &str) -> Result<PhoneNumber, Error> {
+    keys.open(body).map(|o| o.response.phone)
+}
+
+/// The one-call flow for `my.getRunData`: the posted text in, the step count and its date out
+/// (the count masked when printed). Every check of [`decrypt_phone`] applies.
+pub fn decrypt_run_data(keys: &AppKeys, body: &str) -> Result<RunData, Error> {
+    keys.open_run_data(body).map(|o| o.response)
+}
+
+/// The one-call flow for any open data: verified, decrypted, Alipay's code checked, then the
+/// plaintext read as `T` (the caller's `serde` type or a JSON map).
+pub fn decrypt_open_data<T: DeserializeOwned>(keys: &AppKeys, body: &str) -> Result<OpenData<T>, Error> {
+    keys.open_data(body).map(|o| o.response)
 }
 
 /// Opens a parsed envelope with an app's prepared keys, reading the phone number.
@@ -101,7 +206,7 @@ pub(crate) fn open_prepared_as<T>(
     };
     let mut first_err = None;
     for (i, key) in keys.content_keys.iter().enumerate() {
-        let Some(cipher) = key.get(algorithm, &*keys.backend) else {
+        let Some(cipher) = key.get(algorithm, &keys.backend) else {
             continue;
         };
         match decrypt(env.encrypt_type(), cipher, &ciphertext).and_then(|pt| read(&pt, env.charset(), env.options())) {
@@ -179,9 +284,9 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::capabilities::ContentAlgorithm;
+    use crate::algorithms::ContentAlgorithm;
+    use crate::backend::Backend;
     use crate::keys::AesKey;
-    use crate::selection::Backend;
 
     /// A cipher that records what it was given and returns its input: shows exactly how
     /// `decrypt` splits the content.
@@ -282,7 +387,7 @@ mod tests {
             let mut content = IV.to_vec();
             content.extend(encryptor.encrypt_cbc(&IV, b"13800138000").unwrap());
             assert_eq!(content.len(), 32, "{backend}");
-            let cipher = backend.provider().prepare_cipher(&key).unwrap();
+            let cipher = backend.crypto_provider().prepare_cipher(&key).unwrap();
             let got = decrypt(EncryptType::AesV2, &*cipher, &content).unwrap();
             assert_eq!(&*got, b"13800138000", "{backend}");
             assert_eq!(

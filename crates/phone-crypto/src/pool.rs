@@ -8,10 +8,11 @@ use std::sync::{Arc, Mutex, Weak};
 use phone_core::Error;
 use sha2::{Digest, Sha256};
 
-use crate::backend::{ContentCipher, CryptoBackend, SignatureVerifier};
-use crate::capabilities::{ContentAlgorithm, SignAlgorithm};
+use crate::algorithms::{ContentAlgorithm, SignAlgorithm};
+use crate::backend::Backend;
 use crate::keys::{AesKey, AlipayPublicKey};
-use crate::selection::Backend;
+use crate::parts::{ContentCipher, SignatureVerifier};
+use crate::provider::CryptoProvider;
 
 /// A SHA-256 fingerprint of key bytes, with the algorithm mixed in. It identifies a key
 /// without holding it: two apps configured with the same key bytes share one prepared key.
@@ -147,7 +148,7 @@ impl<T: ?Sized> WeakMap<T> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct KeyPool {
-    backend: Arc<dyn CryptoBackend>,
+    backend: Arc<CryptoProvider>,
     verifiers: Mutex<WeakMap<dyn SignatureVerifier>>,
     ciphers: Mutex<WeakMap<dyn ContentCipher>>,
     prepared: std::sync::atomic::AtomicU64,
@@ -176,11 +177,11 @@ impl fmt::Debug for KeyPool {
 impl KeyPool {
     /// A pool on a compiled backend.
     pub fn new(backend: Backend) -> Self {
-        Self::with_backend(backend.provider())
+        Self::with_provider(backend.crypto_provider())
     }
 
-    /// A pool on any backend implementation.
-    pub fn with_backend(backend: Arc<dyn CryptoBackend>) -> Self {
+    /// A pool on any provider: a built-in backend's, or one assembled from parts.
+    pub fn with_provider(backend: Arc<CryptoProvider>) -> Self {
         Self {
             backend,
             verifiers: Mutex::default(),
@@ -189,8 +190,8 @@ impl KeyPool {
         }
     }
 
-    /// The backend keys are prepared on.
-    pub fn backend(&self) -> &Arc<dyn CryptoBackend> {
+    /// The provider keys are prepared on.
+    pub fn provider(&self) -> &Arc<CryptoProvider> {
         &self.backend
     }
 

@@ -24,6 +24,7 @@ fn expected(backend: Backend) -> usize {
         "ring" => 12,
         "rustcrypto" => 37,
         "openssl" | "aws-lc-rs" => 7,
+        "graviola" => 14,
         other => panic!("no allocation count for {other}"),
     }
 }

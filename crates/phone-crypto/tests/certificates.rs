@@ -78,7 +78,7 @@ fn chain_checks_verify_report_gaps_and_catch_forgeries_on_every_backend() {
     let chain = std::fs::read(format!("{dir}/alipayCertPublicKey_RSA2.crt")).unwrap();
     let roots = std::fs::read(format!("{dir}/alipayRootCert.crt")).unwrap();
     for b in Backend::ALL {
-        let got = check_chain(&chain, &roots, &*b.provider()).unwrap();
+        let got = check_chain(&chain, &roots, &b.crypto_provider()).unwrap();
         assert!(
             matches!(&got, ChainCheck::Verified { root } if root.contains("Test Root R1")),
             "{b}: {got:?}"
@@ -87,7 +87,7 @@ fn chain_checks_verify_report_gaps_and_catch_forgeries_on_every_backend() {
         let got = check_chain(
             &fixture("alipayCertPublicKey_RSA2.crt"),
             &fixture("alipayRootCert.crt"),
-            &*b.provider(),
+            &b.crypto_provider(),
         )
         .unwrap();
         assert!(
@@ -95,7 +95,7 @@ fn chain_checks_verify_report_gaps_and_catch_forgeries_on_every_backend() {
             "{b}: {got:?}"
         );
         // A leaf checked against an unrelated root bundle never verifies.
-        let got = check_chain(&chain, &fixture("alipayRootCert.crt"), &*b.provider()).unwrap();
+        let got = check_chain(&chain, &fixture("alipayRootCert.crt"), &b.crypto_provider()).unwrap();
         assert!(!matches!(got, ChainCheck::Verified { .. }), "{b}: {got:?}");
     }
     // A certificate whose signature was altered.
@@ -110,6 +110,6 @@ fn chain_checks_verify_report_gaps_and_catch_forgeries_on_every_backend() {
         base64::engine::general_purpose::STANDARD.encode(&leaf),
         &text[text.find("-----END CERTIFICATE-----").unwrap() + 26..]
     );
-    let got = check_chain(forged.as_bytes(), &roots, &*Backend::default().provider()).unwrap();
+    let got = check_chain(forged.as_bytes(), &roots, &Backend::default().crypto_provider()).unwrap();
     assert!(matches!(got, ChainCheck::BadSignature { .. }), "{got:?}");
 }

@@ -33,7 +33,7 @@ const AES_KEYS: [&str; 3] = [
 /// sign 1024 too. Every backend *verifies* 1024 to 4096.
 fn min_signing_bits(backend: Backend) -> usize {
     match backend.name() {
-        "ring" | "aws-lc-rs" => 2048,
+        "ring" | "aws-lc-rs" | "graviola" => 2048,
         "openssl" | "rustcrypto" => 1024,
         other => panic!("no signing data for {other}"),
     }
@@ -44,6 +44,7 @@ fn min_signing_bits(backend: Backend) -> usize {
 #[test]
 fn every_backend_opens_what_every_other_backend_sealed() {
     let mut opened = 0;
+    let mut refused = 0;
     for (size, private) in private_keys() {
         let bits = private.public_key().bits();
         for sealer in Backend::ALL {
@@ -82,9 +83,16 @@ fn every_backend_opens_what_every_other_backend_sealed() {
                                 .alipay_public_key_der(private.public_key().clone())
                                 .aes_key(aes)
                                 .unwrap()
-                                .build(*opener)
-                                .unwrap();
+                                .build(*opener);
+                            if !covers(*opener, sign_type, bits) {
+                                // graviola: RSA2 from 2048 bits; refused by name, with a backend that can.
+                                let e = keys.and_then(|k| k.open(&body)).unwrap_err();
+                                assert_refused_for_capability(*opener, &e);
+                                refused += 1;
+                                continue;
+                            }
                             let got = keys
+                                .unwrap()
                                 .open(&body)
                                 .unwrap_or_else(|e| panic!("{sealer}->{opener} {size} {sign_type} {e}"));
                             assert_eq!(got.response.phone.reveal(), mobile);
@@ -108,11 +116,37 @@ fn every_backend_opens_what_every_other_backend_sealed() {
                 .sum::<usize>()
         })
         .sum();
-    assert_eq!(opened, sealings * AES_KEYS.len() * 2 * Backend::ALL.len());
-    if Backend::ALL.len() == 4 {
+    assert_eq!(opened + refused, sealings * AES_KEYS.len() * 2 * Backend::ALL.len());
+    // What a backend does not cover is refused, never opened: the openers that cover each
+    // sealed (size, sign type) opened it.
+    let covered: usize = private_keys()
+        .iter()
+        .map(|(_, private)| {
+            let bits = private.public_key().bits();
+            Backend::ALL
+                .iter()
+                .filter(|b| bits >= min_signing_bits(**b))
+                .flat_map(|b| b.alipay_side().sign_types().iter().copied())
+                .map(|t| Backend::ALL.iter().filter(|o| covers(**o, t, bits)).count())
+                .sum::<usize>()
+        })
+        .sum();
+    assert_eq!(opened, covered * AES_KEYS.len() * 2);
+    if !Backend::ALL.iter().any(|b| b.name() == "graviola") {
+        assert_eq!(refused, 0);
+    }
+    if Backend::ALL.len() == 4 && refused == 0 {
         // 1024: openssl, rustcrypto x2 sign types; 2048 and 4096: those + ring, aws-lc-rs x1.
         assert_eq!(sealings, 4 + 6 + 6);
         assert_eq!(opened, 384);
+    }
+    if Backend::ALL.len() == 5 {
+        // graviola signs RSA2 from 2048 bits too, and opens only RSA2 from 2048 bits: the
+        // 1024-bit sealings (4) and the RSA ones (2 per larger size) reach 4 openers, the
+        // rest (5 per larger size) all 5.
+        assert_eq!(sealings, 4 + 7 + 7);
+        assert_eq!(opened, (4 * 4 + 2 * (2 * 4 + 5 * 5)) * AES_KEYS.len() * 2);
+        assert_eq!(refused, (4 + 2 * 2) * AES_KEYS.len() * 2);
     }
 }
 
@@ -170,7 +204,12 @@ for_each_backend! {
         let body = seal_envelope(&success_plaintext("13800138000"), &*signer, None, SignType::Rsa2).unwrap();
         assert!(keys.open(&body).is_ok());
         let downgraded = body.replace("\"RSA2\"", "\"RSA\"");
-        assert_eq!(keys.open(&downgraded).unwrap_err().kind(), "bad_signature");
+        if BACKEND.capabilities().verifies(SignType::Rsa) {
+            assert_eq!(keys.open(&downgraded).unwrap_err().kind(), "bad_signature");
+        } else {
+            // graviola has no SHA-1: refused by name before any verification.
+            assert_refused_for_capability(BACKEND, &keys.open(&downgraded).unwrap_err());
+        }
         let sm2 = body.replace("\"RSA2\"", "\"SM2\"");
         assert_eq!(keys.open(&sm2).unwrap_err().kind(), "unsupported_sign_type");
     }
@@ -313,7 +352,7 @@ fn debug_output_never_shows_key_material() {
     let aes = AesKey::parse(&aes_text).unwrap();
     let mut outputs = vec![format!("{keys:?}"), format!("{private:?}"), format!("{aes:?}")];
     for b in Backend::ALL {
-        outputs.push(format!("{:?}", b.provider().prepare_cipher(&aes).unwrap()));
+        outputs.push(format!("{:?}", b.crypto_provider().prepare_cipher(&aes).unwrap()));
         // The demo key is 2048 bits, which every backend signs with.
         let s = b.alipay_side().prepare_signer(&private).unwrap();
         outputs.push(format!("{s:?}"));
@@ -568,11 +607,13 @@ fn pinned_sign_types_open_exactly_the_pinned_types() {
                 (&rsa2, rsa2_opens, SignType::Rsa2, &rsa2_mobile),
             ] {
                 assert_eq!(keys.accepts(t), opens, "{backend} {pin:?} {t}");
+                let covered = covers(*backend, t, public.bits());
                 match keys.open(body) {
                     Ok(o) => {
-                        assert!(opens, "{backend} {pin:?} opened {t}");
+                        assert!(opens && covered, "{backend} {pin:?} opened {t}");
                         assert_eq!(&o.response.phone.reveal(), want_mobile);
                     }
+                    Err(e) if opens && !covered => assert_refused_for_capability(*backend, &e),
                     Err(e) => {
                         assert!(!opens, "{backend} {pin:?} {t}: {e}");
                         assert_eq!(e.kind(), "unsupported_sign_type", "{e}");
@@ -592,7 +633,11 @@ fn pinned_sign_types_open_exactly_the_pinned_types() {
             .unwrap()
             .build(*backend)
             .unwrap();
-        assert!(open.open(&rsa).is_ok() && open.open(&rsa2).is_ok(), "{backend}");
+        assert!(open.open(&rsa2).is_ok(), "{backend}");
+        match open.open(&rsa) {
+            Ok(_) => assert!(covers(*backend, SignType::Rsa, public.bits()), "{backend}"),
+            Err(e) => assert_refused_for_capability(*backend, &e),
+        }
         // Debug shows the shape, never a key.
         let pinned = AppKeys::builder()
             .alipay_public_key_der(public.clone())

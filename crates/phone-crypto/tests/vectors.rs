@@ -94,7 +94,7 @@ for_each_backend! {
             let plaintext = v["plaintext"].as_str().unwrap();
             let et = EncryptType::parse(v["encrypt_type"].as_str().unwrap()).unwrap();
             let algorithm = ContentAlgorithm::for_encrypt_type(et).unwrap();
-            let p = BACKEND.provider();
+            let p = BACKEND.crypto_provider();
             if BACKEND.capabilities().decrypts(et) {
                 let cipher = p.prepare_content_key(algorithm, &key).unwrap();
                 let pt = decrypt(et, &*cipher, &ct).unwrap();
@@ -129,7 +129,7 @@ fn extra_vectors_have_the_shapes_they_name() {
         let posted = case["envelope"].as_str().unwrap();
         let key = AesKey::parse(case["aes_key"].as_str().unwrap()).unwrap();
         let cipher = Backend::default()
-            .provider()
+            .crypto_provider()
             .prepare_content_key(ContentAlgorithm::AesCbc, &key)
             .unwrap();
         // The raw plaintext and its padding: AES has a zero IV, AES_V2 prepends it.

@@ -16,7 +16,7 @@ fn run_rsa(backend: phone_crypto::Backend, file: &str) -> (usize, usize, usize) 
     let mut failures = Vec::new();
     for group in data["testGroups"].as_array().unwrap() {
         let key = RsaPublicKeyDer::from_der(&hex(group["publicKeyDer"].as_str().unwrap())).unwrap();
-        let verifier = backend.provider().prepare_verifier(&key).unwrap();
+        let verifier = backend.crypto_provider().prepare_verifier(&key).unwrap();
         for t in group["tests"].as_array().unwrap() {
             let ok = verifier
                 .verify(
@@ -67,7 +67,7 @@ for_each_backend! {
         for group in data["testGroups"].as_array().unwrap() {
             for t in group["tests"].as_array().unwrap() {
                 let key = AesKey::from_bytes(&hex(t["key"].as_str().unwrap())).unwrap();
-                let cipher = BACKEND.provider().prepare_cipher(&key).unwrap();
+                let cipher = BACKEND.crypto_provider().prepare_cipher(&key).unwrap();
                 let iv: [u8; 16] = hex(t["iv"].as_str().unwrap()).try_into().unwrap();
                 let (msg, ct) = (hex(t["msg"].as_str().unwrap()), hex(t["ct"].as_str().unwrap()));
                 let got = cipher.decrypt_cbc(&iv, &ct);

@@ -1,214 +1,113 @@
 //! The `aws-lc-rs` backend: AWS-LC for RSA (prepared `ParsedPublicKey`s, so verification does
 //! no per-call key setup) and for AES-CBC (native, key schedule expanded once).
 
-use std::sync::Arc;
-
-use aws_lc_rs::cipher::{AES_128, AES_192, AES_256, Algorithm, DecryptingKey, DecryptionContext, UnboundCipherKey};
-use aws_lc_rs::iv::FixedLength;
-use aws_lc_rs::signature::{self, ParsedPublicKey};
-use phone_core::{Error, KeyProblem, KeyRole, SignType};
-use zeroize::Zeroizing;
-
-use crate::backend::{
-    CipherFactory, ContentCipher, CryptoBackend, SignatureVerifier, VerifierFactory, aes_len, not_this_algorithm,
-    wrong_algorithm,
-};
-use crate::capabilities::{ContentAlgorithm, SignAlgorithm};
-use crate::keys::{AesKey, AlipayPublicKey};
-
-/// The aws-lc-rs backend (feature `aws-lc-rs`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AwsLcBackend;
-
-#[derive(Debug)]
-struct RsaFactory;
-
-#[derive(Debug)]
-struct AesCbcFactory;
-
-fn rejected(role: KeyRole, why: impl std::fmt::Display) -> Error {
-    Error::key(role, KeyProblem::Rejected(format!("aws-lc-rs: {why}")))
+super::parts! {
+    name: "aws-lc-rs",
+    feature: "aws-lc-rs",
+    libraries: "AWS-LC (FIPS-capable)",
+    verify: [Rsa [Rsa, Rsa2] from 1024 bits => imp::RsaFactory],
+    decrypt: [AesCbc => imp::AesCbcFactory],
+    sign: [Rsa2] => imp::alipay_side::RsaSignerFactory,
+    encrypt: [AesCbc => imp::AesCbcFactory],
+    generate: [imp::alipay_side::RsaKeyGenerator],
 }
 
-struct AwsLcVerifier {
-    sha1: ParsedPublicKey,
-    sha256: ParsedPublicKey,
-    bits: usize,
-}
+#[cfg(feature = "aws-lc-rs")]
+mod imp {
+    use std::sync::Arc;
 
-impl std::fmt::Debug for AwsLcVerifier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "AwsLcVerifier(RSA-{})", self.bits)
-    }
-}
-
-impl SignatureVerifier for AwsLcVerifier {
-    fn verify(&self, sign_type: SignType, message: &[u8], sig: &[u8]) -> Result<(), Error> {
-        let key = match sign_type {
-            SignType::Rsa => &self.sha1,
-            SignType::Rsa2 => &self.sha256,
-            other => return Err(not_this_algorithm("aws-lc-rs", other)),
-        };
-        key.verify_sig(message, sig).map_err(|_| Error::BadSignature)
-    }
-
-    fn bits(&self) -> usize {
-        self.bits
-    }
-}
-
-impl VerifierFactory for RsaFactory {
-    fn algorithm(&self) -> SignAlgorithm {
-        SignAlgorithm::Rsa
-    }
-
-    fn prepare(&self, key: &AlipayPublicKey) -> Result<Arc<dyn SignatureVerifier>, Error> {
-        let AlipayPublicKey::Rsa(key) = key else {
-            return Err(wrong_algorithm(SignAlgorithm::Rsa, key));
-        };
-        let der = key.pkcs1_der();
-        let sha1 = ParsedPublicKey::new(&signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY, der)
-            .map_err(|e| rejected(KeyRole::AlipayPublic, e))?;
-        let sha256 = ParsedPublicKey::new(&signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY, der)
-            .map_err(|e| rejected(KeyRole::AlipayPublic, e))?;
-        Ok(Arc::new(AwsLcVerifier {
-            sha1,
-            sha256,
-            bits: key.bits(),
-        }))
-    }
-}
-
-fn algorithm(key: &AesKey) -> Result<&'static Algorithm, Error> {
-    Ok(match aes_len(key)? {
-        16 => &AES_128,
-        24 => &AES_192,
-        _ => &AES_256,
-    })
-}
-
-struct AwsLcCipher {
-    decrypt: DecryptingKey,
-    len: usize,
-}
-
-impl std::fmt::Debug for AwsLcCipher {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "AwsLcCipher(AES-{}, redacted)", self.len * 8)
-    }
-}
-
-impl ContentCipher for AwsLcCipher {
-    fn decrypt(&self, iv: &[u8; 16], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
-        let mut buf = Zeroizing::new(ciphertext.to_vec());
-        self.decrypt
-            .decrypt(&mut buf, DecryptionContext::Iv128(FixedLength::from(iv)))
-            .map_err(|_| Error::DecryptFailed("AWS-LC could not run AES-CBC"))?;
-        Ok(buf)
-    }
-
-    fn key_len(&self) -> usize {
-        self.len
-    }
-}
-
-impl CipherFactory for AesCbcFactory {
-    fn algorithm(&self) -> ContentAlgorithm {
-        ContentAlgorithm::AesCbc
-    }
-
-    fn prepare(&self, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
-        let unbound = UnboundCipherKey::new(algorithm(key)?, key.as_bytes()).map_err(|e| rejected(KeyRole::Aes, e))?;
-        let decrypt = DecryptingKey::cbc(unbound).map_err(|e| rejected(KeyRole::Aes, e))?;
-        Ok(Arc::new(AwsLcCipher {
-            decrypt,
-            len: key.len(),
-        }))
-    }
-}
-
-impl CryptoBackend for AwsLcBackend {
-    fn name(&self) -> &'static str {
-        "aws-lc-rs"
-    }
-
-    fn verifier(&self, algorithm: SignAlgorithm) -> Option<&dyn VerifierFactory> {
-        match algorithm {
-            SignAlgorithm::Rsa => Some(&RsaFactory),
-            _ => None,
-        }
-    }
-
-    fn cipher(&self, algorithm: ContentAlgorithm) -> Option<&dyn CipherFactory> {
-        match algorithm {
-            ContentAlgorithm::AesCbc => Some(&AesCbcFactory),
-            _ => None,
-        }
-    }
-}
-
-#[cfg(feature = "alipay-side")]
-mod alipay_side {
-    use aws_lc_rs::cipher::{EncryptingKey, EncryptionContext, UnboundCipherKey};
+    use aws_lc_rs::cipher::{AES_128, AES_192, AES_256, Algorithm, DecryptingKey, DecryptionContext, UnboundCipherKey};
     use aws_lc_rs::iv::FixedLength;
-    use aws_lc_rs::signature::{self, RsaKeyPair};
-    use phone_core::{Error, KeyRole, SignType};
+    use aws_lc_rs::signature::{self, ParsedPublicKey};
+    use phone_core::{Error, KeyProblem, KeyRole, SignType};
+    use zeroize::Zeroizing;
 
-    use super::{AwsLcBackend, algorithm, rejected};
-    use crate::alipay_side::{AlipaySide, ContentEncryptor, EnvelopeSigner, check_bits, unsupported_signing};
-    use crate::capabilities::ContentAlgorithm;
-    use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer};
+    use crate::algorithms::SignAlgorithm;
+    use crate::keys::{AesKey, AlipayPublicKey};
+    use crate::parts::{
+        CipherFactory, ContentCipher, SignatureVerifier, VerifierFactory, aes_len, not_this_algorithm, wrong_algorithm,
+    };
 
-    struct AwsLcSigner {
-        pair: RsaKeyPair,
-        public: RsaPublicKeyDer,
+    #[derive(Debug)]
+    pub(super) struct RsaFactory;
+
+    #[derive(Debug)]
+    pub(super) struct AesCbcFactory;
+
+    fn rejected(role: KeyRole, why: impl std::fmt::Display) -> Error {
+        Error::key(role, KeyProblem::Rejected(format!("aws-lc-rs: {why}")))
     }
 
-    impl std::fmt::Debug for AwsLcSigner {
+    struct AwsLcVerifier {
+        sha1: ParsedPublicKey,
+        sha256: ParsedPublicKey,
+        bits: usize,
+    }
+
+    impl std::fmt::Debug for AwsLcVerifier {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            write!(f, "AwsLcSigner(RSA-{}, redacted)", self.public.bits())
+            write!(f, "AwsLcVerifier(RSA-{})", self.bits)
         }
     }
 
-    impl EnvelopeSigner for AwsLcSigner {
-        fn sign(&self, sign_type: SignType, message: &[u8]) -> Result<Vec<u8>, Error> {
-            if sign_type != SignType::Rsa2 {
-                return Err(unsupported_signing("aws-lc-rs", sign_type));
-            }
-            let mut sig = vec![0u8; self.pair.public_modulus_len()];
-            self.pair
-                .sign(
-                    &signature::RSA_PKCS1_SHA256,
-                    &aws_lc_rs::rand::SystemRandom::new(),
-                    message,
-                    &mut sig,
-                )
-                .map_err(|_| rejected(KeyRole::RsaPrivate, "could not sign"))?;
-            Ok(sig)
+    impl SignatureVerifier for AwsLcVerifier {
+        fn verify(&self, sign_type: SignType, message: &[u8], sig: &[u8]) -> Result<(), Error> {
+            let key = match sign_type {
+                SignType::Rsa => &self.sha1,
+                SignType::Rsa2 => &self.sha256,
+                other => return Err(not_this_algorithm("aws-lc-rs", other)),
+            };
+            key.verify_sig(message, sig).map_err(|_| Error::BadSignature)
         }
 
-        fn public_key(&self) -> &RsaPublicKeyDer {
-            &self.public
+        fn bits(&self) -> usize {
+            self.bits
         }
     }
 
-    struct AwsLcEncryptor {
-        key: EncryptingKey,
+    impl VerifierFactory for RsaFactory {
+        fn prepare(&self, key: &AlipayPublicKey) -> Result<Arc<dyn SignatureVerifier>, Error> {
+            let AlipayPublicKey::Rsa(key) = key else {
+                return Err(wrong_algorithm(SignAlgorithm::Rsa, key));
+            };
+            let der = key.pkcs1_der();
+            let sha1 = ParsedPublicKey::new(&signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY, der)
+                .map_err(|e| rejected(KeyRole::AlipayPublic, e))?;
+            let sha256 = ParsedPublicKey::new(&signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY, der)
+                .map_err(|e| rejected(KeyRole::AlipayPublic, e))?;
+            Ok(Arc::new(AwsLcVerifier {
+                sha1,
+                sha256,
+                bits: key.bits(),
+            }))
+        }
+    }
+
+    fn algorithm(key: &AesKey) -> Result<&'static Algorithm, Error> {
+        Ok(match aes_len(key)? {
+            16 => &AES_128,
+            24 => &AES_192,
+            _ => &AES_256,
+        })
+    }
+
+    struct AwsLcCipher {
+        decrypt: DecryptingKey,
         len: usize,
     }
 
-    impl std::fmt::Debug for AwsLcEncryptor {
+    impl std::fmt::Debug for AwsLcCipher {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            write!(f, "AwsLcEncryptor(AES-{}, redacted)", self.len * 8)
+            write!(f, "AwsLcCipher(AES-{}, redacted)", self.len * 8)
         }
     }
 
-    impl ContentEncryptor for AwsLcEncryptor {
-        fn encrypt(&self, iv: &[u8; 16], padded: &[u8]) -> Result<Vec<u8>, Error> {
-            let mut buf = padded.to_vec();
-            self.key
-                .less_safe_encrypt(&mut buf, EncryptionContext::Iv128(FixedLength::from(iv)))
-                .map_err(|_| Error::EncryptFailed("AWS-LC could not run AES-CBC"))?;
+    impl ContentCipher for AwsLcCipher {
+        fn decrypt(&self, iv: &[u8; 16], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+            let mut buf = Zeroizing::new(ciphertext.to_vec());
+            self.decrypt
+                .decrypt(&mut buf, DecryptionContext::Iv128(FixedLength::from(iv)))
+                .map_err(|_| Error::DecryptFailed("AWS-LC could not run AES-CBC"))?;
             Ok(buf)
         }
 
@@ -217,58 +116,144 @@ mod alipay_side {
         }
     }
 
-    #[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
-    impl AlipaySide for AwsLcBackend {
-        fn name(&self) -> &'static str {
-            "aws-lc-rs"
-        }
-
-        fn prepare_signer(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error> {
-            let pair = RsaKeyPair::from_der(key.pkcs1_der()).map_err(|e| {
-                rejected(
-                    KeyRole::RsaPrivate,
-                    format!("{e} (aws-lc-rs signs with 2048-bit keys and up)"),
-                )
-            })?;
-            Ok(Box::new(AwsLcSigner {
-                pair,
-                public: key.public_key().clone(),
-            }))
-        }
-
-        fn prepare_encryptor(&self, alg: ContentAlgorithm, key: &AesKey) -> Result<Box<dyn ContentEncryptor>, Error> {
-            if alg != ContentAlgorithm::AesCbc {
-                return Err(crate::capabilities::unsupported_encrypt(
-                    "aws-lc-rs",
-                    alg.encrypt_types()[0],
-                ));
-            }
+    impl CipherFactory for AesCbcFactory {
+        fn prepare(&self, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
             let unbound =
                 UnboundCipherKey::new(algorithm(key)?, key.as_bytes()).map_err(|e| rejected(KeyRole::Aes, e))?;
-            let key_obj = EncryptingKey::cbc(unbound).map_err(|e| rejected(KeyRole::Aes, e))?;
-            Ok(Box::new(AwsLcEncryptor {
-                key: key_obj,
+            let decrypt = DecryptingKey::cbc(unbound).map_err(|e| rejected(KeyRole::Aes, e))?;
+            Ok(Arc::new(AwsLcCipher {
+                decrypt,
                 len: key.len(),
             }))
         }
+    }
 
-        fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
-            use aws_lc_rs::encoding::AsDer;
-            check_bits(bits)?;
-            let size = match bits {
-                2048 => aws_lc_rs::rsa::KeySize::Rsa2048,
-                3072 => aws_lc_rs::rsa::KeySize::Rsa3072,
-                4096 => aws_lc_rs::rsa::KeySize::Rsa4096,
-                other => {
-                    return Err(rejected(
-                        KeyRole::RsaPrivate,
-                        format!("generates 2048, 3072 or 4096-bit keys, not {other}"),
-                    ));
+    #[cfg(feature = "alipay-side")]
+    pub(super) mod alipay_side {
+        use aws_lc_rs::cipher::{EncryptingKey, EncryptionContext, UnboundCipherKey};
+        use aws_lc_rs::iv::FixedLength;
+        use aws_lc_rs::signature::{self, RsaKeyPair};
+        use phone_core::{Error, KeyRole, SignType};
+
+        use super::{AesCbcFactory, algorithm, rejected};
+        use crate::alipay_side::{
+            ContentEncryptor, EncryptorFactory, EnvelopeSigner, KeyGenerator, SignerFactory, check_bits,
+            unsupported_signing,
+        };
+        use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer};
+
+        /// Prepares RSA private keys for AWS-LC's signers.
+        #[derive(Debug)]
+        pub(crate) struct RsaSignerFactory;
+
+        /// Generates RSA keys with AWS-LC.
+        #[derive(Debug)]
+        pub(crate) struct RsaKeyGenerator;
+
+        struct AwsLcSigner {
+            pair: RsaKeyPair,
+            public: RsaPublicKeyDer,
+        }
+
+        impl std::fmt::Debug for AwsLcSigner {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "AwsLcSigner(RSA-{}, redacted)", self.public.bits())
+            }
+        }
+
+        impl EnvelopeSigner for AwsLcSigner {
+            fn sign(&self, sign_type: SignType, message: &[u8]) -> Result<Vec<u8>, Error> {
+                if sign_type != SignType::Rsa2 {
+                    return Err(unsupported_signing("aws-lc-rs", sign_type));
                 }
-            };
-            let pair = RsaKeyPair::generate(size).map_err(|e| rejected(KeyRole::RsaPrivate, e))?;
-            let der = pair.as_der().map_err(|e| rejected(KeyRole::RsaPrivate, e))?;
-            RsaPrivateKeyDer::from_der(der.as_ref())
+                let mut sig = vec![0u8; self.pair.public_modulus_len()];
+                self.pair
+                    .sign(
+                        &signature::RSA_PKCS1_SHA256,
+                        &aws_lc_rs::rand::SystemRandom::new(),
+                        message,
+                        &mut sig,
+                    )
+                    .map_err(|_| rejected(KeyRole::RsaPrivate, "could not sign"))?;
+                Ok(sig)
+            }
+
+            fn public_key(&self) -> &RsaPublicKeyDer {
+                &self.public
+            }
+        }
+
+        struct AwsLcEncryptor {
+            key: EncryptingKey,
+            len: usize,
+        }
+
+        impl std::fmt::Debug for AwsLcEncryptor {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "AwsLcEncryptor(AES-{}, redacted)", self.len * 8)
+            }
+        }
+
+        impl ContentEncryptor for AwsLcEncryptor {
+            fn encrypt(&self, iv: &[u8; 16], padded: &[u8]) -> Result<Vec<u8>, Error> {
+                let mut buf = padded.to_vec();
+                self.key
+                    .less_safe_encrypt(&mut buf, EncryptionContext::Iv128(FixedLength::from(iv)))
+                    .map_err(|_| Error::EncryptFailed("AWS-LC could not run AES-CBC"))?;
+                Ok(buf)
+            }
+
+            fn key_len(&self) -> usize {
+                self.len
+            }
+        }
+
+        impl SignerFactory for RsaSignerFactory {
+            fn prepare(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error> {
+                let pair = RsaKeyPair::from_der(key.pkcs1_der()).map_err(|e| {
+                    rejected(
+                        KeyRole::RsaPrivate,
+                        format!("{e} (aws-lc-rs signs with 2048-bit keys and up)"),
+                    )
+                })?;
+                Ok(Box::new(AwsLcSigner {
+                    pair,
+                    public: key.public_key().clone(),
+                }))
+            }
+        }
+
+        impl EncryptorFactory for AesCbcFactory {
+            fn prepare(&self, key: &AesKey) -> Result<Box<dyn ContentEncryptor>, Error> {
+                let unbound =
+                    UnboundCipherKey::new(algorithm(key)?, key.as_bytes()).map_err(|e| rejected(KeyRole::Aes, e))?;
+                let key_obj = EncryptingKey::cbc(unbound).map_err(|e| rejected(KeyRole::Aes, e))?;
+                Ok(Box::new(AwsLcEncryptor {
+                    key: key_obj,
+                    len: key.len(),
+                }))
+            }
+        }
+
+        impl KeyGenerator for RsaKeyGenerator {
+            fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
+                use aws_lc_rs::encoding::AsDer;
+                check_bits(bits)?;
+                let size = match bits {
+                    2048 => aws_lc_rs::rsa::KeySize::Rsa2048,
+                    3072 => aws_lc_rs::rsa::KeySize::Rsa3072,
+                    4096 => aws_lc_rs::rsa::KeySize::Rsa4096,
+                    other => {
+                        return Err(rejected(
+                            KeyRole::RsaPrivate,
+                            format!("generates 2048, 3072 or 4096-bit keys, not {other}"),
+                        ));
+                    }
+                };
+                let pair = RsaKeyPair::generate(size).map_err(|e| rejected(KeyRole::RsaPrivate, e))?;
+                let der = pair.as_der().map_err(|e| rejected(KeyRole::RsaPrivate, e))?;
+                RsaPrivateKeyDer::from_der(der.as_ref())
+            }
         }
     }
 }

@@ -1,5 +1,5 @@
-//! AES-CBC on RustCrypto `aes` + `cbc`, used by the `rustcrypto` backend and by the `ring`
-//! backend (ring has no CBC mode). The key schedule is expanded once, at preparation.
+//! AES-CBC on RustCrypto `aes` + `cbc`: the AES-CBC part of the `rustcrypto` backend, and of the
+//! `ring` and `graviola` backends (neither has CBC mode). The key schedule is expanded once, at preparation.
 
 use std::sync::Arc;
 
@@ -8,19 +8,14 @@ use aes::cipher::{BlockModeDecrypt, InnerIvInit, KeyInit};
 use phone_core::{Error, KeyProblem, KeyRole};
 use zeroize::Zeroizing;
 
-use crate::backend::{CipherFactory, ContentCipher};
-use crate::capabilities::ContentAlgorithm;
 use crate::keys::AesKey;
+use crate::parts::{CipherFactory, ContentCipher};
 
-/// The AES-CBC factory of the ring and rustcrypto backends.
+/// The AES-CBC factory of the ring, rustcrypto and graviola backends.
 #[derive(Debug)]
 pub(crate) struct RustCryptoAesCbc;
 
 impl CipherFactory for RustCryptoAesCbc {
-    fn algorithm(&self) -> ContentAlgorithm {
-        ContentAlgorithm::AesCbc
-    }
-
     fn prepare(&self, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
         Ok(Arc::new(RustCryptoCipher::new(key)?))
     }
@@ -105,18 +100,9 @@ impl crate::alipay_side::ContentEncryptor for RustCryptoCipher {
     }
 }
 
-/// The Alipay-side AES-CBC encryptor of the backends whose CBC is RustCrypto's.
 #[cfg(feature = "alipay-side")]
-pub(crate) fn encryptor(
-    backend: &str,
-    algorithm: ContentAlgorithm,
-    key: &AesKey,
-) -> Result<Box<dyn crate::alipay_side::ContentEncryptor>, Error> {
-    match algorithm {
-        ContentAlgorithm::AesCbc => Ok(Box::new(RustCryptoCipher::new(key)?)),
-        other => Err(crate::capabilities::unsupported_encrypt(
-            backend,
-            other.encrypt_types()[0],
-        )),
+impl crate::alipay_side::EncryptorFactory for RustCryptoAesCbc {
+    fn prepare(&self, key: &AesKey) -> Result<Box<dyn crate::alipay_side::ContentEncryptor>, Error> {
+        Ok(Box::new(RustCryptoCipher::new(key)?))
     }
 }
