@@ -734,6 +734,12 @@ pub mod fuzzing {
         fast_fields(body).map(|f| Envelope::from_fast(f).map(read))
     }
 
+    /// Turns the fast path of both parsers (envelope and plaintext) off or back on, for the
+    /// whole process: to measure the pipeline with serde alone against the default.
+    pub fn set_fast_path(on: bool) {
+        crate::json::FAST_PATH.store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// The general serde path.
     pub fn general(body: &str) -> Result<Read<'_>, Error> {
         Envelope::from_serde(body, &ParseOptions::default(), false).map(read)
