@@ -43,10 +43,6 @@ mod shapes;
 mod types;
 
 pub use codes::{AlipayCode, KNOWN_CODES, hint_for, hint_for_in};
-/// Fuzzing hooks for the envelope parser's two paths (feature `fuzzing`; not API).
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub use envelope::fuzzing as fuzz_envelope;
 pub use envelope::{
     Content, DEFAULT_MAX_CONTENT_BYTES, DEFAULT_MAX_ENVELOPE_BYTES, DEFAULT_MAX_JSON_DEPTH, Envelope, ParseOptions,
 };
@@ -54,10 +50,6 @@ pub use error::{AlipayError, Error, ErrorKind, ErrorSource, KeyProblem, KeyRole}
 pub use lang::{Lang, UnknownLang};
 pub use open_data::{OpenData, STATUS_FIELDS, parse_open_data, parse_open_data_with};
 pub use phone::{PhoneNumber, mask_phone};
-/// Fuzzing hooks for the plaintext parser's two paths (feature `fuzzing`; not API).
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub use plaintext::fuzzing as fuzz_plaintext;
 pub use plaintext::{PhoneResponse, parse_plaintext, parse_plaintext_with};
 pub use run_data::{CountDate, RunData, StepCount, parse_run_data, parse_run_data_with};
 pub use shapes::{Mistake, Shape};

@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 
 use crate::SUCCESS_CODE;
 use crate::error::{AlipayError, Error};
-use crate::json::{describe, flat_string_object};
+use crate::json::describe;
 use crate::phone::PhoneNumber;
 use crate::types::Charset;
 
@@ -102,7 +102,7 @@ pub fn parse_plaintext_with(
     opts: &crate::ParseOptions,
 ) -> Result<PhoneResponse, Error> {
     let text_form = decoded(bytes, charset, opts)?;
-    fast(&text_form).unwrap_or_else(|| general(&text_form))
+    read(&text_form)
 }
 
 /// The plaintext as text, after the limits every kind of open data shares: size, nesting,
@@ -166,20 +166,8 @@ fn sub_fields<'a>(raw: &Raw<'a>) -> Result<(Text<'a>, Text<'a>), Error> {
     Ok((sub_code, sub_msg))
 }
 
-/// The fast path for Alipay's canonical plaintext; `None` sends it to [`general`].
-fn fast(text_form: &str) -> Option<Result<PhoneResponse, Error>> {
-    let f = flat_string_object(text_form, &PLAINTEXT_FIELDS)?;
-    let at = |i: usize| f[i].map(Cow::Borrowed);
-    Some(finish(
-        at(0),
-        at(1),
-        || Ok(at(2)),
-        || Ok((at(3).or(at(4)), at(5).or(at(6)))),
-    ))
-}
-
-/// The general path: any valid JSON, through serde_json with raw slices.
-fn general(text_form: &str) -> Result<PhoneResponse, Error> {
+/// Any valid JSON, through serde_json with raw slices.
+fn read(text_form: &str) -> Result<PhoneResponse, Error> {
     // As for the envelope: serde would read the fields from an array by position.
     if crate::envelope::starts_array(text_form) {
         return Err(Error::MalformedPlaintext(
@@ -193,13 +181,10 @@ fn general(text_form: &str) -> Result<PhoneResponse, Error> {
     finish(code, msg, || text(raw.mobile, "mobile"), || sub_fields(&raw))
 }
 
-/// The plaintext fields the fast path reads, by position.
-const PLAINTEXT_FIELDS: [&str; 7] = ["code", "msg", "mobile", "subCode", "sub_code", "subMsg", "sub_msg"];
-
 type Text<'a> = Option<Cow<'a, str>>;
 
 /// Turns the fields into the answer; `mobile` and the sub-fields are read only when needed, so
-/// both parse paths report the same first problem.
+/// the first problem reported is the one that decides the answer.
 fn finish<'a>(
     code: Text<'a>,
     msg: Text<'a>,
@@ -225,25 +210,6 @@ fn finish<'a>(
         msg: msg.into_owned(),
         phone,
     })
-}
-
-/// Fuzzing hooks (feature `fuzzing`; not API, no stability promise): the two plaintext parser
-/// paths on decoded text, without the size and depth limits, for
-/// `fuzz/fuzz_targets/differential.rs`.
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub mod fuzzing {
-    use super::{Error, PhoneResponse};
-
-    /// The fast path; `None` when the text is not canonical and the general path would run.
-    pub fn fast(text: &str) -> Option<Result<PhoneResponse, Error>> {
-        super::fast(text)
-    }
-
-    /// The general serde path.
-    pub fn general(text: &str) -> Result<PhoneResponse, Error> {
-        super::general(text)
-    }
 }
 
 #[cfg(test)]
@@ -302,8 +268,8 @@ mod tests {
     }
 
     #[test]
-    fn fast_and_general_paths_agree_on_plaintexts() {
-        // The same documents with an escape added force the general path; answers must match.
+    fn an_escaped_key_reads_the_same() {
+        // The same documents with `code` spelt with an escape: the answers must not change.
         for body in [
             r#"{"code":"10000","msg":"Success","mobile":"13800138000"}"#,
             r#"{"code":"10000","msg":"Success","mobile":""}"#,
@@ -315,15 +281,11 @@ mod tests {
             r#"{"code":"40006","msg":"m","subCode":"a","sub_code":"b"}"#,
             r#"{"code":"10000","msg":"Success","mobile":"1380013800x"}"#,
         ] {
-            assert!(flat_string_object(body, &PLAINTEXT_FIELDS).is_some(), "{body}");
-            let general = body.replacen(r#""code""#, r#""\u0063ode""#, 1);
-            assert!(
-                flat_string_object(&general, &PLAINTEXT_FIELDS).is_none() || !body.contains("code"),
-                "{general}"
-            );
-            let fast = parse(body).map_err(|e| e.to_string());
-            let slow = parse(&general).map_err(|e| e.to_string());
-            assert_eq!(fast, slow, "{body}");
+            let escaped = body.replacen(r#""code""#, r#""\u0063ode""#, 1);
+            assert!(escaped != body || !body.contains("code"), "{escaped}");
+            let plain = parse(body).map_err(|e| e.to_string());
+            let with_escape = parse(&escaped).map_err(|e| e.to_string());
+            assert_eq!(plain, with_escape, "{body}");
         }
     }
 
@@ -348,9 +310,8 @@ mod tests {
     }
 
     #[test]
-    fn the_general_path_reads_strings_exactly() {
-        // An unknown key sends the text down the general path: unescaped strings are their
-        // slices without the quotes.
+    fn strings_are_read_exactly() {
+        // Unknown keys are ignored; unescaped strings are their slices without the quotes.
         let ok = parse(r#"{"code":"10000","msg":"Success","mobile":"13800138000","x":1}"#).unwrap();
         let want = PhoneResponse {
             code: "10000".into(),
@@ -388,20 +349,18 @@ mod tests {
         assert_eq!(e.alipay(), Some(&AlipayError::new("-1", "m", None, None)));
     }
 
-    #[cfg(feature = "fuzzing")]
     #[test]
-    fn the_fuzzing_hooks_are_the_two_paths() {
+    fn a_canonical_plaintext_and_its_escaped_form_answer_alike() {
         let canonical = r#"{"code":"10000","msg":"Success","mobile":"13800138000"}"#;
-        let want = parse(canonical).unwrap();
-        assert_eq!(fuzzing::fast(canonical).unwrap().unwrap(), want);
-        assert_eq!(fuzzing::general(canonical).unwrap(), want);
+        let want = PhoneResponse {
+            code: "10000".into(),
+            msg: "Success".into(),
+            phone: PhoneNumber::parse("13800138000").unwrap(),
+        };
+        assert_eq!(parse(canonical).unwrap(), want);
         let escaped = r#"{"code":"1000\u0030","msg":"Success","mobile":"13800138000"}"#;
-        assert!(fuzzing::fast(escaped).is_none());
-        assert_eq!(fuzzing::general(escaped).unwrap(), want);
-        assert_eq!(fuzzing::general("[]").unwrap_err().kind(), "malformed_plaintext");
-        assert_eq!(
-            fuzzing::fast(r#"{"code":"10000"}"#).unwrap().unwrap_err().kind(),
-            "no_phone"
-        );
+        assert_eq!(parse(escaped).unwrap(), want);
+        assert_eq!(parse("[]").unwrap_err().kind(), "malformed_plaintext");
+        assert_eq!(parse(r#"{"code":"10000"}"#).unwrap_err().kind(), "no_phone");
     }
 }

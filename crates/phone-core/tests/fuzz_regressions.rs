@@ -5,8 +5,7 @@ use phone_core::{Charset, Envelope, ParseOptions, parse_plaintext};
 
 /// Finding 1 (issue 11): the general serde path read a JSON *array* of exactly five elements
 /// as the envelope struct (serde derive's `visit_seq`: `response`, `sign`, `sign_type`,
-/// `encrypt_type`, `charset` by position), where the fast path and the contract take only an
-/// object. The fuzzer's minimized input is `["a","","","",""]` (unsigned allowed).
+/// `encrypt_type`, `charset` by position), where the contract takes only an object. The fuzzer's minimized input is `["a","","","",""]` (unsigned allowed).
 #[test]
 fn an_array_is_not_an_envelope() {
     for (body, opts) in [

@@ -64,8 +64,7 @@ fn allocations_per_payload_stay_few() {
 }
 
 /// The other shapes cost what their parsing needs on top of the envelope's count, and no more:
-/// the event detail takes serde's general path (its field names are not the fast path's) and
-/// borrows its strings, so it allocates nothing extra; `encryptContent` decodes the inner text
+/// the event detail borrows its strings as the envelope does, so it allocates nothing extra; `encryptContent` decodes the inner text
 /// once (serde_json grows that buffer as it decodes: a few reallocations for a 700-byte
 /// envelope) and owns the five fields it keeps. Measured: 12 more, all of them fixed.
 // Called from the one #[test]: the allocator's counters are global, and a second test running
