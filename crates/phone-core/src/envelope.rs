@@ -667,6 +667,30 @@ pub(crate) fn starts_array(text: &str) -> bool {
     text.trim_start_matches([' ', '\t', '\n', '\r']).starts_with('[')
 }
 
+// The log label of a failed body parses it again: it lives with the parser, so that the
+// shapes (which the error type names) need not know the parser.
+impl Shape {
+    /// The label a log line gives a body that failed with `error`: the mistake it was refused
+    /// as, else the shape it arrived in (read again: only failures pay for it), else `-`.
+    ///
+    /// ```
+    /// use phone_core::{Error, Shape};
+    /// let detail = r#"{"encryptedData":"QUJD","sign":"c2ln"}"#;
+    /// assert_eq!(Shape::label_of_failed(detail, &Error::BadSignature), "event_detail");
+    /// let form = "response=QUJD&sign=c2ln";
+    /// let refused = phone_core::Envelope::parse(form, &Default::default()).unwrap_err();
+    /// assert_eq!(Shape::label_of_failed(form, &refused), "form_encoded");
+    /// assert_eq!(Shape::label_of_failed("garbage", &Error::MalformedEnvelope("x".into())), "-");
+    /// ```
+    pub fn label_of_failed(body: &str, error: &Error) -> &'static str {
+        if let Some(mistake) = error.mistake() {
+            return mistake.check_id();
+        }
+        let opts = ParseOptions::default().allow_unsigned(true);
+        Envelope::parse(body, &opts).map_or("-", |env| env.shape().as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,6 +31,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod codes;
+mod echo;
 mod envelope;
 mod error;
 mod json;

@@ -10,8 +10,8 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
 use crate::Lang;
+use crate::echo::echo;
 use crate::json::depth_exceeds;
-use crate::types::echo;
 
 /// Which accepted shape a body arrived in. A service counts them (metrics, access log) to
 /// see what its front ends really post.
@@ -48,28 +48,6 @@ impl Shape {
             Self::EventDetail => "event_detail",
             Self::EncryptContent => "encrypt_content",
         }
-    }
-}
-
-impl Shape {
-    /// The label a log line gives a body that failed with `error`: the mistake it was refused
-    /// as, else the shape it arrived in (read again: only failures pay for it), else `-`.
-    ///
-    /// ```
-    /// use phone_core::{Error, Shape};
-    /// let detail = r#"{"encryptedData":"QUJD","sign":"c2ln"}"#;
-    /// assert_eq!(Shape::label_of_failed(detail, &Error::BadSignature), "event_detail");
-    /// let form = "response=QUJD&sign=c2ln";
-    /// let refused = phone_core::Envelope::parse(form, &Default::default()).unwrap_err();
-    /// assert_eq!(Shape::label_of_failed(form, &refused), "form_encoded");
-    /// assert_eq!(Shape::label_of_failed("garbage", &Error::MalformedEnvelope("x".into())), "-");
-    /// ```
-    pub fn label_of_failed(body: &str, error: &crate::Error) -> &'static str {
-        if let Some(mistake) = error.mistake() {
-            return mistake.check_id();
-        }
-        let opts = crate::ParseOptions::default().allow_unsigned(true);
-        crate::Envelope::parse(body, &opts).map_or("-", |env| env.shape().as_str())
     }
 }
 

@@ -4,12 +4,7 @@ use std::fmt;
 
 use crate::error::Error;
 
-/// Longest type name echoed back in an error: the value comes from the internet.
-const MAX_ECHO: usize = 32;
-
-pub(crate) fn echo(value: &str) -> String {
-    value.chars().take(MAX_ECHO).collect()
-}
+pub(crate) use crate::echo::echo;
 
 /// The signature algorithm an envelope declares in `sign_type`.
 ///
