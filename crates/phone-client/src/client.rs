@@ -495,20 +495,14 @@ impl PhoneClient {
                 return Ok(p);
             }
         }
-        let verify_from = isv.as_deref().unwrap_or(&own);
-        let mut builder = AppKeys::builder().shared_options(self.inner.options.clone());
-        for k in verify_from.verify_keys() {
-            builder = builder.public_key(k.clone());
+        let mut builder = AppKeys::builder()
+            .shared_options(self.inner.options.clone())
+            .material(own);
+        if let Some(isv) = isv {
+            builder = builder.verify_with_material(isv);
         }
-        for k in own.aes_keys() {
-            builder = builder.aes_key_raw(k.clone());
-        }
-        let pinned = own
-            .sign_types()
-            .or_else(|| isv.as_ref().and_then(|m| m.sign_types()))
-            .or(self.inner.sign_types.as_deref());
-        if let Some(types) = pinned {
-            builder = builder.accept_sign_types(types);
+        if let Some(types) = &self.inner.sign_types {
+            builder = builder.default_sign_types(types);
         }
         let prepared = Arc::new(Prepared {
             keys: builder.build_in(&self.inner.pool)?,

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use moka::sync::Cache;
-use phone_core::{Error, SignType};
+use phone_core::Error;
 
 use crate::client::DEFAULT_CAPACITY;
 use crate::material::AppKeyMaterial;
@@ -135,25 +135,8 @@ impl EnvKeys {
     }
 
     fn material(&self, vars: &[Option<String>]) -> Result<AppKeyMaterial, Error> {
-        let mut m = AppKeyMaterial::new();
-        for k in vars[0].iter().flat_map(|v| v.split('|')) {
-            m = m.with_alipay_public_key(k)?;
-        }
-        for k in vars[1].iter().flat_map(|v| v.split('|')) {
-            m = m.with_aes_key(k)?;
-        }
-        if let Some(isv) = &vars[2] {
-            m = m.verify_with(isv.trim());
-        }
-        if let Some(types) = &vars[3] {
-            let types = types
-                .split([',', '|', ' '])
-                .filter(|t| !t.is_empty())
-                .map(SignType::parse)
-                .collect::<Result<Vec<_>, _>>()?;
-            m = m.accept_sign_types(&types);
-        }
-        Ok(m)
+        let keys = |i: usize| vars[i].iter().flat_map(|v| v.split('|'));
+        AppKeyMaterial::from_text(keys(0), keys(1), vars[3].as_deref(), vars[2].as_deref()).map_err(|e| e.error)
     }
 }
 

@@ -115,28 +115,18 @@ impl FileKeys {
         })?;
         let mut apps = HashMap::new();
         for (app_id, entry) in ring.apps {
-            let mut m = AppKeyMaterial::new();
-            for k in entry.alipay_public_key.iter().chain(&entry.alipay_public_keys) {
-                m = m
-                    .with_alipay_public_key(k)
-                    .map_err(|e| file_error(&self.path, format!("app {app_id}: {e}")))?;
-            }
-            for k in entry.aes_key.iter().chain(&entry.aes_keys) {
-                m = m
-                    .with_aes_key(k)
-                    .map_err(|e| file_error(&self.path, format!("app {app_id}: {e}")))?;
-            }
-            if let Some(types) = entry.sign_types {
-                let types = types
+            let pin = entry.sign_types.map(|types| types.join(","));
+            let m = AppKeyMaterial::from_text(
+                entry
+                    .alipay_public_key
                     .iter()
-                    .map(|t| phone_core::SignType::parse(t))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| file_error(&self.path, format!("app {app_id}: {e}")))?;
-                m = m.accept_sign_types(&types);
-            }
-            if let Some(isv) = entry.verify_with {
-                m = m.verify_with(isv);
-            }
+                    .chain(&entry.alipay_public_keys)
+                    .map(String::as_str),
+                entry.aes_key.iter().chain(&entry.aes_keys).map(String::as_str),
+                pin.as_deref(),
+                entry.verify_with.as_deref(),
+            )
+            .map_err(|e| file_error(&self.path, format!("app {app_id}: {}", e.error)))?;
             apps.insert(app_id, Arc::new(m));
         }
         Ok(apps)

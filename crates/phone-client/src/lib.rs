@@ -55,6 +55,7 @@ pub use material::AppKeyMaterial;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use pg_keys::{PgKeys, PgKeysBuilder};
+pub use phone_crypto::{KeyMaterial, KeyText, KeyTextError};
 // What a service names, so that it depends on this crate alone; the rest is one path away
 // through the re-exported crates.
 pub use phone_core::{

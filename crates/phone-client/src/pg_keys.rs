@@ -34,11 +34,12 @@ use crate::cache::CachingKeys;
 use crate::client::DEFAULT_CAPACITY;
 use crate::material::AppKeyMaterial;
 use crate::provider::KeyProvider;
+use phone_crypto::KeyTextError;
 
 /// The channel the migration's trigger notifies, with the app id as payload.
 const CHANNEL: &str = "alipay_phone_keys";
-const LOAD_SQL: &str =
-    "SELECT alipay_public_keys, aes_keys, verify_with, updated_at FROM alipay_phone_keys WHERE app_id = $1";
+const LOAD_SQL: &str = "SELECT alipay_public_keys, aes_keys, verify_with, updated_at, sign_types FROM alipay_phone_keys \
+     WHERE app_id = $1";
 /// One row that changes whenever any row is inserted, updated (the trigger stamps
 /// `updated_at`) or deleted; a sum is order-free, so no sort runs.
 const FINGERPRINT_SQL: &str = "SELECT count(*)::text || '/' || coalesce(sum(hashtextextended(app_id || '/' || \
@@ -74,7 +75,8 @@ const BACKOFF_MAX: Duration = Duration::from_secs(5);
 ///                   alipay_public_keys text[] not null default '{}',  -- current first
 ///                   aes_keys text[] not null default '{}',            -- current first
 ///                   verify_with text,            -- ISV mode: verify with this app's public keys
-///                   updated_at timestamptz not null default now())
+///                   updated_at timestamptz not null default now(),
+///                   sign_types text[])           -- 0002: the pin, e.g. '{RSA2}'; NULL: none
 /// ```
 ///
 /// Keys are stored as pasted from the console, in any format [`AppKeyMaterial`] accepts;
@@ -582,10 +584,11 @@ use crate::provider::plausible_app_id as plausible;
 
 /// Says where a malformed key is, in the problems that carry text; the problem (and so its
 /// hint) stays the key's own.
-fn located(e: Error, app_id: &str, column: &str, index: usize) -> Error {
-    tracing::warn!(app_id, column, index, error = %e, "malformed key in alipay_phone_keys");
+fn located(e: KeyTextError, app_id: &str) -> Error {
+    let (column, index) = (e.text.as_str(), e.index);
+    tracing::warn!(app_id, column, index, error = %e.error, "malformed key in alipay_phone_keys");
     let at = format!("alipay_phone_keys app {app_id}, {column}[{index}]");
-    match e {
+    match e.error {
         Error::KeyError { role, problem, source } => {
             let problem = match problem {
                 KeyProblem::Unparsable(why) => KeyProblem::Unparsable(format!("{at}: {why}")),
@@ -599,34 +602,20 @@ fn located(e: Error, app_id: &str, column: &str, index: usize) -> Error {
     }
 }
 
-/// The keys given in an array column with their PostgreSQL index (from 1): NULL and blank
-/// elements hold no key.
-fn given(keys: &[Option<String>]) -> impl Iterator<Item = (usize, &str)> {
-    keys.iter()
-        .enumerate()
-        .filter_map(|(i, k)| k.as_deref().filter(|k| !k.trim().is_empty()).map(|k| (i + 1, k)))
-}
-
-/// One row's material.
+/// One row's material. NULL array elements hold no key, like blank ones.
 fn material(
     app_id: &str,
     public_keys: &[Option<String>],
     aes_keys: &[Option<String>],
+    sign_types: Option<&[Option<String>]>,
     verify_with: Option<&str>,
 ) -> Result<AppKeyMaterial, Error> {
-    let mut m = AppKeyMaterial::new();
-    for (i, k) in given(public_keys) {
-        m = m
-            .with_alipay_public_key(k)
-            .map_err(|e| located(e, app_id, "alipay_public_keys", i))?;
+    fn texts(keys: &[Option<String>]) -> impl Iterator<Item = &str> {
+        keys.iter().map(|k| k.as_deref().unwrap_or(""))
     }
-    for (i, k) in given(aes_keys) {
-        m = m.with_aes_key(k).map_err(|e| located(e, app_id, "aes_keys", i))?;
-    }
-    if let Some(isv) = verify_with.map(str::trim).filter(|s| !s.is_empty()) {
-        m = m.verify_with(isv);
-    }
-    Ok(m)
+    let pin = sign_types.map(|types| types.iter().flatten().map(String::as_str).collect::<Vec<_>>().join(","));
+    AppKeyMaterial::from_text(texts(public_keys), texts(aes_keys), pin.as_deref(), verify_with)
+        .map_err(|e| located(e, app_id))
 }
 
 /// The raw loader the [`CachingKeys`] wraps: one query per call.
@@ -656,14 +645,21 @@ impl KeyProvider for Loader {
                 let aes_keys: Vec<Option<String>> = row.try_get(1)?;
                 let verify_with: Option<String> = row.try_get(2)?;
                 let updated_at: SystemTime = row.try_get(3)?;
-                Ok(Some((public_keys, aes_keys, verify_with, updated_at)))
+                let sign_types: Option<Vec<Option<String>>> = row.try_get(4)?;
+                Ok(Some((public_keys, aes_keys, verify_with, updated_at, sign_types)))
             })
             .await?;
-        let Some((public_keys, aes_keys, verify_with, updated_at)) = row else {
+        let Some((public_keys, aes_keys, verify_with, updated_at, sign_types)) = row else {
             core.record(app_id, None);
             return Ok(None);
         };
-        let result = material(app_id, &public_keys, &aes_keys, verify_with.as_deref());
+        let result = material(
+            app_id,
+            &public_keys,
+            &aes_keys,
+            sign_types.as_deref(),
+            verify_with.as_deref(),
+        );
         core.record(app_id, Some(updated_at));
         // A broken row is not queried again until it changes: unless it changed (or anything
         // did) while this query ran, since the error would then outlive the fix.
@@ -685,10 +681,13 @@ impl PgKeys {
     /// assert_eq!(name, "0001_alipay_phone_keys.sql");
     /// assert!(sql.contains("CREATE TABLE IF NOT EXISTS alipay_phone_keys"));
     /// ```
-    pub const MIGRATIONS: &'static [(&'static str, &'static str)] = &[(
-        "0001_alipay_phone_keys.sql",
-        include_str!("../migrations/0001_alipay_phone_keys.sql"),
-    )];
+    pub const MIGRATIONS: &'static [(&'static str, &'static str)] = &[
+        (
+            "0001_alipay_phone_keys.sql",
+            include_str!("../migrations/0001_alipay_phone_keys.sql"),
+        ),
+        ("0002_sign_types.sql", include_str!("../migrations/0002_sign_types.sql")),
+    ];
 
     /// Options for the database at `url` (`postgres://user:password@host:port/dbname`, or the
     /// `key=value` form libpq accepts). Fails only on a URL that does not parse; nothing

@@ -342,6 +342,7 @@ async fn migration_applies_twice_and_matches_the_files() {
         ("aes_keys", "_text", "NO", Some("'{}'::text[]")),
         ("verify_with", "text", "YES", None),
         ("updated_at", "timestamptz", "NO", Some("now()")),
+        ("sign_types", "_text", "YES", None),
     ];
     assert_eq!(columns.len(), expected.len(), "{columns:?}");
     for (got, want) in columns.iter().zip(expected) {
@@ -409,6 +410,56 @@ async fn migration_applies_twice_and_matches_the_files() {
         notes.push(note.1);
     }
     assert_eq!(notes, ["t2", "t3", "*"]);
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test ... -- --include-ignored"]
+async fn a_rows_sign_type_pin_is_honoured() {
+    let _server = SERVER.read().await;
+    let (url, db) = fresh_database("pg_pin").await;
+    for app in ["2021000000000001", "2021000000000002", "2021000000000003"] {
+        put(
+            &db,
+            app,
+            &[&demo("alipay_public_key.txt")],
+            &[&demo("aes_key.txt")],
+            None,
+        )
+        .await;
+    }
+    db.execute(
+        "UPDATE alipay_phone_keys SET sign_types = '{RSA2}' WHERE app_id = '2021000000000002'",
+        &[],
+    )
+    .await
+    .unwrap();
+    db.execute(
+        "UPDATE alipay_phone_keys SET sign_types = '{}' WHERE app_id = '2021000000000003'",
+        &[],
+    )
+    .await
+    .unwrap();
+    let client = client(&PgKeys::connect(&url).unwrap());
+    // Declares RSA with a junk signature: unpinned it fails on the signature, pinned to RSA2
+    // on the sign type (checked first).
+    let legacy = r#"{"response":"AAAAAAAAAAAAAAAAAAAAAA==","sign":"c2ln","sign_type":"RSA"}"#;
+    let kind = |app: &'static str| {
+        let client = client.clone();
+        async move { client.open(app, legacy).await.unwrap_err().kind() }
+    };
+    assert_eq!(kind("2021000000000001").await, "bad_signature");
+    assert_eq!(kind("2021000000000002").await, "unsupported_sign_type");
+    // A pin naming no sign type is that app's key_error, pointing at the column.
+    let e = client.open("2021000000000003", legacy).await.unwrap_err();
+    assert_eq!(e.kind(), "key_error");
+    assert!(e.to_string().contains("sign_types[1]"), "{e}");
+    // The pinned app still opens its RSA2 envelopes.
+    assert_eq!(
+        mobile(&client, "2021000000000002", &demo("envelope.json"))
+            .await
+            .unwrap(),
+        "13800138000"
+    );
 }
 
 #[tokio::test]

@@ -157,6 +157,64 @@ async fn env_keys_single_app_and_per_app_forms() {
     );
 }
 
+/// An envelope declaring the legacy `RSA` (SHA1) sign type; its signature is junk, so an app
+/// that accepts RSA answers `bad_signature` and one pinned to RSA2 `unsupported_sign_type`
+/// (the sign type is checked first).
+const LEGACY_RSA: &str = r#"{"response":"AAAAAAAAAAAAAAAAAAAAAA==","sign":"c2ln","sign_type":"RSA"}"#;
+
+async fn pinned_outcome(keys: impl KeyProvider + 'static, app_id: &str) -> &'static str {
+    let client = PhoneClient::builder().keys(keys).build().unwrap();
+    client.open(app_id, LEGACY_RSA).await.unwrap_err().kind()
+}
+
+#[tokio::test]
+async fn env_keys_honour_the_sign_type_pin_per_app_and_for_every_app() {
+    let (pk, aes) = (demo("alipay_public_key.txt"), demo("aes_key.txt"));
+    let vars = |pins: &[(&str, &str)]| {
+        let mut v: Vec<(String, String)> = vec![
+            ("ALIPAY_PUBLIC_KEY".into(), pk.clone()),
+            ("ALIPAY_AES_KEY".into(), aes.clone()),
+            ("ALIPAY_PUBLIC_KEY_2021A".into(), pk.clone()),
+            ("ALIPAY_AES_KEY_2021A".into(), aes.clone()),
+        ];
+        v.extend(pins.iter().map(|(k, p)| (k.to_string(), p.to_string())));
+        EnvKeys::from_vars(v)
+    };
+    assert_eq!(pinned_outcome(vars(&[]), "2021A").await, "bad_signature");
+    assert_eq!(pinned_outcome(vars(&[]), "other").await, "bad_signature");
+    let own = [("ALIPAY_SIGN_TYPES_2021A", "RSA2")];
+    assert_eq!(pinned_outcome(vars(&own), "2021A").await, "unsupported_sign_type");
+    assert_eq!(pinned_outcome(vars(&own), "other").await, "bad_signature");
+    let every = [("ALIPAY_SIGN_TYPES", "rsa2")];
+    assert_eq!(pinned_outcome(vars(&every), "other").await, "unsupported_sign_type");
+}
+
+#[tokio::test]
+async fn file_keys_honour_the_sign_type_pin() {
+    let dir = std::env::temp_dir().join(format!("phone-client-filepin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, pin: &str| {
+        let path = dir.join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "[apps.app1]\nalipay_public_key = \"{}\"\naes_key = \"{}\"\n{pin}",
+                demo("alipay_public_key.txt").trim(),
+                demo("aes_key.txt").trim()
+            ),
+        )
+        .unwrap();
+        FileKeys::watch(path)
+    };
+    assert_eq!(pinned_outcome(write("open.toml", ""), "app1").await, "bad_signature");
+    let pinned = write("pinned.toml", "sign_types = [\"RSA2\"]\n");
+    assert_eq!(pinned_outcome(pinned, "app1").await, "unsupported_sign_type");
+    // A pin that accepts nothing is refused, not taken as "refuse every envelope".
+    let empty = write("empty.toml", "sign_types = []\n");
+    assert_eq!(pinned_outcome(empty, "app1").await, "key_error");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A provider that counts loads, answers after a delay, and can be switched to new keys.
 #[derive(Debug)]
 struct Counting {

@@ -53,6 +53,7 @@ pub mod backends;
 mod capabilities;
 pub mod certs;
 mod keys;
+mod material;
 mod open;
 mod padding;
 mod pool;
@@ -68,6 +69,7 @@ pub use capabilities::{
 };
 pub use certs::{CertInfo, cert_sn, public_key_from_certificate, root_cert_sn};
 pub use keys::{AesKey, AlipayPublicKey, KeyFormat, RSA_BITS, RsaPrivateKeyDer, RsaPublicKeyDer, Sm2PublicKeyDer};
+pub use material::{KeyMaterial, KeyText, KeyTextError};
 pub use open::{Opened, PlaintextReader, decrypt};
 pub use phone_core;
 pub use pool::{KeyFingerprint, KeyPool, PoolStats};
