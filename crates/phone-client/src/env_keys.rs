@@ -5,11 +5,12 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use moka::sync::Cache;
-use phone_core::Error;
+use phone_core::{AppId, Error};
 
 use crate::client::DEFAULT_CAPACITY;
 use crate::material::AppKeyMaterial;
 use crate::provider::KeyProvider;
+use crate::provider_error::ProviderError;
 
 type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 /// The variables' text as last read, and the material parsed from it.
@@ -142,26 +143,20 @@ impl EnvKeys {
 
 #[async_trait]
 impl KeyProvider for EnvKeys {
-    async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
-        // Only a plausible app id is looked up as a variable suffix: the id comes from the
-        // request, and `=` or NUL in a variable name is not something to hand the OS.
-        let plausible = crate::provider::plausible_app_id(app_id);
-        let own: Vec<Option<String>> = if plausible {
-            ENV_PREFIXES
-                .iter()
-                .map(|p| self.var(&format!("{p}_{app_id}")))
-                .collect()
-        } else {
-            vec![None; ENV_PREFIXES.len()]
-        };
+    async fn load(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
+        // An AppId is safe as a variable suffix: no `=` or NUL reaches the OS.
+        let own: Vec<Option<String>> = ENV_PREFIXES
+            .iter()
+            .map(|p| self.var(&format!("{p}_{app_id}")))
+            .collect();
         if own.iter().any(Option::is_some) {
-            if let Some(hit) = self.apps.get(app_id)
+            if let Some(hit) = self.apps.get(app_id.as_str())
                 && hit.0 == own
             {
                 return Ok(Some(hit.1.clone()));
             }
-            let material = Arc::new(self.material(&own)?);
-            self.apps.insert(app_id.to_owned(), Arc::new((own, material.clone())));
+            let material = Arc::new(self.material(&own).map_err(ProviderError::InvalidKeys)?);
+            self.apps.insert(app_id.to_string(), Arc::new((own, material.clone())));
             return Ok(Some(material));
         }
         let defaults: Vec<Option<String>> = ["ALIPAY_PUBLIC_KEY", "ALIPAY_AES_KEY"]
@@ -178,7 +173,7 @@ impl KeyProvider for EnvKeys {
         {
             return Ok(Some(material.clone()));
         }
-        let material = Arc::new(self.material(&defaults)?);
+        let material = Arc::new(self.material(&defaults).map_err(ProviderError::InvalidKeys)?);
         *cached = Some((defaults, material.clone()));
         Ok(Some(material))
     }

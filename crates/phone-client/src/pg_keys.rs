@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use moka::sync::Cache;
-use phone_core::{Error, KeyProblem, KeyRole};
+use phone_core::{AppId, Error, KeyProblem, KeyRole};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_postgres::config::SslMode;
@@ -34,6 +34,7 @@ use crate::cache::CachingKeys;
 use crate::client::DEFAULT_CAPACITY;
 use crate::material::AppKeyMaterial;
 use crate::provider::KeyProvider;
+use crate::provider_error::ProviderError;
 use phone_crypto::KeyTextError;
 
 /// The channel the migration's trigger notifies, with the app id as payload.
@@ -112,8 +113,8 @@ const BACKOFF_MAX: Duration = Duration::from_secs(5);
 ///   `query_timeout` (3 s by default).
 /// - A malformed key is that app's `key_error` with the key's own hint (e.g. an AES key of the
 ///   wrong length); other apps are unaffected. An unknown app id is "not mine" (`Ok(None)`),
-///   so a [`ChainKeys`](crate::ChainKeys) moves on; an implausible one (not 1 to 64 ASCII
-///   letters, digits, `_` or `-`) is not queried at all.
+///   so a [`ChainKeys`](crate::ChainKeys) moves on; an id that is no [`AppId`] (not 1 to 64
+///   ASCII letters, digits, `_` or `-`) is refused by the client and never queried.
 /// - Keys never appear in logs or `Debug`, and neither does the URL's password.
 ///
 /// TLS is the caller's choice of connector ([`PgKeysBuilder::tls`]), used as the URL's
@@ -579,9 +580,6 @@ impl Db {
     }
 }
 
-/// Whether `app_id` is worth a query: ids come from requests (the crate's one rule).
-use crate::provider::plausible_app_id as plausible;
-
 /// Says where a malformed key is, in the problems that carry text; the problem (and so its
 /// hint) stays the key's own.
 fn located(e: KeyTextError, app_id: &str) -> Error {
@@ -629,7 +627,16 @@ impl fmt::Debug for Loader {
 
 #[async_trait]
 impl KeyProvider for Loader {
-    async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+    async fn load(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
+        // The store's failures (connecting, a query, a timeout, a setup problem: 503 until
+        // fixed, see `store_error`) are ProviderFailed, so Unavailable; others are the row's keys.
+        self.load_row(app_id).await.map_err(ProviderError::from)
+    }
+}
+
+impl Loader {
+    async fn load_row(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+        let app_id = app_id.as_str();
         let core = &self.0;
         if let Some(e) = core.broken.get(app_id) {
             return Err(e);
@@ -1147,17 +1154,11 @@ impl Watcher {
 
 #[async_trait]
 impl KeyProvider for PgKeys {
-    async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
-        if !plausible(app_id) {
-            return Ok(None);
-        }
+    async fn load(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
         self.cache.load(app_id).await
     }
 
-    async fn reload(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
-        if !plausible(app_id) {
-            return Ok(None);
-        }
+    async fn reload(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
         self.cache.reload(app_id).await
     }
 }

@@ -30,6 +30,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod app_id;
 mod codes;
 mod envelope;
 mod error;
@@ -42,6 +43,7 @@ mod run_data;
 mod shapes;
 mod types;
 
+pub use app_id::{APP_ID_MAX_LEN, AppId, InvalidAppId};
 pub use codes::{AlipayCode, KNOWN_CODES, hint_for, hint_for_in};
 /// Fuzzing hooks for the envelope parser's two paths (feature `fuzzing`; not API).
 #[cfg(feature = "fuzzing")]
