@@ -8,8 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use phone_client::{AppKeyMaterial, CachingKeys, KeyProvider, PhoneClient};
-use phone_core::Error;
+use phone_client::{AppId, AppKeyMaterial, CachingKeys, KeyProvider, PhoneClient, ProviderError};
 
 /// Pretends to fetch keys over the network: 50 ms per call, and only one app is known.
 #[derive(Debug, Default)]
@@ -19,7 +18,7 @@ struct RemoteSecretStore {
 
 #[async_trait]
 impl KeyProvider for RemoteSecretStore {
-    async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+    async fn load(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
         self.fetches.fetch_add(1, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_millis(50)).await;
         if app_id != "2021001234567890" {

@@ -8,8 +8,8 @@ A module is a file: `lib.rs`/`main.rs` the root, `a.rs` or `a/mod.rs` is `a`, `a
 `a::b`. An edge is a path to another module: `crate::a::b::Item`, `$crate::Item`, or
 `super::...` outside an inline module. A name the root re-exports (`pub use a::{X, Y}`) leads
 to the module it comes from, so a re-export is not a way around the check. Inline modules
-(`mod imp { ... }`) count as their file. Only `//` comments are skipped: a path in a string
-would count, which is the safe direction for a check."""
+(`mod imp { ... }`) count as their file. Comments, doc comments included (an intra-doc link
+is not an import), are skipped; a path in a string would count, the safe direction for a check."""
 import pathlib
 import re
 import sys
@@ -28,7 +28,17 @@ def module_name(src, path):
 
 
 def strip_comments(text):
-    return "\n".join(line.split("//", 1)[0] if "//" in line and '"' not in line else line for line in text.splitlines())
+    """Drops comment lines (doc comments too: an intra-doc link is not an import) and trailing
+    `//` comments on lines without a string."""
+    out = []
+    for line in text.splitlines():
+        if line.lstrip().startswith("//"):
+            out.append("")
+        elif "//" in line and '"' not in line:
+            out.append(line.split("//", 1)[0])
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def crate_graph(crate):

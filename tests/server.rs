@@ -251,11 +251,10 @@ struct StoreDown;
 impl phone_client::KeyProvider for StoreDown {
     async fn load(
         &self,
-        _app_id: &str,
-    ) -> Result<Option<std::sync::Arc<phone_client::AppKeyMaterial>>, phone_core::Error> {
-        Err(phone_core::Error::key_with_source(
-            phone_core::KeyRole::KeyProvider,
-            phone_core::KeyProblem::ProviderFailed("connection refused".into()),
+        _app_id: &phone_client::AppId,
+    ) -> Result<Option<std::sync::Arc<phone_client::AppKeyMaterial>>, phone_client::ProviderError> {
+        Err(phone_client::ProviderError::unavailable(
+            "connection refused",
             std::io::Error::other("connection refused"),
         ))
     }

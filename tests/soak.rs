@@ -19,8 +19,8 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use phone_client::{AppKeyMaterial, CachingKeys, ChainKeys, FileKeys, KeyProvider, PhoneClient};
-use phone_core::{Error, KeyProblem, KeyRole, SignType};
+use phone_client::{AppId, AppKeyMaterial, CachingKeys, ChainKeys, FileKeys, KeyProvider, PhoneClient, ProviderError};
+use phone_core::SignType;
 use phone_crypto::{AesKey, Backend, ContentAlgorithm, RsaPrivateKeyDer, seal_envelope, success_plaintext};
 use serde_json::Value;
 
@@ -97,13 +97,13 @@ struct Remote {
 
 #[async_trait]
 impl KeyProvider for Remote {
-    async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+    async fn load(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
         self.loads.fetch_add(1, Ordering::Relaxed);
         match self.mode.load(Ordering::SeqCst) {
             1 => {
-                return Err(Error::key(
-                    KeyRole::KeyProvider,
-                    KeyProblem::ProviderFailed("remote store down".into()),
+                return Err(ProviderError::unavailable(
+                    "remote store down",
+                    std::io::Error::other("remote store down"),
                 ));
             }
             2 => tokio::time::sleep(Duration::from_secs(5)).await,

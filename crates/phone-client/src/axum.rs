@@ -33,7 +33,7 @@
 //! Every request logs one `tracing` line at `info`: app id, outcome kind, the body's shape
 //! ([`Shape`](phone_core::Shape), or the mistake it was refused as) and duration; never
 //! the number, a key or the ciphertext. The app id comes from the caller, so it is logged only
-//! when it is plausible (1 to 64 ASCII letters, digits, `_` or `-`, as the key providers
+//! when it is an [`AppId`](phone_core::AppId) (1 to 64 ASCII letters, digits, `_` or `-`, as the key providers
 //! require); any other is logged as `<invalid>` with its length in `app_id_len`.
 //!
 //! With the `metrics` feature, requests refused before the envelope is opened (a missing app
@@ -308,7 +308,7 @@ fn log_request(
     let duration_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
     let (shown, len) = match app_id {
         None => ("<missing>", None),
-        Some(id) if crate::provider::plausible_app_id(id) => (id, None),
+        Some(id) if phone_core::AppId::is_valid(id) => (id, None),
         Some(id) => ("<invalid>", Some(id.len())),
     };
     tracing::info!(app_id = %shown, app_id_len = len, outcome, shape, duration_us, "POST {path}");

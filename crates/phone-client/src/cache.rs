@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use moka::sync::Cache;
-use phone_core::{Error, KeyProblem, KeyRole};
+use phone_core::AppId;
 use tokio::time::Instant;
 
 use crate::client::DEFAULT_CAPACITY;
 use crate::material::AppKeyMaterial;
 use crate::provider::{KeyProvider, SharedKeyProvider};
+use crate::provider_error::ProviderError;
 
 /// Caches another provider's answers per app id, in a bounded cache.
 ///
@@ -45,7 +46,7 @@ use crate::provider::{KeyProvider, SharedKeyProvider};
 pub struct CachingKeys {
     inner: SharedKeyProvider,
     policy: Policy,
-    slots: Cache<String, Arc<Slot>>,
+    slots: Cache<AppId, Arc<Slot>>,
     /// Takes the entries this cache still holds off the gauge when its last clone goes.
     #[cfg(feature = "metrics")]
     entries: Arc<EntriesGauge>,
@@ -55,7 +56,7 @@ pub struct CachingKeys {
 /// drop, so what is left at drop is subtracted here.
 #[cfg(feature = "metrics")]
 #[derive(Debug)]
-struct EntriesGauge(Cache<String, Arc<Slot>>);
+struct EntriesGauge(Cache<AppId, Arc<Slot>>);
 
 #[cfg(feature = "metrics")]
 impl Drop for EntriesGauge {
@@ -193,6 +194,7 @@ impl CachingKeys {
     /// cached.invalidate("2021001234567890");
     /// ```
     pub fn invalidate(&self, app_id: &str) {
+        // A text that is no app id has no entry.
         self.slots.invalidate(app_id);
     }
 
@@ -201,7 +203,7 @@ impl CachingKeys {
         self.slots.invalidate_all();
     }
 
-    fn slot(&self, app_id: &str) -> Arc<Slot> {
+    fn slot(&self, app_id: &AppId) -> Arc<Slot> {
         self.slots.get_with_by_ref(app_id, || {
             // Runs once per inserted entry; the eviction listener takes each one off again.
             #[cfg(feature = "metrics")]
@@ -215,7 +217,12 @@ impl CachingKeys {
         (Instant::now() < cur.expires).then_some(cur)
     }
 
-    async fn fetch(&self, app_id: &str, slot: &Slot, why: Fetch) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+    async fn fetch(
+        &self,
+        app_id: &AppId,
+        slot: &Slot,
+        why: Fetch,
+    ) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
         #[cfg(feature = "metrics")]
         match why {
             Fetch::Miss => {} // counted by the caller, which may not need to fetch after all
@@ -230,11 +237,7 @@ impl CachingKeys {
         let timeout = self.policy.load_timeout;
         let result = match tokio::time::timeout(timeout, load).await {
             Ok(r) => r,
-            Err(elapsed) => Err(Error::key_with_source(
-                KeyRole::KeyProvider,
-                KeyProblem::ProviderFailed(format!("the key store gave no answer within {timeout:?}")),
-                elapsed,
-            )),
+            Err(_) => Err(ProviderError::timed_out(timeout)),
         };
         match result {
             Ok(value) => {
@@ -250,12 +253,14 @@ impl CachingKeys {
                 });
                 Ok(value)
             }
-            Err(e) if e.is_server_side() => {
+            // Every failure, as before typed errors: a store that answers "broken" for a while
+            // is served through like one that does not answer.
+            Err(e) => {
                 let mut current = slot.current.write().unwrap_or_else(|p| p.into_inner());
                 let now = Instant::now();
                 match current.as_mut() {
                     Some(s) if now < s.stale_since.unwrap_or(s.expires) + self.policy.max_stale => {
-                        tracing::warn!(app_id, error = %e, "key store failed; serving the expired keys");
+                        tracing::warn!(app_id = app_id.as_str(), error = %e, "key store failed; serving the expired keys");
                         // The stale answer counts as fresh until the next retry: the callers
                         // queued behind this load do not each wait for the store in turn.
                         s.stale_since.get_or_insert(s.expires);
@@ -272,15 +277,14 @@ impl CachingKeys {
                     _ => Err(e),
                 }
             }
-            Err(e) => Err(e),
         }
     }
 
-    fn spawn_refresh(&self, app_id: &str, slot: Arc<Slot>) {
+    fn spawn_refresh(&self, app_id: &AppId, slot: Arc<Slot>) {
         if slot.refreshing.swap(true, Ordering::AcqRel) {
             return;
         }
-        let (this, app_id) = (self.clone(), app_id.to_owned());
+        let (this, app_id) = (self.clone(), app_id.clone());
         tokio::spawn(async move {
             let _guard = slot.loading.lock().await;
             let _ = this.fetch(&app_id, &slot, Fetch::Refresh).await;
@@ -299,7 +303,7 @@ impl Policy {
     }
 
     /// The bounded map of slots; a slot idle for `ttl + max_stale` can serve nothing.
-    fn storage(&self) -> Cache<String, Arc<Slot>> {
+    fn storage(&self) -> Cache<AppId, Arc<Slot>> {
         let builder = Cache::builder()
             .max_capacity(self.capacity)
             .time_to_idle(self.ttl + self.max_stale);
@@ -316,7 +320,7 @@ impl Policy {
 
 #[async_trait]
 impl KeyProvider for CachingKeys {
-    async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+    async fn load(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
         let slot = self.slot(app_id);
         if let Some(cur) = Self::fresh(&slot) {
             if Instant::now() >= cur.refresh_at {
@@ -344,7 +348,7 @@ impl KeyProvider for CachingKeys {
         self.fetch(app_id, &slot, Fetch::Miss).await
     }
 
-    async fn reload(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+    async fn reload(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
         let slot = self.slot(app_id);
         let _guard = slot.loading.lock().await;
         self.fetch(app_id, &slot, Fetch::Forced).await

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use moka::sync::Cache;
 use phone_core::{
-    Envelope, Error, KeyProblem, KeyRole, OpenData, ParseOptions, PhoneNumber, RunData, SignType, parse_open_data_with,
-    parse_plaintext_with, parse_run_data_with,
+    AppId, Envelope, Error, KeyProblem, KeyRole, OpenData, ParseOptions, PhoneNumber, RunData, SignType,
+    parse_open_data_with, parse_plaintext_with, parse_run_data_with,
 };
 use phone_crypto::{AppKeys, Backend, CryptoProvider, KeyFingerprint, KeyPool, Opened, PlaintextReader, PoolStats};
 use serde::de::DeserializeOwned;
@@ -15,6 +15,7 @@ use tracing::field::Empty;
 
 use crate::material::AppKeyMaterial;
 use crate::provider::{KeyProvider, SharedKeyProvider};
+use crate::provider_error::ProviderError;
 
 /// The default number of apps whose prepared keys (and reload cooldowns) are kept.
 pub const DEFAULT_CAPACITY: u64 = 100_000;
@@ -70,7 +71,7 @@ struct Inner {
     prepared: quick_cache::sync::Cache<PreparedId, Arc<Prepared>>,
     idle_expiry: Duration,
     started: std::time::Instant,
-    last_reload: Cache<String, ()>,
+    last_reload: Cache<AppId, ()>,
     #[cfg(feature = "metrics")]
     metrics_app_id_label: bool,
 }
@@ -204,11 +205,11 @@ impl PhoneClientBuilder {
 
     /// Builds the client; fails without a key provider.
     pub fn build(self) -> Result<PhoneClient, Error> {
+        // A setup mistake (500), not an outage (503): retrying does not help.
         let provider = self.provider.ok_or_else(|| {
-            Error::key(
-                KeyRole::KeyProvider,
-                KeyProblem::ProviderFailed("no key provider was configured (PhoneClientBuilder::keys)".into()),
-            )
+            Error::from(ProviderError::invalid_configuration(
+                "no key provider was configured (PhoneClientBuilder::keys)",
+            ))
         })?;
         Ok(PhoneClient {
             inner: Arc::new(Inner {
@@ -420,10 +421,11 @@ impl PhoneClient {
 
     #[cfg(feature = "metrics")]
     fn record_metrics(&self, app_id: &str, keys_found: bool, outcome: &'static str, elapsed: Duration) {
-        // A made-up app id must not become a series: only ids the provider had keys for are.
+        // A made-up app id must not become a series: only ids the provider had keys for are
+        // (and those are AppIds: checked before any provider was asked).
         let label = self.inner.metrics_app_id_label.then(|| {
             if keys_found {
-                echo(app_id)
+                app_id.to_owned()
             } else {
                 crate::metrics::OTHER_APP_ID.to_owned()
             }
@@ -442,6 +444,9 @@ impl PhoneClient {
         // The envelope is checked before keys are looked up: garbage never reaches the store.
         let env = Envelope::parse(body, &self.inner.options)?;
         *shape = Some(env.shape());
+        // Where the request's app id enters: from here on it is an AppId, safe to look up, log
+        // and label. One that is not is unknown to every provider, as it always was.
+        let app_id = &checked(app_id)?;
         let prepared = self.prepared(app_id, false, keys_found).await?;
         match prepared.keys.open_parsed_as(&env, read) {
             Err(Error::BadSignature) if self.may_reload(app_id) => {
@@ -450,36 +455,36 @@ impl PhoneClient {
                 if Arc::ptr_eq(&fresh, &prepared) {
                     return Err(Error::BadSignature);
                 }
-                tracing::info!(app_id, "keys reloaded after a failed signature");
+                tracing::info!(app_id = app_id.as_str(), "keys reloaded after a failed signature");
                 fresh.keys.open_parsed_as(&env, read)
             }
             other => other,
         }
     }
 
-    fn may_reload(&self, app_id: &str) -> bool {
+    fn may_reload(&self, app_id: &AppId) -> bool {
         // Bounded like every per-app-id map: an entry lives for the cooldown at most.
         let entry = self.inner.last_reload.entry_by_ref(app_id).or_insert(());
         entry.is_fresh()
     }
 
-    async fn material(&self, app_id: &str, force: bool) -> Result<Arc<AppKeyMaterial>, Error> {
+    async fn material(&self, app_id: &AppId, force: bool) -> Result<Arc<AppKeyMaterial>, Error> {
         let p = &self.inner.provider;
         let found = if force {
             p.reload(app_id).await?
         } else {
             p.load(app_id).await?
         };
-        found.ok_or_else(|| Error::key(KeyRole::App, KeyProblem::UnknownApp(echo(app_id))))
+        found.ok_or_else(|| unknown(app_id))
     }
 
     /// The app's prepared keys; `found` is set once the provider has material for `app_id`
     /// (even if it then fails to prepare), which is what lets the app id into a metric label.
-    async fn prepared(&self, app_id: &str, force: bool, found: &mut bool) -> Result<Arc<Prepared>, Error> {
+    async fn prepared(&self, app_id: &AppId, force: bool, found: &mut bool) -> Result<Arc<Prepared>, Error> {
         let own = self.material(app_id, force).await?;
         *found = true;
         let isv = match own.verify_with_app() {
-            Some(isv_id) => Some(self.material(isv_id, force).await?),
+            Some(isv_id) => Some(self.material(&checked(isv_id)?, force).await?),
             None => None,
         };
         let id = match &isv {
@@ -495,26 +500,20 @@ impl PhoneClient {
                 return Ok(p);
             }
         }
-        let verify_from = isv.as_deref().unwrap_or(&own);
-        let mut builder = AppKeys::builder().shared_options(self.inner.options.clone());
-        for k in verify_from.verify_keys() {
-            builder = builder.public_key(k.clone());
+        let mut builder = AppKeys::builder()
+            .shared_options(self.inner.options.clone())
+            .material(own);
+        if let Some(isv) = isv {
+            builder = builder.verify_with_material(isv);
         }
-        for k in own.aes_keys() {
-            builder = builder.aes_key_raw(k.clone());
-        }
-        let pinned = own
-            .sign_types()
-            .or_else(|| isv.as_ref().and_then(|m| m.sign_types()))
-            .or(self.inner.sign_types.as_deref());
-        if let Some(types) = pinned {
-            builder = builder.accept_sign_types(types);
+        if let Some(types) = &self.inner.sign_types {
+            builder = builder.default_sign_types(types);
         }
         let prepared = Arc::new(Prepared {
             keys: builder.build_in(&self.inner.pool)?,
             last_used: now.into(),
         });
-        tracing::debug!(app_id, backend = self.backend_name(), "keys prepared");
+        tracing::debug!(app_id = app_id.as_str(), backend = self.backend_name(), "keys prepared");
         self.inner.prepared.insert(id, prepared.clone());
         Ok(prepared)
     }
@@ -552,4 +551,14 @@ impl OpenDataKind {
 /// An app id as it may appear in an error: it comes from the request, so it is truncated.
 fn echo(app_id: &str) -> String {
     app_id.chars().take(64).collect()
+}
+
+/// No provider knows the app (404).
+fn unknown(app_id: &str) -> Error {
+    Error::key(KeyRole::App, KeyProblem::UnknownApp(echo(app_id)))
+}
+
+/// The text as an [`AppId`]; one that is not is an app nobody has keys for.
+fn checked(app_id: &str) -> Result<AppId, Error> {
+    AppId::parse(app_id).map_err(|_| unknown(app_id))
 }

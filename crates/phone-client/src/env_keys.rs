@@ -5,11 +5,12 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use moka::sync::Cache;
-use phone_core::{Error, SignType};
+use phone_core::{AppId, Error};
 
 use crate::client::DEFAULT_CAPACITY;
 use crate::material::AppKeyMaterial;
 use crate::provider::KeyProvider;
+use crate::provider_error::ProviderError;
 
 type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 /// The variables' text as last read, and the material parsed from it.
@@ -135,50 +136,27 @@ impl EnvKeys {
     }
 
     fn material(&self, vars: &[Option<String>]) -> Result<AppKeyMaterial, Error> {
-        let mut m = AppKeyMaterial::new();
-        for k in vars[0].iter().flat_map(|v| v.split('|')) {
-            m = m.with_alipay_public_key(k)?;
-        }
-        for k in vars[1].iter().flat_map(|v| v.split('|')) {
-            m = m.with_aes_key(k)?;
-        }
-        if let Some(isv) = &vars[2] {
-            m = m.verify_with(isv.trim());
-        }
-        if let Some(types) = &vars[3] {
-            let types = types
-                .split([',', '|', ' '])
-                .filter(|t| !t.is_empty())
-                .map(SignType::parse)
-                .collect::<Result<Vec<_>, _>>()?;
-            m = m.accept_sign_types(&types);
-        }
-        Ok(m)
+        let keys = |i: usize| vars[i].iter().flat_map(|v| v.split('|'));
+        AppKeyMaterial::from_text(keys(0), keys(1), vars[3].as_deref(), vars[2].as_deref()).map_err(|e| e.error)
     }
 }
 
 #[async_trait]
 impl KeyProvider for EnvKeys {
-    async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
-        // Only a plausible app id is looked up as a variable suffix: the id comes from the
-        // request, and `=` or NUL in a variable name is not something to hand the OS.
-        let plausible = crate::provider::plausible_app_id(app_id);
-        let own: Vec<Option<String>> = if plausible {
-            ENV_PREFIXES
-                .iter()
-                .map(|p| self.var(&format!("{p}_{app_id}")))
-                .collect()
-        } else {
-            vec![None; ENV_PREFIXES.len()]
-        };
+    async fn load(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
+        // An AppId is safe as a variable suffix: no `=` or NUL reaches the OS.
+        let own: Vec<Option<String>> = ENV_PREFIXES
+            .iter()
+            .map(|p| self.var(&format!("{p}_{app_id}")))
+            .collect();
         if own.iter().any(Option::is_some) {
-            if let Some(hit) = self.apps.get(app_id)
+            if let Some(hit) = self.apps.get(app_id.as_str())
                 && hit.0 == own
             {
                 return Ok(Some(hit.1.clone()));
             }
-            let material = Arc::new(self.material(&own)?);
-            self.apps.insert(app_id.to_owned(), Arc::new((own, material.clone())));
+            let material = Arc::new(self.material(&own).map_err(ProviderError::InvalidKeys)?);
+            self.apps.insert(app_id.to_string(), Arc::new((own, material.clone())));
             return Ok(Some(material));
         }
         let defaults: Vec<Option<String>> = ["ALIPAY_PUBLIC_KEY", "ALIPAY_AES_KEY"]
@@ -195,7 +173,7 @@ impl KeyProvider for EnvKeys {
         {
             return Ok(Some(material.clone()));
         }
-        let material = Arc::new(self.material(&defaults)?);
+        let material = Arc::new(self.material(&defaults).map_err(ProviderError::InvalidKeys)?);
         *cached = Some((defaults, material.clone()));
         Ok(Some(material))
     }

@@ -6,11 +6,12 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use async_trait::async_trait;
-use phone_core::{Error, KeyProblem};
+use phone_core::AppId;
 use serde::Deserialize;
 
 use crate::material::AppKeyMaterial;
 use crate::provider::KeyProvider;
+use crate::provider_error::ProviderError;
 
 /// A keyring file with one table per app:
 ///
@@ -49,7 +50,7 @@ pub struct FileKeys {
 struct Snapshot {
     // Bounded by the keyring file's tables, never by requests (an unknown id is a lookup miss).
     apps: HashMap<String, Arc<AppKeyMaterial>>,
-    error: Option<Error>,
+    error: Option<ProviderError>,
     /// Whether the file was read (or failed to be) at least once.
     loaded: bool,
 }
@@ -74,19 +75,14 @@ struct AppEntry {
     sign_types: Option<Vec<String>>,
 }
 
-fn io_error(path: &Path, e: std::io::Error) -> Error {
-    Error::key_with_source(
-        phone_core::KeyRole::Keyring,
-        KeyProblem::ProviderFailed(format!("{}: {e}", path.display())),
-        e,
-    )
+/// The file cannot be read (gone, no permission, a disk error): an outage of this source.
+fn io_error(path: &Path, e: std::io::Error) -> ProviderError {
+    ProviderError::unavailable(format!("keyring {}: {e}", path.display()), e)
 }
 
-fn file_error(path: &Path, why: impl std::fmt::Display) -> Error {
-    Error::key(
-        phone_core::KeyRole::Keyring,
-        KeyProblem::ProviderFailed(format!("{}: {why}", path.display())),
-    )
+/// The file was read but is not a usable keyring: someone has to fix it.
+fn file_error(path: &Path, why: impl std::fmt::Display) -> ProviderError {
+    ProviderError::invalid_configuration(format!("keyring {}: {why}", path.display()))
 }
 
 impl FileKeys {
@@ -107,7 +103,7 @@ impl FileKeys {
         self
     }
 
-    fn parse(&self, text: &str) -> Result<HashMap<String, Arc<AppKeyMaterial>>, Error> {
+    fn parse(&self, text: &str) -> Result<HashMap<String, Arc<AppKeyMaterial>>, ProviderError> {
         // toml's messages quote the offending line, which may hold a key: keep only the position.
         let ring: Keyring = toml::from_str(text).map_err(|e| {
             let at = e.span().map(|s| format!(" at byte {}", s.start)).unwrap_or_default();
@@ -115,28 +111,18 @@ impl FileKeys {
         })?;
         let mut apps = HashMap::new();
         for (app_id, entry) in ring.apps {
-            let mut m = AppKeyMaterial::new();
-            for k in entry.alipay_public_key.iter().chain(&entry.alipay_public_keys) {
-                m = m
-                    .with_alipay_public_key(k)
-                    .map_err(|e| file_error(&self.path, format!("app {app_id}: {e}")))?;
-            }
-            for k in entry.aes_key.iter().chain(&entry.aes_keys) {
-                m = m
-                    .with_aes_key(k)
-                    .map_err(|e| file_error(&self.path, format!("app {app_id}: {e}")))?;
-            }
-            if let Some(types) = entry.sign_types {
-                let types = types
+            let pin = entry.sign_types.map(|types| types.join(","));
+            let m = AppKeyMaterial::from_text(
+                entry
+                    .alipay_public_key
                     .iter()
-                    .map(|t| phone_core::SignType::parse(t))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| file_error(&self.path, format!("app {app_id}: {e}")))?;
-                m = m.accept_sign_types(&types);
-            }
-            if let Some(isv) = entry.verify_with {
-                m = m.verify_with(isv);
-            }
+                    .chain(&entry.alipay_public_keys)
+                    .map(String::as_str),
+                entry.aes_key.iter().chain(&entry.aes_keys).map(String::as_str),
+                pin.as_deref(),
+                entry.verify_with.as_deref(),
+            )
+            .map_err(|e| file_error(&self.path, format!("app {app_id}: {}", e.error)))?;
             apps.insert(app_id, Arc::new(m));
         }
         Ok(apps)
@@ -216,7 +202,7 @@ impl FileKeys {
         }
     }
 
-    async fn get(&self, app_id: &str, force: bool) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+    async fn get(&self, app_id: &AppId, force: bool) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
         self.ensure_fresh(force).await;
         let snap = self.snapshot.read().unwrap_or_else(|p| p.into_inner()).clone();
         if snap.apps.is_empty()
@@ -224,11 +210,11 @@ impl FileKeys {
         {
             return Err(e.clone());
         }
-        Ok(snap.apps.get(app_id).cloned())
+        Ok(snap.apps.get(app_id.as_str()).cloned())
     }
 
     /// The app ids in the keyring as last loaded (reads the file first when it is due).
-    pub async fn app_ids(&self) -> Result<Vec<String>, Error> {
+    pub async fn app_ids(&self) -> Result<Vec<String>, ProviderError> {
         self.ensure_fresh(false).await;
         let snap = self.snapshot.read().unwrap_or_else(|p| p.into_inner()).clone();
         if let Some(e) = snap.error.as_ref().filter(|_| snap.apps.is_empty()) {
@@ -268,11 +254,11 @@ pub fn is_shared(path: &Path) -> std::io::Result<bool> {
 
 #[async_trait]
 impl KeyProvider for FileKeys {
-    async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+    async fn load(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
         self.get(app_id, false).await
     }
 
-    async fn reload(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+    async fn reload(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
         self.get(app_id, true).await
     }
 }

@@ -46,6 +46,7 @@ pub mod metrics;
 #[cfg(feature = "postgres")]
 mod pg_keys;
 mod provider;
+mod provider_error;
 
 pub use cache::CachingKeys;
 pub use client::{ClientStats, DEFAULT_CAPACITY, DEFAULT_IDLE_EXPIRY, OpenDataKind, PhoneClient, PhoneClientBuilder};
@@ -55,16 +56,18 @@ pub use material::AppKeyMaterial;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use pg_keys::{PgKeys, PgKeysBuilder};
+pub use phone_crypto::{KeyMaterial, KeyText, KeyTextError};
 // What a service names, so that it depends on this crate alone; the rest is one path away
 // through the re-exported crates.
 pub use phone_core::{
-    AlipayError, CountDate, Error, ErrorKind, KeyProblem, KeyRole, Lang, Mistake, OpenData, ParseOptions, PhoneNumber,
-    PhoneResponse, RunData, Shape, SignType, StepCount,
+    AlipayError, AppId, CountDate, Error, ErrorKind, InvalidAppId, KeyProblem, KeyRole, Lang, Mistake, OpenData,
+    ParseOptions, PhoneNumber, PhoneResponse, RunData, Shape, SignType, StepCount,
 };
 pub use phone_crypto::{
     AesKey, AlipayPublicKey, Backend, CryptoProvider, KeyFingerprint, KeyPool, Opened, RsaPublicKeyDer,
 };
 pub use provider::{ChainKeys, KeyProvider, SharedKeyProvider, StaticKeys, loggable_app_id};
+pub use provider_error::{ProviderError, ProviderSource};
 pub use {phone_core, phone_crypto};
 
 /// The README shown on crates.io: its snippets compile and run as doctests.

@@ -4,23 +4,48 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use phone_core::Error;
+use phone_core::AppId;
 
 use crate::material::AppKeyMaterial;
+use crate::provider_error::ProviderError;
 
 /// A source of key material per app id. Object safe; a chain moves on when a provider answers
-/// `Ok(None)` ("not mine") and stops on a real error.
+/// `Ok(None)` ("not mine") and stops on a real error, a [`ProviderError`] that says what kind
+/// of failure it is (the client answers each with its own status).
+///
+/// The app id is an [`AppId`], checked where the request entered: a provider may use it as a
+/// variable-name suffix, a query parameter or a log field as it is.
+///
+/// ```
+/// use std::sync::Arc;
+/// use phone_client::{AppKeyMaterial, KeyProvider, ProviderError};
+/// use phone_core::AppId;
+///
+/// #[derive(Debug)]
+/// struct Vault;
+///
+/// #[async_trait::async_trait]
+/// impl KeyProvider for Vault {
+///     async fn load(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
+///         match app_id.as_str() {
+///             "2021001234567890" => Ok(Some(AppKeyMaterial::new().shared())),
+///             "2021000000000000" => Err(ProviderError::timed_out(std::time::Duration::from_secs(2))),
+///             _ => Ok(None), // not mine
+///         }
+///     }
+/// }
+/// ```
 ///
 /// Return the same `Arc` while the material is unchanged: the client prepares backend keys
 /// only when it sees a new one, so a payload never triggers key parsing.
 #[async_trait]
 pub trait KeyProvider: Send + Sync + std::fmt::Debug {
     /// The material for `app_id`, or `None` when this provider does not know the app.
-    async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error>;
+    async fn load(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError>;
 
     /// Like [`KeyProvider::load`], bypassing any cache: called once when a signature fails
     /// with cached keys, in case the keys were rotated.
-    async fn reload(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+    async fn reload(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
         self.load(app_id).await
     }
 }
@@ -64,8 +89,8 @@ impl StaticKeys {
 
 #[async_trait]
 impl KeyProvider for StaticKeys {
-    async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
-        Ok(self.apps.get(app_id).or(self.any.as_ref()).cloned())
+    async fn load(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
+        Ok(self.apps.get(app_id.as_str()).or(self.any.as_ref()).cloned())
     }
 }
 
@@ -92,7 +117,7 @@ impl ChainKeys {
 
 #[async_trait]
 impl KeyProvider for ChainKeys {
-    async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+    async fn load(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
         for p in &self.providers {
             if let Some(m) = p.load(app_id).await? {
                 return Ok(Some(m));
@@ -101,7 +126,7 @@ impl KeyProvider for ChainKeys {
         Ok(None)
     }
 
-    async fn reload(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+    async fn reload(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
         for p in &self.providers {
             if let Some(m) = p.reload(app_id).await? {
                 return Ok(Some(m));
@@ -111,20 +136,8 @@ impl KeyProvider for ChainKeys {
     }
 }
 
-/// An app id that may be looked up, logged and used as a label as it is: 1 to 64 ASCII
-/// letters, digits, `_` or `-` (Alipay's are 16 digits). App ids come from requests, so
-/// anything else (newlines, `=`, NUL, 10 KB of text) is refused before it reaches a variable
-/// name, a query or a log line.
-pub(crate) fn plausible_app_id(app_id: &str) -> bool {
-    !app_id.is_empty()
-        && app_id.len() <= 64
-        && app_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
-
-/// What a log line or span shows for `app_id`: the id when plausible (1 to 64 ASCII letters,
-/// digits, `_` or `-`), else the fixed marker `<invalid>`. App ids come from requests: an HTTP
+/// What a log line or span shows for `app_id`: the id when it is an [`AppId`] (1 to 64 ASCII
+/// letters, digits, `_` or `-`), else the fixed marker `<invalid>`. App ids come from requests: an HTTP
 /// layer of your own logs them through this, as the SDK's spans and `alipay-phone serve` do,
 /// so that a forged id cannot write a line of its own into the log.
 ///
@@ -135,5 +148,5 @@ pub(crate) fn plausible_app_id(app_id: &str) -> bool {
 /// assert_eq!(loggable_app_id("a\nforged=1"), "<invalid>");
 /// ```
 pub fn loggable_app_id(app_id: &str) -> &str {
-    if plausible_app_id(app_id) { app_id } else { "<invalid>" }
+    if AppId::is_valid(app_id) { app_id } else { "<invalid>" }
 }

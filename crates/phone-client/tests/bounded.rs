@@ -17,6 +17,12 @@ use phone_crypto::{
 mod common;
 use common::demo;
 
+/// An app id of the tests (they are all valid ones).
+#[allow(dead_code)]
+fn aid(text: &str) -> phone_client::AppId {
+    phone_client::AppId::parse(text).unwrap()
+}
+
 /// A factory that counts every key it prepares, wrapping the default backend's part.
 #[derive(Debug)]
 struct CountingFactory {
@@ -143,7 +149,7 @@ async fn a_flood_of_distinct_app_ids_leaves_every_cache_at_its_capacity() {
     }
     #[async_trait]
     impl KeyProvider for EveryAppDistinct {
-        async fn load(&self, app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+        async fn load(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
             let Some(n) = app_id.strip_prefix("known-") else {
                 return Ok(None);
             };
@@ -191,17 +197,19 @@ async fn a_flood_of_distinct_app_ids_leaves_every_cache_at_its_capacity() {
 #[tokio::test]
 async fn env_keys_parse_cache_is_bounded_by_the_apps_it_has() {
     // Unknown app ids never create per-app entries: only apps with variables of their own do.
+    // (Ids that are no AppId, `flood=\0`, never reach a provider: the client refuses them.)
+    assert!(AppId::parse("flood-1=\0").is_err());
     let env = EnvKeys::from_vars([
         ("ALIPAY_PUBLIC_KEY", demo("alipay_public_key.txt")),
         ("ALIPAY_AES_KEY", demo("aes_key.txt")),
         ("ALIPAY_AES_KEY_own", merchant_aes(1)),
     ]);
-    let first = env.load("a").await.unwrap().unwrap();
+    let first = env.load(&aid("a")).await.unwrap().unwrap();
     for i in 0..1_000 {
-        let m = env.load(&format!("flood-{i}=\0")).await.unwrap().unwrap();
+        let m = env.load(&aid(&format!("flood-{i}"))).await.unwrap().unwrap();
         assert!(Arc::ptr_eq(&m, &first), "default material parsed again");
     }
-    let own = env.load("own").await.unwrap().unwrap();
+    let own = env.load(&aid("own")).await.unwrap().unwrap();
     assert_ne!(own.fingerprint(), first.fingerprint());
     assert_eq!(env.configured_apps().unwrap(), vec!["own".to_owned()]);
 }
@@ -215,11 +223,11 @@ struct Flaky {
 
 #[async_trait]
 impl KeyProvider for Flaky {
-    async fn load(&self, _app: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+    async fn load(&self, _app: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
         if self.down.load(Ordering::SeqCst) {
-            return Err(Error::key(
-                phone_core::KeyRole::KeyProvider,
-                phone_core::KeyProblem::ProviderFailed("store down".into()),
+            return Err(ProviderError::unavailable(
+                "store down",
+                std::io::Error::other("store down"),
             ));
         }
         Ok(Some(self.material.clone()))
@@ -240,20 +248,23 @@ async fn stale_keys_are_served_for_max_stale_then_the_store_error() {
     let cache = CachingKeys::from_shared(store.clone())
         .ttl(Duration::from_secs(60))
         .max_stale(Duration::from_secs(600));
-    assert!(cache.load("app").await.unwrap().is_some());
+    assert!(cache.load(&aid("app")).await.unwrap().is_some());
     store.down.store(true, Ordering::SeqCst);
     // Expired, store down: the stale keys keep the app working...
     tokio::time::advance(Duration::from_secs(61 + 500)).await;
-    assert!(cache.load("app").await.unwrap().is_some());
+    assert!(cache.load(&aid("app")).await.unwrap().is_some());
     // ...until max_stale past expiry: then the store's error.
     tokio::time::advance(Duration::from_secs(101)).await;
-    let err = cache.load("app").await.unwrap_err();
+    let err = Error::from(cache.load(&aid("app")).await.unwrap_err());
     assert!(err.to_string().contains("store down"), "{err}");
     // An app never loaded gets the error at once; the store back: everything recovers.
-    assert_eq!(cache.load("new").await.unwrap_err().kind(), "key_error");
+    assert_eq!(
+        Error::from(cache.load(&aid("new")).await.unwrap_err()).kind(),
+        "key_error"
+    );
     store.down.store(false, Ordering::SeqCst);
-    assert!(cache.load("app").await.unwrap().is_some());
-    assert!(cache.load("new").await.unwrap().is_some());
+    assert!(cache.load(&aid("app")).await.unwrap().is_some());
+    assert!(cache.load(&aid("new")).await.unwrap().is_some());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -269,7 +280,7 @@ async fn requests_racing_the_first_keyring_read_wait_for_it() {
         let calls: Vec<_> = (0..8)
             .map(|_| {
                 let k = keys.clone();
-                tokio::spawn(async move { k.load("a").await })
+                tokio::spawn(async move { k.load(&aid("a")).await })
             })
             .collect();
         for c in calls {
@@ -289,7 +300,7 @@ struct Hanging {
 
 #[async_trait]
 impl KeyProvider for Hanging {
-    async fn load(&self, _app: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+    async fn load(&self, _app: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
         self.loads.fetch_add(1, Ordering::SeqCst);
         if self.hang.load(Ordering::SeqCst) {
             tokio::time::sleep(Duration::from_secs(3600)).await;
@@ -311,14 +322,14 @@ async fn callers_behind_a_hanging_store_get_stale_keys_after_one_timeout_not_one
     let cache = CachingKeys::from_shared(store.clone())
         .ttl(Duration::from_secs(60))
         .load_timeout(Duration::from_secs(1));
-    cache.load("app").await.unwrap().unwrap();
+    cache.load(&aid("app")).await.unwrap().unwrap();
     store.hang.store(true, Ordering::SeqCst);
     tokio::time::advance(Duration::from_secs(61)).await;
     let start = tokio::time::Instant::now();
     let calls: Vec<_> = (0..20)
         .map(|_| {
             let c = cache.clone();
-            tokio::spawn(async move { c.load("app").await })
+            tokio::spawn(async move { c.load(&aid("app")).await })
         })
         .collect();
     for c in calls {

@@ -15,8 +15,14 @@ use common::demo;
 use metrics_util::MetricKind;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use phone_client::metrics::*;
-use phone_client::{AppKeyMaterial, CachingKeys, KeyProvider, PhoneClient, StaticKeys};
-use phone_core::{Error, KeyProblem, KeyRole};
+use phone_client::{AppId, AppKeyMaterial, CachingKeys, KeyProvider, PhoneClient, ProviderError, StaticKeys};
+use phone_core::Error;
+
+/// An app id of the tests (they are all valid ones).
+#[allow(dead_code)]
+fn aid(text: &str) -> phone_client::AppId {
+    phone_client::AppId::parse(text).unwrap()
+}
 
 const APP: &str = "2021001234567890";
 
@@ -197,11 +203,11 @@ struct Store {
 
 #[async_trait]
 impl KeyProvider for Store {
-    async fn load(&self, _app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+    async fn load(&self, _app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
         if self.down.load(Ordering::SeqCst) {
-            return Err(Error::key(
-                KeyRole::KeyProvider,
-                KeyProblem::ProviderFailed("connection refused".into()),
+            return Err(ProviderError::unavailable(
+                "connection refused",
+                std::io::Error::other("connection refused"),
             ));
         }
         Ok(Some(Arc::new(demo_material())))
@@ -221,12 +227,12 @@ async fn the_key_cache_counts_hits_misses_reloads_stale_serves_and_entries() {
         .load_timeout(Duration::from_secs(1))
         .max_stale(Duration::from_secs(600));
 
-    cache.load("a").await.unwrap(); // miss
-    cache.load("a").await.unwrap(); // hit
+    cache.load(&aid("a")).await.unwrap(); // miss
+    cache.load(&aid("a")).await.unwrap(); // hit
     tokio::time::advance(Duration::from_secs(55)).await;
-    cache.load("a").await.unwrap(); // hit, and a refresh behind it
+    cache.load(&aid("a")).await.unwrap(); // hit, and a refresh behind it
     tokio::time::sleep(Duration::from_millis(10)).await;
-    cache.reload("a").await.unwrap(); // forced
+    cache.reload(&aid("a")).await.unwrap(); // forced
     assert_eq!(
         seen.counters("alipay_phone_key_cache"),
         expect(&[
@@ -241,9 +247,12 @@ async fn the_key_cache_counts_hits_misses_reloads_stale_serves_and_entries() {
     // without asking the store again; a cold app gets the store's error.
     store.down.store(true, Ordering::SeqCst);
     tokio::time::advance(Duration::from_secs(70)).await;
-    assert!(cache.load("a").await.unwrap().is_some());
-    assert!(cache.load("a").await.unwrap().is_some());
-    assert_eq!(cache.load("b").await.unwrap_err().kind(), "key_error");
+    assert!(cache.load(&aid("a")).await.unwrap().is_some());
+    assert!(cache.load(&aid("a")).await.unwrap().is_some());
+    assert_eq!(
+        Error::from(cache.load(&aid("b")).await.unwrap_err()).kind(),
+        "key_error"
+    );
     assert_eq!(
         seen.counters("alipay_phone_key_cache"),
         expect(&[
@@ -272,10 +281,10 @@ async fn the_entries_gauge_follows_evictions_and_adds_up_over_caches() {
     let small = CachingKeys::from_shared(store.clone()).capacity(3);
     let other = CachingKeys::from_shared(store);
     for i in 0..20 {
-        small.load(&format!("app-{i}")).await.unwrap();
+        small.load(&aid(&format!("app-{i}"))).await.unwrap();
     }
-    other.load("x").await.unwrap();
-    other.load("y").await.unwrap();
+    other.load(&aid("x")).await.unwrap();
+    other.load(&aid("y")).await.unwrap();
     let held = small.entry_count() + other.entry_count();
     assert!(small.entry_count() <= 3, "{}", small.entry_count());
     assert_eq!(seen.gauge(KEY_CACHE_ENTRIES), held as f64);
@@ -351,7 +360,7 @@ struct Slow {
 
 #[async_trait]
 impl KeyProvider for Slow {
-    async fn load(&self, _app_id: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+    async fn load(&self, _app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         if self.hang.load(Ordering::SeqCst) {
             std::future::pending::<()>().await;
@@ -378,7 +387,7 @@ async fn concurrent_callers_each_count_a_miss_and_a_stale_serve_for_one_store_ca
         let tasks: Vec<_> = (0..20)
             .map(|_| {
                 let c = cache.clone();
-                tokio::spawn(async move { c.load("a").await })
+                tokio::spawn(async move { c.load(&aid("a")).await })
             })
             .collect();
         async move {

@@ -13,12 +13,18 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use phone_client::{AppKeyMaterial, KeyProvider, PgKeys, PhoneClient};
+use phone_client::{AppId, AppKeyMaterial, KeyProvider, PgKeys, PhoneClient};
 use phone_core::{Error, KeyProblem, KeyRole, SignType};
 use phone_crypto::{AesKey, Backend, RsaPrivateKeyDer, seal_envelope, success_plaintext};
 use tokio_postgres::{Client, NoTls};
 mod common;
 use common::{demo, key};
+
+/// An app id of the tests (they are all valid ones).
+#[allow(dead_code)]
+fn aid(text: &str) -> phone_client::AppId {
+    phone_client::AppId::parse(text).unwrap()
+}
 
 const NEEDS_PG: &str = "needs PostgreSQL: scripts/with-postgres.sh cargo test -p phone-client --features postgres --test postgres -- --include-ignored";
 
@@ -286,12 +292,16 @@ async fn debug_and_errors_never_show_the_password_and_implausible_ids_are_not_qu
     let bad = PgKeys::builder("postgres://alipay:hunter2@127.0.0.1:notaport/keys").unwrap_err();
     assert!(!bad.to_string().contains("hunter2"), "{bad}");
 
-    // Not worth a query: answered "not mine" without touching the (unreachable) store.
+    // Not worth a query: no AppId, so the client answers "unknown app" (404) without touching
+    // the (unreachable) store, which would have answered 503.
+    let client = client(&keys);
     for id in ["", "bad id", "a'; DROP TABLE alipay_phone_keys; --", &"9".repeat(65)] {
-        assert!(keys.load(id).await.unwrap().is_none(), "{id:?}");
+        assert!(AppId::parse(id).is_err(), "{id:?}");
+        let e = client.decrypt_phone(id, &demo("envelope.json")).await.unwrap_err();
+        assert_eq!((e.kind(), e.http_status()), ("key_error", 404), "{id:?}: {e}");
     }
     // A plausible one is queried, and the unreachable store is a temporary, server-side error.
-    let e = keys.load("2021000000000001").await.unwrap_err();
+    let e = Error::from(keys.load(&aid("2021000000000001")).await.unwrap_err());
     assert!(is_store_down(&e), "{e}");
     assert_eq!(e.http_status(), 503);
     assert!(!e.to_string().contains("hunter2"), "{e}");
@@ -342,6 +352,7 @@ async fn migration_applies_twice_and_matches_the_files() {
         ("aes_keys", "_text", "NO", Some("'{}'::text[]")),
         ("verify_with", "text", "YES", None),
         ("updated_at", "timestamptz", "NO", Some("now()")),
+        ("sign_types", "_text", "YES", None),
     ];
     assert_eq!(columns.len(), expected.len(), "{columns:?}");
     for (got, want) in columns.iter().zip(expected) {
@@ -413,6 +424,56 @@ async fn migration_applies_twice_and_matches_the_files() {
 
 #[tokio::test]
 #[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test ... -- --include-ignored"]
+async fn a_rows_sign_type_pin_is_honoured() {
+    let _server = SERVER.read().await;
+    let (url, db) = fresh_database("pg_pin").await;
+    for app in ["2021000000000001", "2021000000000002", "2021000000000003"] {
+        put(
+            &db,
+            app,
+            &[&demo("alipay_public_key.txt")],
+            &[&demo("aes_key.txt")],
+            None,
+        )
+        .await;
+    }
+    db.execute(
+        "UPDATE alipay_phone_keys SET sign_types = '{RSA2}' WHERE app_id = '2021000000000002'",
+        &[],
+    )
+    .await
+    .unwrap();
+    db.execute(
+        "UPDATE alipay_phone_keys SET sign_types = '{}' WHERE app_id = '2021000000000003'",
+        &[],
+    )
+    .await
+    .unwrap();
+    let client = client(&PgKeys::connect(&url).unwrap());
+    // Declares RSA with a junk signature: unpinned it fails on the signature, pinned to RSA2
+    // on the sign type (checked first).
+    let legacy = r#"{"response":"AAAAAAAAAAAAAAAAAAAAAA==","sign":"c2ln","sign_type":"RSA"}"#;
+    let kind = |app: &'static str| {
+        let client = client.clone();
+        async move { client.open(app, legacy).await.unwrap_err().kind() }
+    };
+    assert_eq!(kind("2021000000000001").await, "bad_signature");
+    assert_eq!(kind("2021000000000002").await, "unsupported_sign_type");
+    // A pin naming no sign type is that app's key_error, pointing at the column.
+    let e = client.open("2021000000000003", legacy).await.unwrap_err();
+    assert_eq!(e.kind(), "key_error");
+    assert!(e.to_string().contains("sign_types[1]"), "{e}");
+    // The pinned app still opens its RSA2 envelopes.
+    assert_eq!(
+        mobile(&client, "2021000000000002", &demo("envelope.json"))
+            .await
+            .unwrap(),
+        "13800138000"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test ... -- --include-ignored"]
 async fn keys_in_the_table_open_envelopes_with_rotation_and_isv_mode() {
     let _server = SERVER.read().await;
     let (url, db) = fresh_database("pg_open").await;
@@ -472,7 +533,7 @@ async fn keys_in_the_table_open_envelopes_with_rotation_and_isv_mode() {
     assert_eq!(e.kind(), "bad_signature");
     // Unknown: "not mine", so the client says no keys are configured (404: neither the
     // server's fault nor the store's outage).
-    assert!(keys.load("2021000000000009").await.unwrap().is_none());
+    assert!(keys.load(&aid("2021000000000009")).await.unwrap().is_none());
     let e = mobile(&client, "2021000000000009", &demo("envelope.json"))
         .await
         .unwrap_err();
@@ -488,8 +549,8 @@ async fn keys_in_the_table_open_envelopes_with_rotation_and_isv_mode() {
     );
     assert_eq!(e.http_status(), 404);
     // Loaded once, then cached: the same Arc until something changes.
-    let a = keys.load("2021000000000001").await.unwrap().unwrap();
-    let b = keys.load("2021000000000001").await.unwrap().unwrap();
+    let a = keys.load(&aid("2021000000000001")).await.unwrap().unwrap();
+    let b = keys.load(&aid("2021000000000001")).await.unwrap().unwrap();
     assert!(std::sync::Arc::ptr_eq(&a, &b));
 }
 
@@ -517,7 +578,7 @@ async fn rotate_and_wait(db: &Client, keys: &[&PgKeys], app_id: &str, new: &Sign
     for k in keys {
         took = took.max(
             eventually("the rotated keys are served", within, || async {
-                k.load(app_id).await.unwrap().unwrap().fingerprint() == rotated.fingerprint()
+                k.load(&aid(app_id)).await.unwrap().unwrap().fingerprint() == rotated.fingerprint()
             })
             .await,
         );
@@ -583,10 +644,10 @@ async fn a_rotation_by_update_reaches_every_replica_through_notify() {
         );
     }
     // A row inserted for an app that was asked for before (cached as unknown), and a delete.
-    assert!(replicas[0].load("2021000000000002").await.unwrap().is_none());
+    assert!(replicas[0].load(&aid("2021000000000002")).await.unwrap().is_none());
     put(&db, "2021000000000002", &[], &[OLD_AES], Some("2021000000000001")).await;
     eventually("the new row is seen", Duration::from_secs(5), || async {
-        replicas[0].load("2021000000000002").await.unwrap().is_some()
+        replicas[0].load(&aid("2021000000000002")).await.unwrap().is_some()
     })
     .await;
     db.execute(
@@ -596,7 +657,7 @@ async fn a_rotation_by_update_reaches_every_replica_through_notify() {
     .await
     .unwrap();
     eventually("the deleted row is gone", Duration::from_secs(5), || async {
-        replicas[0].load("2021000000000002").await.unwrap().is_none()
+        replicas[0].load(&aid("2021000000000002")).await.unwrap().is_none()
     })
     .await;
 }
@@ -634,8 +695,8 @@ async fn without_listen_the_periodic_check_picks_up_changes() {
         mobile(&c, "2021000000000001", &demo("envelope.json")).await.unwrap(),
         "13800138000"
     );
-    let unchanged = keys.load("2021000000000005").await.unwrap().unwrap();
-    assert!(keys.load("2021000000000002").await.unwrap().is_none());
+    let unchanged = keys.load(&aid("2021000000000005")).await.unwrap().unwrap();
+    assert!(keys.load(&aid("2021000000000002")).await.unwrap().is_none());
     assert!(!keys.is_listening());
     let new = Signer::from_pem(&key("rsa4096_pkcs8.pem"));
     let took = rotate_and_wait(&db, &[&keys], "2021000000000001", &new, Duration::from_secs(5)).await;
@@ -647,12 +708,12 @@ async fn without_listen_the_periodic_check_picks_up_changes() {
         "13700137001"
     );
     // Only the changed app was reloaded: the other keeps its cached material.
-    let still = keys.load("2021000000000005").await.unwrap().unwrap();
+    let still = keys.load(&aid("2021000000000005")).await.unwrap().unwrap();
     assert!(std::sync::Arc::ptr_eq(&unchanged, &still));
     // Inserts and deletes show too.
     put(&db, "2021000000000002", &[&new.public()], &[NEW_AES], None).await;
     eventually("the new row is seen", Duration::from_secs(5), || async {
-        keys.load("2021000000000002").await.unwrap().is_some()
+        keys.load(&aid("2021000000000002")).await.unwrap().is_some()
     })
     .await;
     db.execute(
@@ -662,7 +723,7 @@ async fn without_listen_the_periodic_check_picks_up_changes() {
     .await
     .unwrap();
     eventually("the deleted row is gone", Duration::from_secs(5), || async {
-        keys.load("2021000000000002").await.unwrap().is_none()
+        keys.load(&aid("2021000000000002")).await.unwrap().is_none()
     })
     .await;
 }
@@ -916,7 +977,7 @@ fn causes(e: &Error) -> String {
 /// The error a load of a new app id gets, with the checks every store error passes: 503, a
 /// message without the driver's words (those stay in the source), and `ready()` agrees.
 async fn store_failure(keys: &PgKeys, driver_words: &str) -> String {
-    let e = keys.load("2021000000000001").await.unwrap_err();
+    let e = Error::from(keys.load(&aid("2021000000000001")).await.unwrap_err());
     assert!(
         matches!(
             &e,
@@ -967,7 +1028,7 @@ async fn setup_problems_say_what_to_fix_without_the_drivers_words() {
     .await
     .unwrap();
     let keys = PgKeys::connect(&url).unwrap();
-    let e = keys.load("2021000000000001").await.unwrap_err();
+    let e = Error::from(keys.load(&aid("2021000000000001")).await.unwrap_err());
     let shown = e.to_string();
     assert!(
         shown.contains(setup) && shown.contains("columns of the migration"),
@@ -1015,14 +1076,14 @@ async fn a_load_that_overlaps_another_apps_change_still_records_what_it_read() {
         .build()
         .unwrap();
     eventually("listening", Duration::from_secs(10), || async { keys.is_listening() }).await;
-    keys.load("2021000000000002").await.unwrap().unwrap();
+    keys.load(&aid("2021000000000002")).await.unwrap().unwrap();
 
     // App 1's load reads its row, and while its answer is on the way, app 2 changes (notified:
     // the watcher drops app 2).
     proxy.close();
     let pending = tokio::spawn({
         let keys = keys.clone();
-        async move { keys.load("2021000000000001").await }
+        async move { keys.load(&aid("2021000000000001")).await }
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
     put(
@@ -1041,7 +1102,12 @@ async fn a_load_that_overlaps_another_apps_change_still_records_what_it_read() {
     // it can only if app 1's load recorded the updated_at it read.
     update_unnotified(&db, "2021000000000001", &[NEW_AES]).await;
     let took = eventually("the periodic check reloads app 1", Duration::from_secs(5), || async {
-        keys.load("2021000000000001").await.unwrap().unwrap().fingerprint() != old.fingerprint()
+        keys.load(&aid("2021000000000001"))
+            .await
+            .unwrap()
+            .unwrap()
+            .fingerprint()
+            != old.fingerprint()
     })
     .await;
     eprintln!("a missed change after an overlapping load was picked up in {took:?}");
@@ -1076,7 +1142,7 @@ async fn a_load_in_flight_during_a_check_is_compared_by_the_next_check() {
     proxy.close();
     let pending = tokio::spawn({
         let keys = keys.clone();
-        async move { keys.load("2021000000000001").await }
+        async move { keys.load(&aid("2021000000000001")).await }
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
     update_unnotified(&db, "2021000000000001", &[NEW_AES]).await;
@@ -1095,7 +1161,12 @@ async fn a_load_in_flight_during_a_check_is_compared_by_the_next_check() {
     );
     // The table's fingerprint does not move again, yet the next check compares that app.
     let took = eventually("the next check reloads the app", Duration::from_secs(5), || async {
-        keys.load("2021000000000001").await.unwrap().unwrap().fingerprint() != old.fingerprint()
+        keys.load(&aid("2021000000000001"))
+            .await
+            .unwrap()
+            .unwrap()
+            .fingerprint()
+            != old.fingerprint()
     })
     .await;
     eprintln!("a change seen by a check during the load was picked up in {took:?}");
@@ -1118,11 +1189,12 @@ async fn truncate_drops_every_cached_app_through_notify() {
         .unwrap();
     eventually("listening", Duration::from_secs(10), || async { keys.is_listening() }).await;
     for app in ["2021000000000001", "2021000000000002"] {
-        assert!(keys.load(app).await.unwrap().is_some());
+        assert!(keys.load(&aid(app)).await.unwrap().is_some());
     }
     db.batch_execute("TRUNCATE alipay_phone_keys").await.unwrap();
     let took = eventually("every app is gone", Duration::from_secs(5), || async {
-        keys.load("2021000000000001").await.unwrap().is_none() && keys.load("2021000000000002").await.unwrap().is_none()
+        keys.load(&aid("2021000000000001")).await.unwrap().is_none()
+            && keys.load(&aid("2021000000000002")).await.unwrap().is_none()
     })
     .await;
     eprintln!("TRUNCATE reached the cache in {took:?}");
@@ -1150,7 +1222,7 @@ async fn the_periodic_check_asks_about_cached_apps_in_chunks() {
         let keys = keys.clone();
         loads.spawn(async move {
             for i in (1 + worker..=2500).step_by(8) {
-                keys.load(&format!("app{i}")).await.unwrap().unwrap();
+                keys.load(&aid(&format!("app{i}"))).await.unwrap().unwrap();
             }
         });
     }
@@ -1158,7 +1230,7 @@ async fn the_periodic_check_asks_about_cached_apps_in_chunks() {
         r.unwrap();
     }
     eprintln!("2500 apps loaded in {:?}", start.elapsed());
-    let unchanged = keys.load("app7").await.unwrap().unwrap();
+    let unchanged = keys.load(&aid("app7")).await.unwrap().unwrap();
     let empty = unchanged.fingerprint();
     // Changed and deleted rows, spread over the cached apps (and one that is not cached).
     db.batch_execute(&format!(
@@ -1170,16 +1242,16 @@ async fn the_periodic_check_asks_about_cached_apps_in_chunks() {
     let took = eventually("every change is seen", Duration::from_secs(5), || async {
         let mut all = true;
         for app in ["app1", "app1234", "app2500"] {
-            all &= keys.load(app).await.unwrap().unwrap().fingerprint() != empty;
+            all &= keys.load(&aid(app)).await.unwrap().unwrap().fingerprint() != empty;
         }
         for app in ["app2", "app2001"] {
-            all &= keys.load(app).await.unwrap().is_none();
+            all &= keys.load(&aid(app)).await.unwrap().is_none();
         }
         all
     })
     .await;
     eprintln!("changes among 2500 cached apps seen in {took:?}");
-    let still = keys.load("app7").await.unwrap().unwrap();
+    let still = keys.load(&aid("app7")).await.unwrap().unwrap();
     assert!(
         std::sync::Arc::ptr_eq(&unchanged, &still),
         "an unchanged app is not reloaded"
@@ -1211,17 +1283,19 @@ async fn a_silent_database_costs_one_query_timeout_then_fails_fast() {
     let mut loads = tokio::task::JoinSet::new();
     for i in 0..4 {
         let keys = keys.clone();
-        loads.spawn(async move { keys.load(&format!("202100000000000{i}")).await });
+        loads.spawn(async move { keys.load(&aid(&format!("202100000000000{i}"))).await });
     }
     while let Some(r) = loads.join_next().await {
         let e = r.unwrap().unwrap_err();
+        assert!(e.is_transient(), "{e}");
+        let e = Error::from(e);
         assert!(is_store_down(&e), "{e}");
     }
     let first = start.elapsed();
     assert!(first < timeout + Duration::from_millis(250), "{first:?}");
     // The failed connect is remembered: the next callers get it at once, no new attempt.
     let start = Instant::now();
-    let e = keys.load("2021000000000009").await.unwrap_err();
+    let e = Error::from(keys.load(&aid("2021000000000009")).await.unwrap_err());
     assert!(is_store_down(&e), "{e}");
     assert!(keys.ready().await.is_err());
     let fast = start.elapsed();
@@ -1251,7 +1325,7 @@ async fn a_silent_database_costs_one_query_timeout_then_fails_fast() {
     proxy.freeze();
     let timed = |keys: PgKeys, app: &'static str| async move {
         let start = Instant::now();
-        let r = keys.load(app).await;
+        let r = keys.load(&aid(app)).await;
         (start.elapsed(), r)
     };
     let a = tokio::spawn(timed(keys.clone(), "2021000000000002"));
@@ -1263,6 +1337,8 @@ async fn a_silent_database_costs_one_query_timeout_then_fails_fast() {
     for (name, task) in [("a", a), ("b", b), ("d", d)] {
         let (took, r) = task.await.unwrap();
         let e = r.unwrap_err();
+        assert!(e.is_transient(), "{name}: {e}");
+        let e = Error::from(e);
         assert!(is_store_down(&e), "{name}: {e}");
         assert!(took < timeout + Duration::from_millis(200), "{name} took {took:?}");
     }
@@ -1284,12 +1360,12 @@ async fn a_silent_database_costs_one_query_timeout_then_fails_fast() {
         .await
         .unwrap();
     let start = Instant::now();
-    let e = keys.load("2021000000000001").await.unwrap_err();
+    let e = Error::from(keys.load(&aid("2021000000000001")).await.unwrap_err());
     let hung = start.elapsed();
     assert!(is_store_down(&e), "{e}");
     assert!(hung < timeout + Duration::from_millis(250), "{hung:?}");
     db.batch_execute("COMMIT").await.unwrap();
-    assert!(keys.load("2021000000000001").await.unwrap().is_some());
+    assert!(keys.load(&aid("2021000000000001")).await.unwrap().is_some());
 }
 
 /// Transactions database `name` has committed or rolled back, once every client backend on it
@@ -1349,12 +1425,12 @@ async fn a_made_up_app_id_costs_one_round_trip_even_across_a_schema_change() {
     let mut loads = tokio::task::JoinSet::new();
     for i in 0..N / 2 {
         let (keys, app_id) = (keys.clone(), made_up(i));
-        loads.spawn(async move { keys.load(&app_id).await });
+        loads.spawn(async move { keys.load(&aid(&app_id)).await });
     }
     while let Some(r) = loads.join_next().await {
         assert!(r.unwrap().unwrap().is_none());
     }
-    assert!(keys.load(isv).await.unwrap().is_some());
+    assert!(keys.load(&aid(isv)).await.unwrap().is_some());
 
     let admin = connect(&url).await;
     // The server replans a cached statement by itself when its result stays the same...
@@ -1362,7 +1438,7 @@ async fn a_made_up_app_id_costs_one_round_trip_even_across_a_schema_change() {
         .batch_execute("ALTER TABLE alipay_phone_keys ADD COLUMN extra text")
         .await
         .unwrap();
-    assert!(keys.load(&made_up(N / 2)).await.unwrap().is_none());
+    assert!(keys.load(&aid(&made_up(N / 2))).await.unwrap().is_none());
     // ...and refuses it when a column it returns changed type ("cached plan must not change
     // result type"): the statement is prepared again and the load retried.
     admin
@@ -1370,10 +1446,10 @@ async fn a_made_up_app_id_costs_one_round_trip_even_across_a_schema_change() {
         .await
         .unwrap();
     drop(admin);
-    let isv_app = keys.load("2021000000000002").await.unwrap().unwrap();
+    let isv_app = keys.load(&aid("2021000000000002")).await.unwrap().unwrap();
     assert_eq!(isv_app.verify_with_app(), Some(isv));
     for i in N / 2 + 1..N {
-        assert!(keys.load(&made_up(i)).await.unwrap().is_none());
+        assert!(keys.load(&aid(&made_up(i))).await.unwrap().is_none());
     }
     keys.ready().await.unwrap();
     drop(keys);

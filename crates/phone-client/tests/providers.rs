@@ -12,6 +12,12 @@ use phone_crypto::{AesKey, RsaPrivateKeyDer, seal_envelope, success_plaintext};
 mod common;
 use common::{demo, key};
 
+/// An app id of the tests (they are all valid ones).
+#[allow(dead_code)]
+fn aid(text: &str) -> phone_client::AppId {
+    phone_client::AppId::parse(text).unwrap()
+}
+
 const OTHER_AES: &str = "MDEyMzQ1Njc4OWFiY2RlZg==";
 
 fn demo_material() -> AppKeyMaterial {
@@ -157,6 +163,64 @@ async fn env_keys_single_app_and_per_app_forms() {
     );
 }
 
+/// An envelope declaring the legacy `RSA` (SHA1) sign type; its signature is junk, so an app
+/// that accepts RSA answers `bad_signature` and one pinned to RSA2 `unsupported_sign_type`
+/// (the sign type is checked first).
+const LEGACY_RSA: &str = r#"{"response":"AAAAAAAAAAAAAAAAAAAAAA==","sign":"c2ln","sign_type":"RSA"}"#;
+
+async fn pinned_outcome(keys: impl KeyProvider + 'static, app_id: &str) -> &'static str {
+    let client = PhoneClient::builder().keys(keys).build().unwrap();
+    client.open(app_id, LEGACY_RSA).await.unwrap_err().kind()
+}
+
+#[tokio::test]
+async fn env_keys_honour_the_sign_type_pin_per_app_and_for_every_app() {
+    let (pk, aes) = (demo("alipay_public_key.txt"), demo("aes_key.txt"));
+    let vars = |pins: &[(&str, &str)]| {
+        let mut v: Vec<(String, String)> = vec![
+            ("ALIPAY_PUBLIC_KEY".into(), pk.clone()),
+            ("ALIPAY_AES_KEY".into(), aes.clone()),
+            ("ALIPAY_PUBLIC_KEY_2021A".into(), pk.clone()),
+            ("ALIPAY_AES_KEY_2021A".into(), aes.clone()),
+        ];
+        v.extend(pins.iter().map(|(k, p)| (k.to_string(), p.to_string())));
+        EnvKeys::from_vars(v)
+    };
+    assert_eq!(pinned_outcome(vars(&[]), "2021A").await, "bad_signature");
+    assert_eq!(pinned_outcome(vars(&[]), "other").await, "bad_signature");
+    let own = [("ALIPAY_SIGN_TYPES_2021A", "RSA2")];
+    assert_eq!(pinned_outcome(vars(&own), "2021A").await, "unsupported_sign_type");
+    assert_eq!(pinned_outcome(vars(&own), "other").await, "bad_signature");
+    let every = [("ALIPAY_SIGN_TYPES", "rsa2")];
+    assert_eq!(pinned_outcome(vars(&every), "other").await, "unsupported_sign_type");
+}
+
+#[tokio::test]
+async fn file_keys_honour_the_sign_type_pin() {
+    let dir = std::env::temp_dir().join(format!("phone-client-filepin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, pin: &str| {
+        let path = dir.join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "[apps.app1]\nalipay_public_key = \"{}\"\naes_key = \"{}\"\n{pin}",
+                demo("alipay_public_key.txt").trim(),
+                demo("aes_key.txt").trim()
+            ),
+        )
+        .unwrap();
+        FileKeys::watch(path)
+    };
+    assert_eq!(pinned_outcome(write("open.toml", ""), "app1").await, "bad_signature");
+    let pinned = write("pinned.toml", "sign_types = [\"RSA2\"]\n");
+    assert_eq!(pinned_outcome(pinned, "app1").await, "unsupported_sign_type");
+    // A pin that accepts nothing is refused, not taken as "refuse every envelope".
+    let empty = write("empty.toml", "sign_types = []\n");
+    assert_eq!(pinned_outcome(empty, "app1").await, "key_error");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A provider that counts loads, answers after a delay, and can be switched to new keys.
 #[derive(Debug)]
 struct Counting {
@@ -167,7 +231,7 @@ struct Counting {
 
 #[async_trait]
 impl KeyProvider for Counting {
-    async fn load(&self, _app: &str) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
+    async fn load(&self, _app: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
         self.loads.fetch_add(1, Ordering::SeqCst);
         tokio::time::sleep(self.delay).await;
         Ok(Some(self.material.lock().unwrap().clone()))
@@ -192,7 +256,7 @@ async fn caching_shares_one_load_refreshes_ahead_and_times_out() {
     // Twenty concurrent callers on a cold cache: one load.
     let calls = (0..20).map(|_| {
         let c = cache.clone();
-        async move { c.load("app").await }
+        async move { c.load(&aid("app")).await }
     });
     let results = futures_join(calls).await;
     assert!(results.iter().all(|r| r.as_ref().unwrap().is_some()));
@@ -200,20 +264,20 @@ async fn caching_shares_one_load_refreshes_ahead_and_times_out() {
 
     // Fresh: no load.
     tokio::time::advance(Duration::from_secs(30)).await;
-    cache.load("app").await.unwrap();
+    cache.load(&aid("app")).await.unwrap();
     assert_eq!(source.loads.load(Ordering::SeqCst), 1);
 
     // Within the refresh window: the current keys come back at once, one refresh runs behind.
     tokio::time::advance(Duration::from_secs(25)).await;
-    cache.load("app").await.unwrap();
-    cache.load("app").await.unwrap();
+    cache.load(&aid("app")).await.unwrap();
+    cache.load(&aid("app")).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(source.loads.load(Ordering::SeqCst), 2);
 
     // A source slower than the timeout: a cold app gets key_error.
     let slow = counting(Duration::from_secs(5));
     let slow_cache = CachingKeys::from_shared(slow.clone()).load_timeout(Duration::from_secs(1));
-    let err = slow_cache.load("cold").await.unwrap_err();
+    let err = Error::from(slow_cache.load(&aid("cold")).await.unwrap_err());
     assert_eq!(err.kind(), "key_error");
     assert!(err.to_string().contains("no answer within"), "{err}");
 }
@@ -371,4 +435,37 @@ async fn sm2_keys_come_through_providers_too() {
             assert_eq!(got.unwrap_err().kind(), "unsupported_sign_type", "{b}");
         }
     }
+}
+
+#[tokio::test]
+async fn provider_failures_keep_apart_unknown_misconfigured_and_unavailable() {
+    let body = demo("envelope.json");
+    // No provider at all is a setup mistake (500), not an outage.
+    let e = PhoneClient::builder().build().unwrap_err();
+    assert_eq!((e.kind(), e.http_status()), ("key_error", 500), "{e}");
+    // An app nobody knows, and an id that is no app id, are the caller's (404).
+    let client = PhoneClient::builder()
+        .keys(StaticKeys::new().app("app", demo_material()))
+        .build()
+        .unwrap();
+    for id in ["other", "a\nforged=1"] {
+        let e = client.decrypt_phone(id, &body).await.unwrap_err();
+        assert_eq!((e.kind(), e.http_status()), ("key_error", 404), "{id:?}: {e}");
+    }
+    // A keyring file that is not there is an outage of that source (503) ...
+    let gone = PhoneClient::builder()
+        .keys(FileKeys::watch("/nonexistent/keys.toml"))
+        .build()
+        .unwrap();
+    assert_eq!(gone.decrypt_phone("app", &body).await.unwrap_err().http_status(), 503);
+    // ... one that does not parse is someone's to fix (500), and never quotes the file.
+    let dir = std::env::temp_dir().join(format!("phone-client-badring-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("keys.toml");
+    std::fs::write(&path, "[apps.app]\naes_key = \"c2VjcmV0LWJ1dC13cm9uZw\"\n").unwrap();
+    let broken = PhoneClient::builder().keys(FileKeys::watch(&path)).build().unwrap();
+    let e = broken.decrypt_phone("app", &body).await.unwrap_err();
+    assert_eq!((e.kind(), e.http_status()), ("key_error", 500), "{e}");
+    assert!(!e.to_string().contains("c2VjcmV0"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -30,6 +30,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod app_id;
 mod codes;
 mod echo;
 mod envelope;
@@ -43,6 +44,7 @@ mod run_data;
 mod shapes;
 mod types;
 
+pub use app_id::{APP_ID_MAX_LEN, AppId, InvalidAppId};
 pub use codes::{AlipayCode, KNOWN_CODES, hint_for, hint_for_in};
 pub use envelope::{
     Content, DEFAULT_MAX_CONTENT_BYTES, DEFAULT_MAX_ENVELOPE_BYTES, DEFAULT_MAX_JSON_DEPTH, Envelope, ParseOptions,

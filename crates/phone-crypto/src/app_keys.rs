@@ -8,6 +8,7 @@ use crate::algorithms::{ContentAlgorithm, SignAlgorithm};
 use crate::backend::Backend;
 use crate::capabilities::Capabilities;
 use crate::keys::{AesKey, AlipayPublicKey, RsaPublicKeyDer};
+use crate::material::KeyMaterial;
 use crate::parts::{ContentCipher, SignatureVerifier};
 use crate::pool::KeyPool;
 use crate::provider::CryptoProvider;
@@ -144,21 +145,78 @@ impl std::fmt::Debug for AppKeys {
     }
 }
 
-/// Builds [`AppKeys`]; each key is parsed (and rejected with a targeted `key_error`) as soon as
-/// it is given, and prepared by [`AppKeysBuilder::build`] or [`AppKeysBuilder::build_in`].
+/// Builds [`AppKeys`] from one [`KeyMaterial`] and options; each key is parsed (and rejected
+/// with a targeted `key_error`) as soon as it is given, and prepared by
+/// [`AppKeysBuilder::build`] or [`AppKeysBuilder::build_in`].
+///
+/// A key source's material goes in whole ([`AppKeysBuilder::material`]), shared rather than
+/// copied key by key; the text methods ([`AppKeysBuilder::alipay_public_key`], ...) add to it.
+///
+/// ```
+/// use phone_crypto::{AppKeys, Backend, KeyMaterial};
+/// let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo/");
+/// let material = KeyMaterial::new()
+///     .with_alipay_public_key(&std::fs::read_to_string(format!("{data}alipay_public_key.txt"))?)?
+///     .with_aes_key(&std::fs::read_to_string(format!("{data}aes_key.txt"))?)?
+///     .shared();
+/// let keys = AppKeys::builder().material(material).build(Backend::default())?;
+/// let body = std::fs::read_to_string(format!("{data}envelope.json"))?;
+/// assert_eq!(phone_crypto::decrypt_phone(&keys, &body)?.to_string(), "138****8000");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Default, Clone)]
 pub struct AppKeysBuilder {
-    public_keys: Vec<AlipayPublicKey>,
-    aes_keys: Vec<AesKey>,
-    sign_types: Option<Vec<SignType>>,
+    material: Arc<KeyMaterial>,
+    /// ISV/template mode: the material whose Alipay public keys verify instead.
+    verifying: Option<Arc<KeyMaterial>>,
+    /// The pin when neither material pins.
+    default_sign_types: Option<Vec<SignType>>,
     options: Arc<ParseOptions>,
 }
 
 impl AppKeysBuilder {
+    /// Starts from `material` (replacing anything given before): its keys and its pinned sign
+    /// types. An `Arc` is shared, not copied.
+    pub fn material(mut self, material: impl Into<Arc<KeyMaterial>>) -> Self {
+        self.material = material.into();
+        self
+    }
+
+    /// ISV/template mode: verifies with `isv`'s Alipay public keys instead of the material's
+    /// own (which then usually holds only content keys); `isv`'s pinned sign types apply when
+    /// the material pins none.
+    ///
+    /// ```
+    /// use phone_crypto::{AppKeys, Backend, KeyMaterial};
+    /// let key = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo/alipay_public_key.txt"))?;
+    /// let isv = KeyMaterial::new().with_alipay_public_key(&key)?;
+    /// let merchant = KeyMaterial::new().with_aes_key("aa4BtZ4tspm2wnXLb1ThQA==")?.verify_with("isv");
+    /// let keys = AppKeys::builder().material(merchant).verify_with_material(isv).build(Backend::default())?;
+    /// assert_eq!(format!("{keys:?}").contains("verifying_keys: 1"), true);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn verify_with_material(mut self, isv: impl Into<Arc<KeyMaterial>>) -> Self {
+        self.verifying = Some(isv.into());
+        self
+    }
+
+    /// The sign types accepted when neither the material nor the ISV's material pins any
+    /// (a service-wide pin).
+    pub fn default_sign_types(mut self, types: &[SignType]) -> Self {
+        self.default_sign_types = Some(types.to_vec());
+        self
+    }
+
+    fn edit(&mut self, change: impl FnOnce(KeyMaterial) -> KeyMaterial) {
+        let m = std::mem::take(Arc::make_mut(&mut self.material));
+        *Arc::make_mut(&mut self.material) = change(m);
+    }
+
     /// Adds an Alipay public key (支付宝公钥): the console's base64, PEM, PKCS#1, a certificate,
     /// or an SM2 key. Call again to accept several during a rotation.
     pub fn alipay_public_key(mut self, text: &str) -> Result<Self, Error> {
-        self.public_keys.push(AlipayPublicKey::parse(text)?);
+        let key = AlipayPublicKey::parse(text)?;
+        self.edit(|m| m.with_public_key(key));
         Ok(self)
     }
 
@@ -169,20 +227,21 @@ impl AppKeysBuilder {
 
     /// Adds an already parsed Alipay public key of any algorithm.
     pub fn public_key(mut self, key: AlipayPublicKey) -> Self {
-        self.public_keys.push(key);
+        self.edit(|m| m.with_public_key(key));
         self
     }
 
     /// Adds a content key (接口内容加密方式) in the console's base64 form. Call again for
     /// rotation; keys are tried in the order given.
     pub fn aes_key(mut self, text: &str) -> Result<Self, Error> {
-        self.aes_keys.push(AesKey::parse(text)?);
+        let key = AesKey::parse(text)?;
+        self.edit(|m| m.with_aes_key_raw(key));
         Ok(self)
     }
 
     /// Adds an already parsed content key.
     pub fn aes_key_raw(mut self, key: AesKey) -> Self {
-        self.aes_keys.push(key);
+        self.edit(|m| m.with_aes_key_raw(key));
         self
     }
 
@@ -200,7 +259,7 @@ impl AppKeysBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn accept_sign_types(mut self, types: &[SignType]) -> Self {
-        self.sign_types = Some(types.to_vec());
+        self.edit(|m| m.accept_sign_types(types));
         self
     }
 
@@ -225,7 +284,10 @@ impl AppKeysBuilder {
 
     /// Prepares the keys through `pool`, sharing every key another app of the pool holds.
     pub fn build_in(self, pool: &KeyPool) -> Result<AppKeys, Error> {
-        if self.public_keys.is_empty() && !self.options.allow_unsigned {
+        let own = &*self.material;
+        let verify_from = self.verifying.as_deref().unwrap_or(own);
+        let public_keys = verify_from.verify_keys();
+        if public_keys.is_empty() && !self.options.allow_unsigned {
             return Err(Error::key(
                 KeyRole::AlipayPublic,
                 KeyProblem::Unparsable("no Alipay public key was given".into()),
@@ -235,8 +297,7 @@ impl AppKeysBuilder {
         let capabilities = backend.capabilities();
         // A key whose algorithm this backend lacks is kept out; `open` then names a backend
         // that has it instead of failing alike for every envelope.
-        let verifiers = self
-            .public_keys
+        let verifiers = public_keys
             .iter()
             .filter(|k| capabilities.verifies_algorithm(k.algorithm()))
             .map(|k| {
@@ -246,8 +307,8 @@ impl AppKeysBuilder {
                 })
             })
             .collect::<Result<Box<[_]>, Error>>()?;
-        let content_keys = self
-            .aes_keys
+        let content_keys = own
+            .aes_keys()
             .iter()
             .map(|k| {
                 let aes_cbc = capabilities
@@ -267,7 +328,11 @@ impl AppKeysBuilder {
         Ok(AppKeys {
             verifiers,
             content_keys,
-            sign_types: self.sign_types.as_deref().map(SignTypeSet::from_types),
+            sign_types: own
+                .sign_types()
+                .or_else(|| self.verifying.as_deref().and_then(KeyMaterial::sign_types))
+                .or(self.default_sign_types.as_deref())
+                .map(SignTypeSet::from_types),
             backend: backend.clone(),
             capabilities,
             options: self.options,

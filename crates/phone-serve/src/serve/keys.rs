@@ -75,7 +75,7 @@ impl Sources {
     /// The keyring's app ids as loaded now (fails on a keyring that cannot be read or parsed).
     pub async fn keyring_apps(&self) -> Option<Result<Vec<String>, phone_client::Error>> {
         match &self.keyring {
-            Some((_, keys)) => Some(keys.app_ids().await),
+            Some((_, keys)) => Some(keys.app_ids().await.map_err(phone_client::Error::from)),
             None => None,
         }
     }
@@ -105,12 +105,8 @@ impl Sources {
         if self.env {
             chain = add(chain, EnvKeys::new());
         }
-        chain.ok_or_else(|| {
-            phone_client::Error::key(
-                phone_core::KeyRole::KeyProvider,
-                phone_core::KeyProblem::ProviderFailed(NO_KEYS.into()),
-            )
-        })
+        // A setup mistake (500), not an outage: the service is not started without keys.
+        chain.ok_or_else(|| phone_client::ProviderError::invalid_configuration(NO_KEYS).into())
     }
 
     /// Whether keys can be loaded now: the keyring parses, the database answers; the
