@@ -13,7 +13,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use phone_client::{AppKeyMaterial, PhoneClient, StaticKeys};
 use phone_core::{Envelope, ParseOptions, SignType};
 use phone_crypto::{
-    AesKey, AppKeys, Backend, RsaPrivateKeyDer, RsaPublicKeyDer, decrypt_phone, seal_envelope, success_plaintext,
+    AppKeys, Backend, ContentKey, RsaPrivateKey, RsaPublicKey, decrypt_phone, seal_envelope, success_plaintext,
 };
 
 fn read(path: &str) -> String {
@@ -23,13 +23,13 @@ fn read(path: &str) -> String {
 struct Case {
     bits: usize,
     sign_type: SignType,
-    private: RsaPrivateKeyDer,
+    private: RsaPrivateKey,
     body: String,
     signed: Vec<u8>,
     sig: Vec<u8>,
 }
 
-fn case(private: &RsaPrivateKeyDer, sign_type: SignType, aes: &AesKey) -> Case {
+fn case(private: &RsaPrivateKey, sign_type: SignType, aes: &ContentKey) -> Case {
     // Sign with a backend that can do SHA1 (openssl or rustcrypto) when needed.
     let signer = Backend::ALL
         .iter()
@@ -58,7 +58,7 @@ fn case(private: &RsaPrivateKeyDer, sign_type: SignType, aes: &AesKey) -> Case {
 type RawVerify = Box<dyn Fn(&[u8], &[u8]) -> bool>;
 
 /// Each library's own verify call on a key parsed once, outside the SDK's traits.
-fn raw_verify(backend: Backend, key: &RsaPublicKeyDer) -> RawVerify {
+fn raw_verify(backend: Backend, key: &RsaPublicKey) -> RawVerify {
     match backend.name() {
         "ring" => {
             let (n, e) = (key.modulus().to_vec(), key.exponent().to_vec());
@@ -104,9 +104,9 @@ fn raw_verify(backend: Backend, key: &RsaPublicKeyDer) -> RawVerify {
 
 fn bench(c: &mut Criterion) {
     let aes_text = read("examples/data/aes_key.txt");
-    let aes = AesKey::parse(&aes_text).expect("aes");
-    let demo = RsaPrivateKeyDer::parse(&read("examples/data/alipay_private_key.pem")).expect("demo key");
-    let big = RsaPrivateKeyDer::parse(&read("crates/phone-crypto/tests/keys/rsa4096_pkcs8.pem")).expect("4096 key");
+    let aes = ContentKey::parse(&aes_text).expect("aes");
+    let demo = RsaPrivateKey::parse(&read("examples/data/alipay_private_key.pem")).expect("demo key");
+    let big = RsaPrivateKey::parse(&read("crates/phone-crypto/tests/keys/rsa4096_pkcs8.pem")).expect("4096 key");
     let cases = [
         case(&demo, SignType::Rsa2, &aes),
         case(&demo, SignType::Rsa, &aes),
@@ -133,7 +133,7 @@ fn bench(c: &mut Criterion) {
         for (name, text) in &formats {
             g.bench_function(format!("prepare_key/{name}"), |b| {
                 b.iter(|| {
-                    p.prepare_verifier(&RsaPublicKeyDer::parse(black_box(text)).expect("key"))
+                    p.prepare_verifier(&RsaPublicKey::parse(black_box(text)).expect("key"))
                         .expect("verifier")
                 })
             });

@@ -10,7 +10,7 @@
 use std::io::{BufRead, Write};
 
 use phone_client::{AppKeyMaterial, PhoneClient, StaticKeys};
-use phone_crypto::{AesKey, Backend, ContentAlgorithm, RsaPrivateKeyDer, seal_envelope, success_plaintext};
+use phone_crypto::{Backend, ContentAlgorithm, ContentKey, RsaPrivateKey, seal_envelope, success_plaintext};
 
 fn rss_bytes() -> Result<u64, Box<dyn std::error::Error>> {
     let statm = std::fs::read_to_string("/proc/self/statm")?;
@@ -28,12 +28,12 @@ fn merchant_aes(i: usize) -> String {
 
 /// The ISV's key pair: the committed 1024-bit test key, because sealing N envelopes is
 /// signing N times and the measurement is of the merchants, not of the ISV key.
-fn isv_private() -> Result<RsaPrivateKeyDer, Box<dyn std::error::Error>> {
+fn isv_private() -> Result<RsaPrivateKey, Box<dyn std::error::Error>> {
     let pem = std::fs::read_to_string(format!(
         "{}/crates/phone-crypto/tests/keys/rsa1024_pkcs1.pem",
         env!("CARGO_MANIFEST_DIR")
     ))?;
-    Ok(RsaPrivateKeyDer::parse(&pem)?)
+    Ok(RsaPrivateKey::parse(&pem)?)
 }
 
 /// Seals one envelope per merchant (two threads) into `path`: `aes_key \t envelope` lines.
@@ -54,7 +54,7 @@ fn prepare_envelopes(n: usize, path: &std::path::Path) -> Result<(), Box<dyn std
                     (from..to)
                         .map(|i| {
                             let aes = merchant_aes(i);
-                            let enc = side.prepare_encryptor(ContentAlgorithm::AesCbc, &AesKey::parse(&aes)?)?;
+                            let enc = side.prepare_encryptor(ContentAlgorithm::AesCbc, &ContentKey::parse(&aes)?)?;
                             let body = seal_envelope(
                                 &success_plaintext("13800138000"),
                                 &**signer,
@@ -100,9 +100,9 @@ fn aes_only(backend: Backend, path: &str) -> Result<f64, Box<dyn std::error::Err
     // The envelopes stay alive as in the client run, so that neither run prepares into memory
     // the other freed.
     let envelopes = read_envelopes(path)?;
-    let keys: Vec<AesKey> = envelopes
+    let keys: Vec<ContentKey> = envelopes
         .iter()
-        .map(|(aes, _)| AesKey::parse(aes))
+        .map(|(aes, _)| ContentKey::parse(aes))
         .collect::<Result<_, _>>()?;
     let provider = backend.crypto_provider();
     let before = rss_bytes()?;

@@ -18,7 +18,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use phone_core::SignType;
-use phone_crypto::{AesKey, Backend, ContentAlgorithm, EnvelopeSigner, RsaPrivateKeyDer, seal_envelope};
+use phone_crypto::{Backend, ContentAlgorithm, ContentKey, EnvelopeSigner, RsaPrivateKey, seal_envelope};
 use serde_json::{Value, json};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -52,10 +52,10 @@ fn envelope(signer: &dyn EnvelopeSigner, content: &[u8], encrypt_type: &str) -> 
 }
 
 fn main() -> Result<()> {
-    let private = RsaPrivateKeyDer::parse(&data("alipay_private_key.pem")?)?;
+    let private = RsaPrivateKey::parse(&data("alipay_private_key.pem")?)?;
     let side = Backend::default().alipay_side();
     let signer = side.prepare_signer(&private)?;
-    let aes = side.prepare_encryptor(ContentAlgorithm::AesCbc, &AesKey::parse(AES_KEY)?)?;
+    let aes = side.prepare_encryptor(ContentAlgorithm::AesCbc, &ContentKey::parse(AES_KEY)?)?;
     let aes_v2 = |iv: [u8; 16], plaintext: &str| -> Result<String> {
         let mut content = iv.to_vec();
         content.extend(aes.encrypt_cbc(&iv, plaintext.as_bytes())?);

@@ -6,7 +6,7 @@
 
 use phone_core::SignType;
 use phone_crypto::{
-    AesKey, AppKeys, Backend, ContentAlgorithm, RsaPrivateKeyDer, decrypt_phone, seal_envelope, success_plaintext,
+    AppKeys, Backend, ContentAlgorithm, ContentKey, RsaPrivateKey, decrypt_phone, seal_envelope, success_plaintext,
 };
 
 fn data(file: &str) -> Result<String, std::io::Error> {
@@ -21,8 +21,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     //    private key. In production the mini-program receives this from my.getPhoneNumber.
     //    (Those operations need phone-crypto's `alipay-side` feature; a server never does.)
     let alipay = Backend::default().alipay_side();
-    let signer = alipay.prepare_signer(&RsaPrivateKeyDer::parse(&data("alipay_private_key.pem")?)?)?;
-    let cipher = alipay.prepare_encryptor(ContentAlgorithm::AesCbc, &AesKey::parse(&aes_key)?)?;
+    let signer = alipay.prepare_signer(&RsaPrivateKey::parse(&data("alipay_private_key.pem")?)?)?;
+    let cipher = alipay.prepare_encryptor(ContentAlgorithm::AesCbc, &ContentKey::parse(&aes_key)?)?;
     let body = seal_envelope(
         &success_plaintext("13800138000"),
         &*signer,

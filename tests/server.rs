@@ -159,7 +159,7 @@ async fn env_keys_mode_and_server_side_key_errors_are_5xx() {
 }
 
 fn seal(private_pem: &str, aes: &str, sign_type: phone_core::SignType) -> String {
-    use phone_crypto::{AesKey, Backend, ContentAlgorithm, RsaPrivateKeyDer, seal_envelope, success_plaintext};
+    use phone_crypto::{Backend, ContentAlgorithm, ContentKey, RsaPrivateKey, seal_envelope, success_plaintext};
     // RSA (SHA1) signing needs a backend that has it; RSA2 any.
     let side = Backend::ALL
         .iter()
@@ -167,10 +167,10 @@ fn seal(private_pem: &str, aes: &str, sign_type: phone_core::SignType) -> String
         .find(|s| s.sign_types().contains(&sign_type))
         .unwrap();
     let signer = side
-        .prepare_signer(&RsaPrivateKeyDer::parse(private_pem).unwrap())
+        .prepare_signer(&RsaPrivateKey::parse(private_pem).unwrap())
         .unwrap();
     let enc = side
-        .prepare_encryptor(ContentAlgorithm::AesCbc, &AesKey::parse(aes).unwrap())
+        .prepare_encryptor(ContentAlgorithm::AesCbc, &ContentKey::parse(aes).unwrap())
         .unwrap();
     seal_envelope(&success_plaintext("13912345678"), &*signer, Some(&*enc), sign_type).unwrap()
 }
@@ -181,7 +181,7 @@ fn real_app_key() -> (String, String) {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
-    let public = phone_crypto::RsaPrivateKeyDer::parse(&pem)
+    let public = phone_crypto::RsaPrivateKey::parse(&pem)
         .unwrap()
         .public_key()
         .to_spki_base64();

@@ -21,7 +21,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use phone_client::{AppId, AppKeyMaterial, CachingKeys, ChainKeys, FileKeys, KeyProvider, PhoneClient, ProviderError};
 use phone_core::SignType;
-use phone_crypto::{AesKey, Backend, ContentAlgorithm, RsaPrivateKeyDer, seal_envelope, success_plaintext};
+use phone_crypto::{Backend, ContentAlgorithm, ContentKey, RsaPrivateKey, seal_envelope, success_plaintext};
 use serde_json::Value;
 
 const CLIENTS: usize = 8;
@@ -37,12 +37,12 @@ fn root(rel: &str) -> String {
 }
 
 struct Pair {
-    private: RsaPrivateKeyDer,
+    private: RsaPrivateKey,
     public: String,
 }
 
 fn pair(rel: &str) -> Pair {
-    let private = RsaPrivateKeyDer::parse(&root(rel)).unwrap();
+    let private = RsaPrivateKey::parse(&root(rel)).unwrap();
     let public = private.public_key().to_spki_base64();
     Pair { private, public }
 }
@@ -57,7 +57,7 @@ fn envelopes(p: &Pair, aes: &str, count: usize, tag: u32) -> Vec<(String, String
         .unwrap();
     let signer = side.prepare_signer(&p.private).unwrap();
     let enc = side
-        .prepare_encryptor(ContentAlgorithm::AesCbc, &AesKey::parse(aes).unwrap())
+        .prepare_encryptor(ContentAlgorithm::AesCbc, &ContentKey::parse(aes).unwrap())
         .unwrap();
     (0..)
         .map(|i| {

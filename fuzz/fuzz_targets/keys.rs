@@ -3,32 +3,32 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use phone_crypto::{AesKey, Backend, RsaPrivateKeyDer, RsaPublicKeyDer};
+use phone_crypto::{ContentKey, Backend, RsaPrivateKey, RsaPublicKey};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let mut publics = vec![RsaPublicKeyDer::parse(&text), RsaPublicKeyDer::from_der(data)];
+    let mut publics = vec![RsaPublicKey::parse(&text), RsaPublicKey::from_der(data)];
     // Wrap the bytes as PEM too, so the DER parsers see PEM-borne input.
     use base64::Engine as _;
     let pem = format!(
         "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
         base64::engine::general_purpose::STANDARD.encode(data)
     );
-    publics.push(RsaPublicKeyDer::parse(&pem));
+    publics.push(RsaPublicKey::parse(&pem));
     for key in publics.into_iter().flatten() {
         assert!(phone_crypto::RSA_BITS.contains(&key.bits()));
-        let _ = RsaPublicKeyDer::from_der(&key.to_spki_der()).expect("our own SPKI re-parses");
+        let _ = RsaPublicKey::from_der(&key.to_spki_der()).expect("our own SPKI re-parses");
         for b in Backend::ALL {
             let _ = b.crypto_provider().prepare_verifier(&key);
         }
     }
-    for key in [RsaPrivateKeyDer::parse(&text), RsaPrivateKeyDer::from_der(data)]
+    for key in [RsaPrivateKey::parse(&text), RsaPrivateKey::from_der(data)]
         .into_iter()
         .flatten()
     {
         let _ = format!("{key:?}");
     }
-    if let Ok(k) = AesKey::parse(&text) {
+    if let Ok(k) = ContentKey::parse(&text) {
         assert!(matches!(k.len(), 16 | 24 | 32));
     }
 });

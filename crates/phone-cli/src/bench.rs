@@ -10,7 +10,7 @@ use clap::Args;
 use clap::builder::TypedValueParser as _;
 use phone_client::{AppKeyMaterial, PhoneClient, StaticKeys};
 use phone_core::{Envelope, ParseOptions, SignType};
-use phone_crypto::{AesKey, AppKeys, Backend, RsaPrivateKeyDer, decrypt_phone, seal_envelope, success_plaintext};
+use phone_crypto::{AppKeys, Backend, ContentKey, RsaPrivateKey, decrypt_phone, seal_envelope, success_plaintext};
 use serde_json::json;
 
 /// Arguments of `bench`.
@@ -52,7 +52,7 @@ struct Setup {
     material: AppKeyMaterial,
 }
 
-fn setup(backend: Backend, private: &RsaPrivateKeyDer, aes: &AesKey) -> Result<Setup, phone_core::Error> {
+fn setup(backend: Backend, private: &RsaPrivateKey, aes: &ContentKey) -> Result<Setup, phone_core::Error> {
     // Any backend that signs RSA2 builds the envelope; the one under test only opens it.
     let signer = Backend::ALL
         .iter()
@@ -192,7 +192,7 @@ pub fn run(args: BenchArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let Ok(aes) = AesKey::generate(16) else {
+    let Ok(aes) = ContentKey::generate(16) else {
         eprintln!("alipay-phone bench: no randomness");
         return ExitCode::from(1);
     };

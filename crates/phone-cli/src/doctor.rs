@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use clap::Args;
 use phone_core::{Content, Envelope, Error, KeyProblem, Lang, ParseOptions, Shape, SignType};
-use phone_crypto::{AesKey, AppKeys, KeyFormat, RsaPrivateKeyDer, RsaPublicKeyDer, SignatureVerifier};
+use phone_crypto::{AppKeys, ContentKey, KeyFormat, RsaPrivateKey, RsaPublicKey, SignatureVerifier};
 use serde_json::json;
 use zeroize::Zeroizing;
 
@@ -108,7 +108,7 @@ fn fail_with(check: &'static str, message: impl Into<String>, e: &Error) -> Find
     )
 }
 
-fn describe(key: &RsaPublicKeyDer) -> String {
+fn describe(key: &RsaPublicKey) -> String {
     let form = match (key.format(), key.was_pem()) {
         (KeyFormat::Spki, false) => "SPKI, one line of base64 as the console shows it",
         (KeyFormat::Spki, true) => "SPKI, PEM",
@@ -148,7 +148,7 @@ fn app_cert_ids(subject: &str) -> Option<(&str, &str)> {
 /// encodes along: ASCII whitespace in the decoded text is left out). Random key bytes are all
 /// base64 characters or whitespace with a probability of about 2^-44, so a match is not a
 /// coincidence.
-fn decoded_once(text: &str) -> Option<(Zeroizing<String>, AesKey)> {
+fn decoded_once(text: &str) -> Option<(Zeroizing<String>, ContentKey)> {
     let compact: Zeroizing<String> = Zeroizing::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
     let outer = Zeroizing::new(LENIENT.decode(compact.as_bytes()).ok()?);
     // `echo "$KEY" | base64` encodes the key's trailing newline too: whitespace inside is
@@ -164,7 +164,7 @@ fn decoded_once(text: &str) -> Option<(Zeroizing<String>, AesKey)> {
     if inner.len() < 22 || !inner.bytes().all(alphabet) {
         return None;
     }
-    let key = AesKey::parse(&inner).ok()?;
+    let key = ContentKey::parse(&inner).ok()?;
     Some((inner, key))
 }
 
@@ -188,7 +188,7 @@ impl Doctor {
         // certificate is issued by an intermediate, never by itself. A single self-signed RSA
         // certificate that works as a key is let through: test setups make those.
         let all_roots = !parsed.is_empty() && parsed.iter().all(|c| c.is_self_issued());
-        if all_roots && (infos.len() > 1 || RsaPublicKeyDer::parse(text).is_err()) {
+        if all_roots && (infos.len() > 1 || RsaPublicKey::parse(text).is_err()) {
             let what = if infos.len() > 1 {
                 format!("a bundle of {} root certificates (alipayRootCert.crt)", infos.len())
             } else {
@@ -213,14 +213,14 @@ impl Doctor {
         ))
     }
 
-    fn public_key(&mut self, text: &str) -> Option<RsaPublicKeyDer> {
+    fn public_key(&mut self, text: &str) -> Option<RsaPublicKey> {
         if let Some(f) = Self::wrong_certificate(text) {
             // Its key (if any) is certainly not Alipay's: checking an envelope with it would only
             // add a bad_signature that says less.
             self.findings.push(f);
             return None;
         }
-        match RsaPublicKeyDer::parse(text) {
+        match RsaPublicKey::parse(text) {
             Ok(k) => {
                 self.findings.push(ok("alipay_public_key", describe(&k)));
                 Some(k)
@@ -251,7 +251,7 @@ impl Doctor {
         }
     }
 
-    fn aes_key(&mut self, text: &str, reveal: bool) -> Option<AesKey> {
+    fn aes_key(&mut self, text: &str, reveal: bool) -> Option<ContentKey> {
         if let Some((inner, key)) = decoded_once(text) {
             // The corrected text is the key itself: printed only when asked for, like a number.
             let (shown, shown_zh) = if reveal {
@@ -278,7 +278,7 @@ impl Doctor {
             self.aes_decoded_once = true;
             return Some(key);
         }
-        match AesKey::parse(text) {
+        match ContentKey::parse(text) {
             Ok(k) => {
                 self.findings
                     .push(ok("aes_key", format!("AES-{} key ({} bytes)", k.len() * 8, k.len())));
@@ -309,8 +309,8 @@ impl Doctor {
         }
     }
 
-    fn app_key(&mut self, text: &str, alipay: Option<&RsaPublicKeyDer>) {
-        match RsaPrivateKeyDer::parse(text) {
+    fn app_key(&mut self, text: &str, alipay: Option<&RsaPublicKey>) {
+        match RsaPrivateKey::parse(text) {
             Err(e) => self.findings.push(fail_with(
                 "app_private_key",
                 format!("the app private key is unusable: {e}"),
@@ -337,7 +337,7 @@ impl Doctor {
         }
     }
 
-    fn envelope(&mut self, body: &str, args: &DoctorArgs, public: Option<&RsaPublicKeyDer>, aes: Option<&AesKey>) {
+    fn envelope(&mut self, body: &str, args: &DoctorArgs, public: Option<&RsaPublicKey>, aes: Option<&ContentKey>) {
         let provider = backend(&args.backend).crypto_provider();
         let opts = ParseOptions::default();
         let env = match Envelope::parse(body, &opts.clone().allow_unsigned(true)) {

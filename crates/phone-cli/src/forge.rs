@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{ArgGroup, Args};
 use phone_core::{AlipayCode, CountDate, Lang, SignType};
-use phone_crypto::{AesKey, RsaPrivateKeyDer, seal_envelope, success_plaintext};
+use phone_crypto::{ContentKey, RsaPrivateKey, seal_envelope, success_plaintext};
 use serde_json::{Map, Value, json};
 
 use crate::input::{UsageError, backend, backend_names, key_text};
@@ -183,10 +183,10 @@ pub fn run(args: ForgeArgs, lang: Lang) -> ExitCode {
         SignType::Rsa2
     };
     let result = (|| {
-        let signer = provider.prepare_signer(&RsaPrivateKeyDer::parse(&private)?)?;
+        let signer = provider.prepare_signer(&RsaPrivateKey::parse(&private)?)?;
         let cipher = match (&aes, args.unencrypted) {
             (Some(k), false) => {
-                Some(provider.prepare_encryptor(phone_crypto::ContentAlgorithm::AesCbc, &AesKey::parse(k)?)?)
+                Some(provider.prepare_encryptor(phone_crypto::ContentAlgorithm::AesCbc, &ContentKey::parse(k)?)?)
             }
             _ => None,
         };

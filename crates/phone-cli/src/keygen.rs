@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use phone_crypto::{AesKey, Backend};
+use phone_crypto::{Backend, ContentKey};
 use serde_json::json;
 
 use crate::input::backend_names;
@@ -108,7 +108,7 @@ pub fn run(args: KeygenArgs) -> ExitCode {
         eprintln!("alipay-phone keygen: {e}");
         return ExitCode::from(1);
     };
-    let aes = match AesKey::generate(args.aes_bytes.parse().unwrap_or(16)) {
+    let aes = match ContentKey::generate(args.aes_bytes.parse().unwrap_or(16)) {
         Ok(k) => k,
         Err(e) => {
             eprintln!("alipay-phone keygen: {e}");

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use base64::Engine as _;
 use clap::Args;
 use phone_core::{Error, Lang, SignType};
-use phone_crypto::RsaPublicKeyDer;
+use phone_crypto::RsaPublicKey;
 use serde_json::json;
 
 use crate::input::{UsageError, backend, backend_names, body, key_text};
@@ -50,7 +50,7 @@ fn check(args: &VerifyArgs, key: &str, message: &[u8]) -> Result<(), Error> {
         .map_err(|_| Error::BadBase64 { field: "sign" })?;
     let verifier = backend(&args.backend)
         .crypto_provider()
-        .prepare_verifier(&RsaPublicKeyDer::parse(key)?)?;
+        .prepare_verifier(&RsaPublicKey::parse(key)?)?;
     verifier.verify(sign_type, message, &sig)
 }
 

@@ -637,7 +637,7 @@ fn run_data_that_does_not_read_is_named_as_such_not_as_a_missing_number() {
 /// `\/`; the library accepts it, and doctor must not call it a bad signature.
 #[test]
 fn doctor_accepts_a_signature_over_the_escaped_raw_text_as_the_library_does() {
-    use phone_crypto::{Backend, RsaPrivateKeyDer};
+    use phone_crypto::{Backend, RsaPrivateKey};
     let env: Value = (0..50)
         .map(|i| forge(&["--mobile", &format!("138001380{i:02}"), "--shape", "event-detail"]))
         .map(|t| serde_json::from_str::<Value>(&t).unwrap())
@@ -647,7 +647,7 @@ fn doctor_accepts_a_signature_over_the_escaped_raw_text_as_the_library_does() {
     let raw = format!("\"{escaped}\"");
     let signer = Backend::default()
         .alipay_side()
-        .prepare_signer(&RsaPrivateKeyDer::parse(&test_support::demo("alipay_private_key.pem")).unwrap())
+        .prepare_signer(&RsaPrivateKey::parse(&test_support::demo("alipay_private_key.pem")).unwrap())
         .unwrap();
     let sign = base64::Engine::encode(
         &base64::engine::general_purpose::STANDARD,

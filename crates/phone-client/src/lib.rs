@@ -63,8 +63,10 @@ pub use phone_core::{
     AlipayError, AppId, CountDate, Error, ErrorKind, InvalidAppId, KeyProblem, KeyRole, Lang, Mistake, OpenData,
     ParseOptions, PhoneNumber, PhoneResponse, RunData, Shape, SignType, StepCount,
 };
+#[allow(deprecated)]
+pub use phone_crypto::{AesKey, RsaPublicKeyDer};
 pub use phone_crypto::{
-    AesKey, AlipayPublicKey, Backend, CryptoProvider, KeyFingerprint, KeyPool, Opened, RsaPublicKeyDer,
+    AlipayPublicKey, Backend, ContentKey, CryptoProvider, KeyFingerprint, KeyPool, Opened, RsaPublicKey,
 };
 pub use provider::{ChainKeys, KeyProvider, SharedKeyProvider, StaticKeys, loggable_app_id};
 pub use provider_error::{ProviderError, ProviderSource};

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use phone_client::*;
 use phone_core::Error;
 use phone_crypto::{
-    AesKey, AlipayPublicKey, CipherFactory, ContentAlgorithm, ContentCipher, CryptoProvider, SignAlgorithm,
+    AlipayPublicKey, CipherFactory, ContentAlgorithm, ContentCipher, ContentKey, CryptoProvider, SignAlgorithm,
     SignatureVerifier, VerifierFactory,
 };
 mod common;
@@ -38,7 +38,7 @@ impl VerifierFactory for CountingFactory {
 }
 
 impl CipherFactory for CountingFactory {
-    fn prepare(&self, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
+    fn prepare(&self, key: &ContentKey) -> Result<Arc<dyn ContentCipher>, Error> {
         self.prepared.fetch_add(1, Ordering::SeqCst);
         self.inner.prepare_cipher(key)
     }

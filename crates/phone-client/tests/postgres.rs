@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use phone_client::{AppId, AppKeyMaterial, KeyProvider, PgKeys, PhoneClient};
 use phone_core::{Error, KeyProblem, KeyRole, SignType};
-use phone_crypto::{AesKey, Backend, RsaPrivateKeyDer, seal_envelope, success_plaintext};
+use phone_crypto::{Backend, ContentKey, RsaPrivateKey, seal_envelope, success_plaintext};
 use tokio_postgres::{Client, NoTls};
 mod common;
 use common::{demo, key};
@@ -192,7 +192,7 @@ impl Proxy {
 
 /// An Alipay-side key pair: the private key signs envelopes, the public key goes in the table.
 struct Signer {
-    private: RsaPrivateKeyDer,
+    private: RsaPrivateKey,
 }
 
 impl Signer {
@@ -202,7 +202,7 @@ impl Signer {
 
     fn from_pem(pem: &str) -> Self {
         Self {
-            private: RsaPrivateKeyDer::parse(pem).unwrap(),
+            private: RsaPrivateKey::parse(pem).unwrap(),
         }
     }
 
@@ -217,7 +217,7 @@ impl Signer {
             &success_plaintext(mobile),
             &*p.prepare_signer(&self.private).unwrap(),
             Some(
-                &*p.prepare_encryptor(phone_crypto::ContentAlgorithm::AesCbc, &AesKey::parse(aes).unwrap())
+                &*p.prepare_encryptor(phone_crypto::ContentAlgorithm::AesCbc, &ContentKey::parse(aes).unwrap())
                     .unwrap(),
             ),
             SignType::Rsa2,

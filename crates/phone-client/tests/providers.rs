@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use phone_client::*;
 use phone_core::{Error, SignType};
-use phone_crypto::{AesKey, RsaPrivateKeyDer, seal_envelope, success_plaintext};
+use phone_crypto::{ContentKey, RsaPrivateKey, seal_envelope, success_plaintext};
 mod common;
 use common::{demo, key};
 
@@ -30,13 +30,13 @@ fn demo_material() -> AppKeyMaterial {
 
 /// An envelope sealed with the 4096-bit test key and `aes`.
 fn sealed_by_other_key(aes: &str, mobile: &str) -> (String, String) {
-    let private = RsaPrivateKeyDer::parse(&key("rsa4096_pkcs8.pem")).unwrap();
+    let private = RsaPrivateKey::parse(&key("rsa4096_pkcs8.pem")).unwrap();
     let p = Backend::default().alipay_side();
     let body = seal_envelope(
         &success_plaintext(mobile),
         &*p.prepare_signer(&private).unwrap(),
         Some(
-            &*p.prepare_encryptor(phone_crypto::ContentAlgorithm::AesCbc, &AesKey::parse(aes).unwrap())
+            &*p.prepare_encryptor(phone_crypto::ContentAlgorithm::AesCbc, &ContentKey::parse(aes).unwrap())
                 .unwrap(),
         ),
         SignType::Rsa2,
@@ -140,7 +140,7 @@ async fn env_keys_single_app_and_per_app_forms() {
         "13800138000"
     );
     let opened = client.open("2021B", &other_body).await.unwrap();
-    assert_eq!((opened.verify_key, opened.aes_key), (Some(0), Some(0)));
+    assert_eq!((opened.verify_key_index, opened.content_key_index), (Some(0), Some(0)));
     assert_eq!(
         client
             .decrypt_phone("2021B", &demo("envelope.json"))
@@ -319,7 +319,7 @@ async fn a_failed_signature_reloads_once_and_picks_up_rotated_keys() {
     );
     let opened = client.open("app", &rotated_body).await.unwrap();
     assert_eq!(opened.response.phone.reveal(), "13600136000");
-    assert_eq!(opened.verify_key, Some(0));
+    assert_eq!(opened.verify_key_index, Some(0));
     assert_eq!(source.loads.load(Ordering::SeqCst), 2);
 
     // Forged payloads within the cooldown do not reach the key store again.

@@ -4,7 +4,7 @@
 
 use phone_client::*;
 use phone_core::{AlipayError, Envelope, Error, KeyProblem, ParseOptions, PhoneNumber, SignType};
-use phone_crypto::{AesKey, AppKeys, RsaPrivateKeyDer, RsaPublicKeyDer, seal_envelope, success_plaintext};
+use phone_crypto::{AppKeys, ContentKey, RsaPrivateKey, RsaPublicKey, seal_envelope, success_plaintext};
 mod common;
 use common::{Captured, demo};
 
@@ -12,7 +12,7 @@ use common::{Captured, demo};
 fn secrets(body: &str) -> Vec<String> {
     let mut s = vec!["13800138000".to_owned()];
     let aes = demo("aes_key.txt").trim().to_owned();
-    let aes_key = AesKey::parse(&aes).unwrap();
+    let aes_key = ContentKey::parse(&aes).unwrap();
     s.push(aes.clone());
     s.push(aes_key.as_bytes().iter().map(|b| format!("{b:02x}")).collect());
     s.push(format!("{:?}", aes_key.as_bytes()));
@@ -56,13 +56,13 @@ async fn nothing_secret_in_errors_results_debug_or_tracing() {
         .build()
         .unwrap();
 
-    let private = RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap();
+    let private = RsaPrivateKey::parse(&demo("alipay_private_key.pem")).unwrap();
     let p = Backend::default().alipay_side();
     let signer = p.prepare_signer(&private).unwrap();
     let cipher = p
         .prepare_encryptor(
             phone_crypto::ContentAlgorithm::AesCbc,
-            &AesKey::parse(&demo("aes_key.txt")).unwrap(),
+            &ContentKey::parse(&demo("aes_key.txt")).unwrap(),
         )
         .unwrap();
     let alipay_error = seal_envelope(
@@ -131,9 +131,9 @@ async fn nothing_secret_in_errors_results_debug_or_tracing() {
         demo("alipay_public_key.txt") + "x",
         "13800138000".into(),
     ] {
-        errors.extend(AesKey::parse(&text).err());
-        errors.extend(RsaPublicKeyDer::parse(&text).err());
-        errors.extend(RsaPrivateKeyDer::parse(&text).err());
+        errors.extend(ContentKey::parse(&text).err());
+        errors.extend(RsaPublicKey::parse(&text).err());
+        errors.extend(RsaPrivateKey::parse(&text).err());
     }
     errors.push(Error::AlipayError(AlipayError::new("40003", "m", Some("s"), Some("t"))));
     for e in &errors {
@@ -158,13 +158,13 @@ async fn nothing_secret_in_errors_results_debug_or_tracing() {
         format!("{env:?}"),
         format!("{phone:?}"),
         phone.to_string(),
-        format!("{:?}", AesKey::parse(&demo("aes_key.txt")).unwrap()),
+        format!("{:?}", ContentKey::parse(&demo("aes_key.txt")).unwrap()),
     ]);
     for b in Backend::ALL {
         outputs.push(format!(
             "{:?}",
             b.crypto_provider()
-                .prepare_cipher(&AesKey::parse(&demo("aes_key.txt")).unwrap())
+                .prepare_cipher(&ContentKey::parse(&demo("aes_key.txt")).unwrap())
                 .unwrap()
         ));
     }

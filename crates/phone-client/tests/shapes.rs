@@ -6,21 +6,21 @@ mod common;
 
 use common::demo;
 use phone_client::{AppKeyMaterial, Backend, PhoneClient, Shape, SignType, StaticKeys};
-use phone_crypto::{AesKey, RsaPrivateKeyDer, seal_envelope, success_plaintext};
+use phone_crypto::{ContentKey, RsaPrivateKey, seal_envelope, success_plaintext};
 use serde_json::{Value, json};
 
 const APP: &str = "2021001234567890";
 
 /// An envelope sealed with the demo keys as Alipay seals it.
 fn sealed(plaintext: &str, sign_type: SignType) -> String {
-    let private = RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap();
+    let private = RsaPrivateKey::parse(&demo("alipay_private_key.pem")).unwrap();
     // ring and AWS-LC sign RSA2 only; OpenSSL and RustCrypto sign the legacy RSA too.
     let side = Backend::ALL
         .iter()
         .find(|b| b.alipay_side().sign_types().contains(&sign_type))
         .unwrap()
         .alipay_side();
-    let aes = AesKey::parse(&demo("aes_key.txt")).unwrap();
+    let aes = ContentKey::parse(&demo("aes_key.txt")).unwrap();
     seal_envelope(
         plaintext,
         &*side.prepare_signer(&private).unwrap(),
@@ -97,7 +97,7 @@ async fn every_shape_opens_through_the_client_and_says_which_it_was() {
             .unwrap();
         assert_eq!(any.data["count"], 16880);
         let opened = client.open_run_data(APP, &body).await.unwrap();
-        assert_eq!(opened.verify_key, Some(0));
+        assert_eq!(opened.verify_key_index, Some(0));
     }
     // The caller's own type.
     #[derive(serde::Deserialize)]

@@ -11,13 +11,13 @@ use phone_core::{Error, KeyProblem, KeyRole, SignType};
 use std::sync::Arc;
 
 use crate::algorithms::ContentAlgorithm;
-use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer};
+use crate::keys::{ContentKey, RsaPrivateKey, RsaPublicKey};
 
 /// Prepares RSA private keys to sign as Alipay does (an Alipay-side part).
 #[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
 pub trait SignerFactory: Send + Sync + fmt::Debug {
     /// Loads `key` into a backend-native signer.
-    fn prepare(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error>;
+    fn prepare(&self, key: &RsaPrivateKey) -> Result<Box<dyn EnvelopeSigner>, Error>;
 }
 
 /// Prepares content keys to encrypt as Alipay does, for one [`ContentAlgorithm`] (an
@@ -25,14 +25,14 @@ pub trait SignerFactory: Send + Sync + fmt::Debug {
 #[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
 pub trait EncryptorFactory: Send + Sync + fmt::Debug {
     /// Expands `key` into a backend-native encryptor.
-    fn prepare(&self, key: &AesKey) -> Result<Box<dyn ContentEncryptor>, Error>;
+    fn prepare(&self, key: &ContentKey) -> Result<Box<dyn ContentEncryptor>, Error>;
 }
 
 /// Generates RSA key pairs (development key sets and tests; an Alipay-side part).
 #[cfg_attr(docsrs, doc(cfg(feature = "alipay-side")))]
 pub trait KeyGenerator: Send + Sync + fmt::Debug {
     /// A fresh RSA private key of `bits`.
-    fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error>;
+    fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKey, Error>;
 }
 
 /// A signer factory and the sign types its signers produce.
@@ -70,7 +70,7 @@ pub trait EnvelopeSigner: Send + Sync + fmt::Debug {
     fn sign(&self, sign_type: SignType, message: &[u8]) -> Result<Vec<u8>, Error>;
 
     /// The matching public key.
-    fn public_key(&self) -> &RsaPublicKeyDer;
+    fn public_key(&self) -> &RsaPublicKey;
 }
 
 /// A prepared content key that encrypts like Alipay.
@@ -125,11 +125,11 @@ pub(crate) fn check_bits(bits: usize) -> Result<(), Error> {
 /// as its raw text, as Alipay sends unencrypted content.
 ///
 /// ```
-/// use phone_crypto::{AesKey, Backend, ContentAlgorithm, RsaPrivateKeyDer, seal_envelope};
+/// use phone_crypto::{ContentKey, Backend, ContentAlgorithm, RsaPrivateKey, seal_envelope};
 /// let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo/");
 /// let side = Backend::default().crypto_provider();
-/// let signer = side.prepare_signer(&RsaPrivateKeyDer::parse(&std::fs::read_to_string(format!("{data}alipay_private_key.pem"))?)?)?;
-/// let enc = side.prepare_encryptor(ContentAlgorithm::AesCbc, &AesKey::parse("aa4BtZ4tspm2wnXLb1ThQA==")?)?;
+/// let signer = side.prepare_signer(&RsaPrivateKey::parse(&std::fs::read_to_string(format!("{data}alipay_private_key.pem"))?)?)?;
+/// let enc = side.prepare_encryptor(ContentAlgorithm::AesCbc, &ContentKey::parse("aa4BtZ4tspm2wnXLb1ThQA==")?)?;
 /// let body = seal_envelope(r#"{"code":"10000","msg":"Success","mobile":"13800138000"}"#, &*signer, Some(&*enc), phone_core::SignType::Rsa2)?;
 /// assert!(body.starts_with(r#"{"response":""#));
 /// # Ok::<(), Box<dyn std::error::Error>>(())

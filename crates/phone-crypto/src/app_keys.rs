@@ -7,7 +7,7 @@ use phone_core::{Envelope, Error, KeyProblem, KeyRole, ParseOptions, SignType};
 use crate::algorithms::{ContentAlgorithm, SignAlgorithm};
 use crate::backend::Backend;
 use crate::capabilities::Capabilities;
-use crate::keys::{AesKey, AlipayPublicKey, RsaPublicKeyDer};
+use crate::keys::{AlipayPublicKey, ContentKey, RsaPublicKey};
 use crate::material::KeyMaterial;
 use crate::parts::{ContentCipher, SignatureVerifier};
 use crate::pool::KeyPool;
@@ -70,7 +70,7 @@ pub(crate) struct PreparedContentKey {
 
 /// A 16-byte content key kept for SM4-GCM, prepared when first needed.
 pub(crate) struct LazySm4 {
-    key: AesKey,
+    key: ContentKey,
     prepared: OnceLock<Option<Arc<dyn ContentCipher>>>,
 }
 
@@ -221,7 +221,7 @@ impl AppKeysBuilder {
     }
 
     /// Adds an already parsed RSA Alipay public key.
-    pub fn alipay_public_key_der(self, key: RsaPublicKeyDer) -> Self {
+    pub fn alipay_public_key_der(self, key: RsaPublicKey) -> Self {
         self.public_key(AlipayPublicKey::Rsa(key))
     }
 
@@ -234,13 +234,13 @@ impl AppKeysBuilder {
     /// Adds a content key (接口内容加密方式) in the console's base64 form. Call again for
     /// rotation; keys are tried in the order given.
     pub fn aes_key(mut self, text: &str) -> Result<Self, Error> {
-        let key = AesKey::parse(text)?;
+        let key = ContentKey::parse(text)?;
         self.edit(|m| m.with_aes_key_raw(key));
         Ok(self)
     }
 
     /// Adds an already parsed content key.
-    pub fn aes_key_raw(mut self, key: AesKey) -> Self {
+    pub fn aes_key_raw(mut self, key: ContentKey) -> Self {
         self.edit(|m| m.with_aes_key_raw(key));
         self
     }

@@ -15,7 +15,7 @@ use phone_core::{Error, KeyProblem};
 use spki::ObjectIdentifier;
 use x509_cert::Certificate;
 
-use crate::keys::{RsaPublicKeyDer, find_pem};
+use crate::keys::{RsaPublicKey, find_pem};
 
 /// pkcs-1: the arc of the RSA signature algorithms.
 const PKCS1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1");
@@ -182,9 +182,9 @@ pub fn all_cert_infos(input: &[u8]) -> Result<Vec<Result<CertInfo, Error>>, Erro
 }
 
 /// The Alipay public key from `alipayCertPublicKey_RSA2.crt` (the first certificate).
-pub fn public_key_from_certificate(input: &[u8]) -> Result<RsaPublicKeyDer, Error> {
+pub fn public_key_from_certificate(input: &[u8]) -> Result<RsaPublicKey, Error> {
     let ders = certificate_ders(input)?;
-    RsaPublicKeyDer::from_certificate_der(&ders[0])
+    RsaPublicKey::from_certificate_der(&ders[0])
 }
 
 /// The outcome of checking `alipayCertPublicKey_RSA2.crt` against `alipayRootCert.crt`.
@@ -249,7 +249,7 @@ pub fn check_chain(cert_file: &[u8], root_bundle: &[u8], backend: &crate::Crypto
             SHA1_WITH_RSA => phone_core::SignType::Rsa,
             _ => return Ok(ChainCheck::Incomplete { missing_issuer: issuer }),
         };
-        let key = RsaPublicKeyDer::from_certificate(parent)?;
+        let key = RsaPublicKey::from_certificate(parent)?;
         let tbs = current
             .tbs_certificate()
             .to_der()

@@ -91,9 +91,13 @@ pub use backend::{BUILTIN_BACKENDS, Backend, UnknownBackend};
 pub use capabilities::{BackendInfo, Capabilities};
 pub use certs::{CertInfo, cert_sn, public_key_from_certificate, root_cert_sn};
 pub use describe::{backend_help, backend_table};
-pub use keys::{AesKey, AlipayPublicKey, KeyFormat, RSA_BITS, RsaPrivateKeyDer, RsaPublicKeyDer, Sm2PublicKeyDer};
+#[allow(deprecated)]
+pub use keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer, Sm2PublicKeyDer};
+pub use keys::{AlipayPublicKey, ContentKey, KeyFormat, RSA_BITS, RsaPrivateKey, RsaPublicKey, Sm2PublicKey};
 pub use material::{KeyMaterial, KeyText, KeyTextError};
-pub use open::{Opened, PlaintextReader, decrypt, decrypt_open_data, decrypt_phone, decrypt_run_data};
+#[allow(deprecated)]
+pub use open::decrypt;
+pub use open::{Opened, PlaintextReader, decrypt_content, decrypt_open_data, decrypt_phone, decrypt_run_data};
 pub use parts::{CipherFactory, ContentCipher, SignatureVerifier, VerifierFactory};
 pub use phone_core;
 pub use pool::{KeyFingerprint, KeyPool, PoolStats};

@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use phone_core::{Error, KeyProblem, KeyRole, SignType};
 
-use crate::keys::{AesKey, AlipayPublicKey, RsaPublicKeyDer};
+use crate::keys::{AlipayPublicKey, ContentKey, RsaPublicKey};
 use crate::pool::KeyFingerprint;
 
 /// One app's Alipay public key(s) and content key(s), already parsed, the sign types it
@@ -29,7 +29,7 @@ use crate::pool::KeyFingerprint;
 #[derive(Clone, Default)]
 pub struct KeyMaterial {
     verify_keys: Vec<AlipayPublicKey>,
-    aes_keys: Vec<AesKey>,
+    aes_keys: Vec<ContentKey>,
     verify_with_app: Option<String>,
     sign_types: Option<Vec<SignType>>,
     fingerprint: OnceLock<KeyFingerprint>,
@@ -59,7 +59,7 @@ impl Eq for KeyMaterial {}
 /// ```
 /// use phone_crypto::{KeyMaterial, KeyText};
 /// let e = KeyMaterial::from_text([], ["aa4BtZ4tspm2wnXLb1ThQA==", "short"], None, None).unwrap_err();
-/// assert_eq!((e.text, e.index), (KeyText::AesKey, 2));
+/// assert_eq!((e.text, e.index), (KeyText::ContentKey, 2));
 /// assert_eq!(e.error.kind(), "key_error");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +68,7 @@ pub enum KeyText {
     /// An Alipay public key.
     AlipayPublicKey,
     /// A content (AES or SM4) key.
-    AesKey,
+    ContentKey,
     /// The sign-type pin.
     SignTypes,
 }
@@ -79,7 +79,7 @@ impl KeyText {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::AlipayPublicKey => "alipay_public_keys",
-            Self::AesKey => "aes_keys",
+            Self::ContentKey => "aes_keys",
             Self::SignTypes => "sign_types",
         }
     }
@@ -151,7 +151,7 @@ impl KeyMaterial {
             m = m.with_alipay_public_key(k).map_err(at(KeyText::AlipayPublicKey, i))?;
         }
         for (i, k) in given(aes_keys) {
-            m = m.with_aes_key(k).map_err(at(KeyText::AesKey, i))?;
+            m = m.with_aes_key(k).map_err(at(KeyText::ContentKey, i))?;
         }
         if let Some(pin) = sign_types {
             let types = pin
@@ -193,17 +193,17 @@ impl KeyMaterial {
     }
 
     /// Adds an already parsed RSA Alipay public key.
-    pub fn with_rsa_public_key(self, key: RsaPublicKeyDer) -> Self {
+    pub fn with_rsa_public_key(self, key: RsaPublicKey) -> Self {
         self.with_public_key(AlipayPublicKey::Rsa(key))
     }
 
     /// Adds a content key (接口内容加密方式, base64).
     pub fn with_aes_key(self, text: &str) -> Result<Self, Error> {
-        Ok(self.with_aes_key_raw(AesKey::parse(text)?))
+        Ok(self.with_aes_key_raw(ContentKey::parse(text)?))
     }
 
     /// Adds an already parsed content key.
-    pub fn with_aes_key_raw(mut self, key: AesKey) -> Self {
+    pub fn with_aes_key_raw(mut self, key: ContentKey) -> Self {
         self.aes_keys.push(key);
         self.fingerprint = OnceLock::new();
         self
@@ -230,7 +230,7 @@ impl KeyMaterial {
     }
 
     /// The content keys, in the order they are tried.
-    pub fn aes_keys(&self) -> &[AesKey] {
+    pub fn aes_keys(&self) -> &[ContentKey] {
         &self.aes_keys
     }
 

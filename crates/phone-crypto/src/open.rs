@@ -23,10 +23,10 @@ use crate::refusals::{unsupported_encrypt, unsupported_sign};
 pub struct Opened<T = PhoneResponse> {
     /// Alipay's answer: for the phone, code, msg and the number.
     pub response: T,
-    /// Index of the verifying key that matched (`None` for an allowed unsigned envelope).
-    pub verify_key: Option<usize>,
+    /// Index (in the order configured) of the verifying key that matched (`None` for an allowed unsigned envelope).
+    pub verify_key_index: Option<usize>,
     /// Index of the content key that decrypted (`None` for plain content).
-    pub aes_key: Option<usize>,
+    pub content_key_index: Option<usize>,
     /// The shape the body arrived in (the envelope, the button's event detail, the
     /// `encryptContent` wrapper): for a service to count.
     pub shape: Shape,
@@ -196,8 +196,8 @@ pub(crate) fn open_prepared_as<T>(
         let response = read(text.as_bytes(), env.charset(), env.options())?;
         return Ok(Opened {
             response,
-            verify_key,
-            aes_key: None,
+            verify_key_index: verify_key,
+            content_key_index: None,
             shape: env.shape(),
         });
     };
@@ -209,12 +209,14 @@ pub(crate) fn open_prepared_as<T>(
         let Some(cipher) = key.get(algorithm, &keys.backend) else {
             continue;
         };
-        match decrypt(env.encrypt_type(), cipher, &ciphertext).and_then(|pt| read(&pt, env.charset(), env.options())) {
+        match decrypt_content(env.encrypt_type(), cipher, &ciphertext)
+            .and_then(|pt| read(&pt, env.charset(), env.options()))
+        {
             Ok(response) => {
                 return Ok(Opened {
                     response,
-                    verify_key,
-                    aes_key: Some(i),
+                    verify_key_index: verify_key,
+                    content_key_index: Some(i),
                     shape: env.shape(),
                 });
             }
@@ -244,9 +246,22 @@ fn verify(keys: &AppKeys, env: &Envelope<'_>, sig: &[u8]) -> Result<usize, Error
     env.raw_signed_content().and_then(try_all).ok_or(Error::BadSignature)
 }
 
+/// Decrypts verified content (the content step alone): renamed [`decrypt_content`].
+#[deprecated(
+    since = "0.3.0",
+    note = "renamed `decrypt_content`: it is the content step alone, not the flow"
+)]
+pub fn decrypt(
+    encrypt_type: EncryptType,
+    cipher: &dyn ContentCipher,
+    ciphertext: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    decrypt_content(encrypt_type, cipher, ciphertext)
+}
+
 /// Decrypts verified content: `AES` with the all-zero IV, `AES_V2` with the IV prepended,
 /// `SM4` (GCM) in the Java SDK's layout.
-pub fn decrypt(
+pub fn decrypt_content(
     encrypt_type: EncryptType,
     cipher: &dyn ContentCipher,
     ciphertext: &[u8],
@@ -286,7 +301,7 @@ mod tests {
     use super::*;
     use crate::algorithms::ContentAlgorithm;
     use crate::backend::Backend;
-    use crate::keys::AesKey;
+    use crate::keys::ContentKey;
 
     /// A cipher that records what it was given and returns its input: shows exactly how
     /// `decrypt` splits the content.
@@ -329,7 +344,10 @@ mod tests {
     #[test]
     fn aes_uses_the_zero_iv_and_the_whole_content() {
         let echo = Echo::default();
-        assert_eq!(&*decrypt(EncryptType::Aes, &echo, &block()).unwrap(), b"ABCDEFGH");
+        assert_eq!(
+            &*decrypt_content(EncryptType::Aes, &echo, &block()).unwrap(),
+            b"ABCDEFGH"
+        );
         assert_eq!(echo.calls(), [([0; 16], block())]);
     }
 
@@ -339,7 +357,10 @@ mod tests {
         let mut content = IV.to_vec();
         content.extend(block());
         assert_eq!(content.len(), 32);
-        assert_eq!(&*decrypt(EncryptType::AesV2, &echo, &content).unwrap(), b"ABCDEFGH");
+        assert_eq!(
+            &*decrypt_content(EncryptType::AesV2, &echo, &content).unwrap(),
+            b"ABCDEFGH"
+        );
         assert_eq!(echo.calls(), [(IV, block())]);
     }
 
@@ -350,7 +371,7 @@ mod tests {
         content.extend(block());
         for len in [31, 16, 0] {
             assert_eq!(
-                refusal(decrypt(EncryptType::AesV2, &echo, &content[..len])),
+                refusal(decrypt_content(EncryptType::AesV2, &echo, &content[..len])),
                 "AES_V2 content is shorter than an IV and one block",
                 "{len}"
             );
@@ -365,10 +386,10 @@ mod tests {
         let mut content = IV.to_vec();
         content.extend(tag);
         // GCM output is not padded: what the cipher returns is the plaintext.
-        assert_eq!(&*decrypt(EncryptType::Sm4, &echo, &content).unwrap(), &tag[..]);
+        assert_eq!(&*decrypt_content(EncryptType::Sm4, &echo, &content).unwrap(), &tag[..]);
         for len in [31, 16, 0] {
             assert_eq!(
-                refusal(decrypt(EncryptType::Sm4, &echo, &content[..len])),
+                refusal(decrypt_content(EncryptType::Sm4, &echo, &content[..len])),
                 "SM4 content is shorter than an IV and a tag",
                 "{len}"
             );
@@ -378,7 +399,7 @@ mod tests {
 
     #[test]
     fn one_real_block_after_the_iv_opens_on_every_backend() {
-        let key = AesKey::from_bytes(&[0x42; 16]).unwrap();
+        let key = ContentKey::from_bytes(&[0x42; 16]).unwrap();
         for backend in Backend::ALL {
             let encryptor = backend
                 .alipay_side()
@@ -388,10 +409,10 @@ mod tests {
             content.extend(encryptor.encrypt_cbc(&IV, b"13800138000").unwrap());
             assert_eq!(content.len(), 32, "{backend}");
             let cipher = backend.crypto_provider().prepare_cipher(&key).unwrap();
-            let got = decrypt(EncryptType::AesV2, &*cipher, &content).unwrap();
+            let got = decrypt_content(EncryptType::AesV2, &*cipher, &content).unwrap();
             assert_eq!(&*got, b"13800138000", "{backend}");
             assert_eq!(
-                refusal(decrypt(EncryptType::AesV2, &*cipher, &content[..31])),
+                refusal(decrypt_content(EncryptType::AesV2, &*cipher, &content[..31])),
                 "AES_V2 content is shorter than an IV and one block",
                 "{backend}"
             );

@@ -11,7 +11,7 @@ use phone_core::{Error, KeyProblem, KeyRole, SignType};
 use zeroize::Zeroizing;
 
 use crate::algorithms::SignAlgorithm;
-use crate::keys::{AesKey, AlipayPublicKey};
+use crate::keys::{AlipayPublicKey, ContentKey};
 
 /// Prepares Alipay public keys of one [`SignAlgorithm`] (the one its
 /// [`VerifierPart`](crate::VerifierPart) names).
@@ -34,7 +34,7 @@ pub trait VerifierFactory: Send + Sync + fmt::Debug {
 /// [`ContentAlgorithm`](crate::ContentAlgorithm).
 pub trait CipherFactory: Send + Sync + fmt::Debug {
     /// Expands `key` into a backend-native decryptor.
-    fn prepare(&self, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error>;
+    fn prepare(&self, key: &ContentKey) -> Result<Arc<dyn ContentCipher>, Error>;
 }
 
 /// A prepared Alipay public key.
@@ -90,7 +90,7 @@ pub(crate) fn not_this_algorithm(backend: &str, sign_type: SignType) -> Error {
 
 /// The AES-CBC key length check of the backends with native AES-CBC.
 #[cfg_attr(not(any(feature = "openssl", feature = "aws-lc-rs")), allow(dead_code))]
-pub(crate) fn aes_len(key: &AesKey) -> Result<usize, Error> {
+pub(crate) fn aes_len(key: &ContentKey) -> Result<usize, Error> {
     match key.len() {
         n @ (16 | 24 | 32) => Ok(n),
         len => Err(Error::key(KeyRole::Aes, KeyProblem::AesKeyLength { len })),

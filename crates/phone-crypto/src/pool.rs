@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::algorithms::{ContentAlgorithm, SignAlgorithm};
 use crate::backend::Backend;
-use crate::keys::{AesKey, AlipayPublicKey};
+use crate::keys::{AlipayPublicKey, ContentKey};
 use crate::parts::{ContentCipher, SignatureVerifier};
 use crate::provider::CryptoProvider;
 
@@ -21,9 +21,9 @@ use crate::provider::CryptoProvider;
 /// (SHA-256 of at least 128 random bits).
 ///
 /// ```
-/// use phone_crypto::{AesKey, KeyFingerprint};
-/// let a = AesKey::parse("aa4BtZ4tspm2wnXLb1ThQA==")?;
-/// assert_eq!(a.fingerprint(), AesKey::parse("aa4BtZ4tspm2wnXLb1ThQA==")?.fingerprint());
+/// use phone_crypto::{ContentKey, KeyFingerprint};
+/// let a = ContentKey::parse("aa4BtZ4tspm2wnXLb1ThQA==")?;
+/// assert_eq!(a.fingerprint(), ContentKey::parse("aa4BtZ4tspm2wnXLb1ThQA==")?.fingerprint());
 /// # Ok::<(), phone_core::Error>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -80,7 +80,7 @@ impl AlipayPublicKey {
     }
 }
 
-impl AesKey {
+impl ContentKey {
     /// The key's fingerprint.
     pub fn fingerprint(&self) -> KeyFingerprint {
         KeyFingerprint::of_parts([b"content".as_slice(), self.as_bytes()])
@@ -207,7 +207,7 @@ impl KeyPool {
     }
 
     /// The prepared content key for `algorithm`, shared with every other holder of the same key.
-    pub fn cipher(&self, algorithm: ContentAlgorithm, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
+    pub fn cipher(&self, algorithm: ContentAlgorithm, key: &ContentKey) -> Result<Arc<dyn ContentCipher>, Error> {
         let tag = algorithm as u8;
         let mut map = self.ciphers.lock().unwrap_or_else(|p| p.into_inner());
         let (c, fresh) = map.get_or_try((tag, key.fingerprint().short()), || {

@@ -6,14 +6,14 @@ use std::sync::Arc;
 use phone_core::Error;
 
 use crate::algorithms::ContentAlgorithm;
-use crate::keys::{AesKey, AlipayPublicKey, RsaPublicKeyDer};
+use crate::keys::{AlipayPublicKey, ContentKey, RsaPublicKey};
 use crate::parts::{ContentCipher, SignatureVerifier};
 use crate::provider::CryptoProvider;
 use crate::refusals::{rsa_too_small, unsupported_encrypt, unsupported_sign};
 
 impl CryptoProvider {
     /// Prepares an RSA Alipay public key.
-    pub fn prepare_verifier(&self, key: &RsaPublicKeyDer) -> Result<Arc<dyn SignatureVerifier>, Error> {
+    pub fn prepare_verifier(&self, key: &RsaPublicKey) -> Result<Arc<dyn SignatureVerifier>, Error> {
         self.prepare_public_key(&AlipayPublicKey::Rsa(key.clone()))
     }
 
@@ -39,7 +39,7 @@ impl CryptoProvider {
     }
 
     /// Prepares an AES key for AES-CBC.
-    pub fn prepare_cipher(&self, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
+    pub fn prepare_cipher(&self, key: &ContentKey) -> Result<Arc<dyn ContentCipher>, Error> {
         self.prepare_content_key(ContentAlgorithm::AesCbc, key)
     }
 
@@ -47,7 +47,7 @@ impl CryptoProvider {
     pub fn prepare_content_key(
         &self,
         algorithm: ContentAlgorithm,
-        key: &AesKey,
+        key: &ContentKey,
     ) -> Result<Arc<dyn ContentCipher>, Error> {
         match self.cipher(algorithm) {
             Some(f) => f.prepare(key),
@@ -66,7 +66,7 @@ mod alipay_side {
     use crate::alipay_side::{
         ContentEncryptor, EncryptorFactory, EncryptorPart, EnvelopeSigner, KeyGenerator, SignerPart,
     };
-    use crate::keys::{AesKey, RsaPrivateKeyDer};
+    use crate::keys::{ContentKey, RsaPrivateKey};
     use crate::provider::CryptoProvider;
     use crate::refusals::unsupported_encrypt;
 
@@ -97,7 +97,7 @@ mod alipay_side {
         }
 
         /// Prepares an RSA private key to sign as Alipay does.
-        pub fn prepare_signer(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error> {
+        pub fn prepare_signer(&self, key: &RsaPrivateKey) -> Result<Box<dyn EnvelopeSigner>, Error> {
             match &self.alipay.signer {
                 Some(s) => s.factory.prepare(key),
                 None => Err(Error::key(
@@ -108,7 +108,7 @@ mod alipay_side {
         }
 
         /// Generates an RSA key pair. Backends that cannot (ring) say so with a `key_error`.
-        pub fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
+        pub fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKey, Error> {
             match &self.alipay.generator {
                 Some(g) => g.generate_rsa_key(bits),
                 None => Err(Error::key(
@@ -125,7 +125,7 @@ mod alipay_side {
         pub fn prepare_encryptor(
             &self,
             algorithm: ContentAlgorithm,
-            key: &AesKey,
+            key: &ContentKey,
         ) -> Result<Box<dyn ContentEncryptor>, Error> {
             match self.encryptor(algorithm) {
                 Some(f) => f.prepare(key),

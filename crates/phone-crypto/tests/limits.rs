@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use phone_core::{ParseOptions, SignType};
-use phone_crypto::{AesKey, AppKeys, Backend, ContentAlgorithm, RsaPrivateKeyDer, seal_envelope};
+use phone_crypto::{AppKeys, Backend, ContentAlgorithm, ContentKey, RsaPrivateKey, seal_envelope};
 
 fn keys(opts: ParseOptions) -> AppKeys {
     AppKeys::builder()
@@ -22,10 +22,13 @@ fn keys(opts: ParseOptions) -> AppKeys {
 fn sealed(plaintext: &str, encrypted: bool) -> String {
     let p = Backend::default().alipay_side();
     let signer = p
-        .prepare_signer(&RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap())
+        .prepare_signer(&RsaPrivateKey::parse(&demo("alipay_private_key.pem")).unwrap())
         .unwrap();
     let cipher = p
-        .prepare_encryptor(ContentAlgorithm::AesCbc, &AesKey::parse(&demo("aes_key.txt")).unwrap())
+        .prepare_encryptor(
+            ContentAlgorithm::AesCbc,
+            &ContentKey::parse(&demo("aes_key.txt")).unwrap(),
+        )
         .unwrap();
     seal_envelope(plaintext, &*signer, encrypted.then_some(&*cipher), SignType::Rsa2).unwrap()
 }

@@ -7,18 +7,18 @@ mod common;
 use common::*;
 use phone_core::{Error, KeyProblem, SignType};
 use phone_crypto::{
-    AesKey, AppKeys, Backend, ContentAlgorithm, KeyFormat, RsaPrivateKeyDer, RsaPublicKeyDer, seal_envelope,
+    AppKeys, Backend, ContentAlgorithm, ContentKey, KeyFormat, RsaPrivateKey, RsaPublicKey, seal_envelope,
     success_plaintext,
 };
 
-fn private_keys() -> Vec<(&'static str, RsaPrivateKeyDer)> {
+fn private_keys() -> Vec<(&'static str, RsaPrivateKey)> {
     vec![
-        ("rsa1024", RsaPrivateKeyDer::parse(&key("rsa1024_pkcs1.pem")).unwrap()),
+        ("rsa1024", RsaPrivateKey::parse(&key("rsa1024_pkcs1.pem")).unwrap()),
         (
             "rsa2048",
-            RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap(),
+            RsaPrivateKey::parse(&demo("alipay_private_key.pem")).unwrap(),
         ),
-        ("rsa4096", RsaPrivateKeyDer::parse(&key("rsa4096_pkcs8.pem")).unwrap()),
+        ("rsa4096", RsaPrivateKey::parse(&key("rsa4096_pkcs8.pem")).unwrap()),
     ]
 }
 
@@ -96,7 +96,7 @@ fn every_backend_opens_what_every_other_backend_sealed() {
                                 .open(&body)
                                 .unwrap_or_else(|e| panic!("{sealer}->{opener} {size} {sign_type} {e}"));
                             assert_eq!(got.response.phone.reveal(), mobile);
-                            assert_eq!(got.aes_key, encrypted.then_some(0));
+                            assert_eq!(got.content_key_index, encrypted.then_some(0));
                             opened += 1;
                         }
                     }
@@ -175,8 +175,8 @@ for_each_backend! {
 
     #[test]
     fn rotation_reports_which_keys_matched() {
-        let old = RsaPrivateKeyDer::parse(&key("rsa4096_pkcs8.pem")).unwrap();
-        let current = RsaPublicKeyDer::parse(&demo("alipay_public_key.txt")).unwrap();
+        let old = RsaPrivateKey::parse(&key("rsa4096_pkcs8.pem")).unwrap();
+        let current = RsaPublicKey::parse(&demo("alipay_public_key.txt")).unwrap();
         let keys = AppKeys::builder()
             .alipay_public_key_der(current)
             .alipay_public_key_der(old.public_key().clone())
@@ -185,19 +185,19 @@ for_each_backend! {
             .build(BACKEND)
             .unwrap();
         let got = keys.open(&demo("envelope.json")).unwrap();
-        assert_eq!((got.verify_key, got.aes_key), (Some(0), Some(1)));
+        assert_eq!((got.verify_key_index, got.content_key_index), (Some(0), Some(1)));
 
         let signer = BACKEND.alipay_side().prepare_signer(&old).unwrap();
         let cipher = encryptor(BACKEND, AES_KEYS[0]);
         let body = seal_envelope(&success_plaintext("13900139000"), &*signer, Some(&*cipher), SignType::Rsa2).unwrap();
         let got = keys.open(&body).unwrap();
-        assert_eq!((got.verify_key, got.aes_key), (Some(1), Some(0)));
+        assert_eq!((got.verify_key_index, got.content_key_index), (Some(1), Some(0)));
         assert_eq!(got.to_string(), "139****9000");
     }
 
     #[test]
     fn sign_type_mismatch_is_a_bad_signature() {
-        let private = RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap();
+        let private = RsaPrivateKey::parse(&demo("alipay_private_key.pem")).unwrap();
         // Every backend signs RSA2 with a 2048-bit key: none may skip this test.
         let signer = BACKEND.alipay_side().prepare_signer(&private).unwrap();
         let keys = AppKeys::builder().alipay_public_key(&demo("alipay_public_key.txt")).unwrap().aes_key(AES_KEYS[0]).unwrap().build(BACKEND).unwrap();
@@ -221,20 +221,20 @@ for_each_backend! {
         assert_eq!(strict.open(body).unwrap_err().kind(), "missing_signature");
         let lenient = AppKeys::builder().options(phone_core::ParseOptions::default().allow_unsigned(true)).build(BACKEND).unwrap();
         let got = lenient.open(body).unwrap();
-        assert_eq!((got.response.phone.reveal(), got.verify_key), ("13800138000", None));
+        assert_eq!((got.response.phone.reveal(), got.verify_key_index), ("13800138000", None));
     }
 }
 
 #[test]
 fn public_keys_parse_in_every_format_users_paste() {
-    let raw = RsaPublicKeyDer::parse(&demo("alipay_public_key.txt")).unwrap();
+    let raw = RsaPublicKey::parse(&demo("alipay_public_key.txt")).unwrap();
     assert_eq!(
         (raw.bits(), raw.format(), raw.was_pem()),
         (2048, KeyFormat::Spki, false)
     );
-    let pem = RsaPublicKeyDer::parse(&demo("alipay_public_key.pem")).unwrap();
+    let pem = RsaPublicKey::parse(&demo("alipay_public_key.pem")).unwrap();
     assert_eq!((pem.format(), pem.was_pem()), (KeyFormat::Spki, true));
-    let pkcs1 = RsaPublicKeyDer::parse(&key("demo_public_pkcs1.pem")).unwrap();
+    let pkcs1 = RsaPublicKey::parse(&key("demo_public_pkcs1.pem")).unwrap();
     assert_eq!(pkcs1.format(), KeyFormat::Pkcs1);
     for k in [&pem, &pkcs1] {
         assert_eq!(k.pkcs1_der(), raw.pkcs1_der());
@@ -248,16 +248,15 @@ fn public_keys_parse_in_every_format_users_paste() {
         .chunks(64)
         .map(|c| format!("  {}\r\n", std::str::from_utf8(c).unwrap()))
         .collect();
-    assert_eq!(RsaPublicKeyDer::parse(&wrapped).unwrap().pkcs1_der(), raw.pkcs1_der());
+    assert_eq!(RsaPublicKey::parse(&wrapped).unwrap().pkcs1_der(), raw.pkcs1_der());
     let escaped = demo("alipay_public_key.pem").replace('\n', "\\n");
-    assert_eq!(RsaPublicKeyDer::parse(&escaped).unwrap().pkcs1_der(), raw.pkcs1_der());
+    assert_eq!(RsaPublicKey::parse(&escaped).unwrap().pkcs1_der(), raw.pkcs1_der());
 
     // The Node SDK's fixtures: PEM, no-wrapper base64, and the certificate-mode certificate.
-    let node_pem = RsaPublicKeyDer::parse(&read("fixtures/alipay-sdk-nodejs/alipay-public-key.pem")).unwrap();
-    let node_bare =
-        RsaPublicKeyDer::parse(&read("fixtures/alipay-sdk-nodejs/alipay-public-key-no-wrapper.pem")).unwrap();
+    let node_pem = RsaPublicKey::parse(&read("fixtures/alipay-sdk-nodejs/alipay-public-key.pem")).unwrap();
+    let node_bare = RsaPublicKey::parse(&read("fixtures/alipay-sdk-nodejs/alipay-public-key-no-wrapper.pem")).unwrap();
     assert_eq!(node_pem.pkcs1_der(), node_bare.pkcs1_der());
-    let cert = RsaPublicKeyDer::parse(&read("fixtures/alipay-sdk-nodejs/alipayCertPublicKey_RSA2.crt")).unwrap();
+    let cert = RsaPublicKey::parse(&read("fixtures/alipay-sdk-nodejs/alipayCertPublicKey_RSA2.crt")).unwrap();
     assert_eq!((cert.format(), cert.bits()), (KeyFormat::Certificate, 2048));
 }
 
@@ -281,17 +280,17 @@ fn wrong_key_material_gets_a_targeted_key_error() {
             .filter(|l| !l.starts_with("-----"))
             .collect(),
     ] {
-        let e = RsaPublicKeyDer::parse(&private).unwrap_err();
+        let e = RsaPublicKey::parse(&private).unwrap_err();
         assert_eq!(e.kind(), "key_error");
         assert!(e.hint().unwrap().contains("支付宝公钥"));
         assert_eq!(problem(e), KeyProblem::PrivateKeyAsPublic);
     }
     assert!(matches!(
-        problem(RsaPublicKeyDer::parse(&key("ec_p256_public.pem")).unwrap_err()),
+        problem(RsaPublicKey::parse(&key("ec_p256_public.pem")).unwrap_err()),
         KeyProblem::WrongAlgorithm(_)
     ));
     assert_eq!(
-        problem(RsaPublicKeyDer::parse(&key("rsa512_public.pem")).unwrap_err()),
+        problem(RsaPublicKey::parse(&key("rsa512_public.pem")).unwrap_err()),
         KeyProblem::UnsupportedSize { bits: 512 }
     );
     for garbage in [
@@ -301,16 +300,16 @@ fn wrong_key_material_gets_a_targeted_key_error() {
         "-----BEGIN PUBLIC KEY-----\nAAAA\n",
         "AAAAAAAA",
     ] {
-        let e = RsaPublicKeyDer::parse(garbage).unwrap_err();
+        let e = RsaPublicKey::parse(garbage).unwrap_err();
         assert!(matches!(problem(e), KeyProblem::Unparsable(_)), "{garbage:?}");
     }
     // The public key given where the private key belongs.
     assert_eq!(
-        problem(RsaPrivateKeyDer::parse(&demo("alipay_public_key.pem")).unwrap_err()),
+        problem(RsaPrivateKey::parse(&demo("alipay_public_key.pem")).unwrap_err()),
         KeyProblem::PublicKeyAsPrivate
     );
     assert_eq!(
-        problem(RsaPrivateKeyDer::parse(&demo("alipay_public_key.txt")).unwrap_err()),
+        problem(RsaPrivateKey::parse(&demo("alipay_public_key.txt")).unwrap_err()),
         KeyProblem::PublicKeyAsPrivate
     );
 }
@@ -318,22 +317,22 @@ fn wrong_key_material_gets_a_targeted_key_error() {
 #[test]
 fn aes_keys_of_the_wrong_length_or_kind_are_refused() {
     // 25 bytes, which the PHP SDK silently truncates.
-    let e = AesKey::parse("ZXdCNW9ta1FsRGlVbzQ0TVdXbzJKN001dA==").unwrap_err();
+    let e = ContentKey::parse("ZXdCNW9ta1FsRGlVbzQ0TVdXbzJKN001dA==").unwrap_err();
     assert_eq!(problem(e), KeyProblem::AesKeyLength { len: 25 });
     // The Alipay public key pasted as the AES key: the Java SDK's "1218 bytes" mistake.
-    let e = AesKey::parse(&demo("alipay_public_key.txt")).unwrap_err();
+    let e = ContentKey::parse(&demo("alipay_public_key.txt")).unwrap_err();
     assert!(e.hint().unwrap().contains("RSA key"), "{:?}", e.hint());
     assert_eq!(problem(e), KeyProblem::AesKeyLength { len: 294 });
     assert!(matches!(
-        problem(AesKey::parse(&demo("alipay_private_key.pem")).unwrap_err()),
+        problem(ContentKey::parse(&demo("alipay_private_key.pem")).unwrap_err()),
         KeyProblem::Unparsable(_)
     ));
     assert!(matches!(
-        problem(AesKey::parse("not base64!").unwrap_err()),
+        problem(ContentKey::parse("not base64!").unwrap_err()),
         KeyProblem::Unparsable(_)
     ));
     for ok in AES_KEYS {
-        assert!(AesKey::parse(&format!(" {ok}\n")).is_ok());
+        assert!(ContentKey::parse(&format!(" {ok}\n")).is_ok());
     }
 }
 
@@ -348,8 +347,8 @@ fn debug_output_never_shows_key_material() {
         .unwrap()
         .build(Backend::default())
         .unwrap();
-    let private = RsaPrivateKeyDer::parse(&private_text).unwrap();
-    let aes = AesKey::parse(&aes_text).unwrap();
+    let private = RsaPrivateKey::parse(&private_text).unwrap();
+    let aes = ContentKey::parse(&aes_text).unwrap();
     let mut outputs = vec![format!("{keys:?}"), format!("{private:?}"), format!("{aes:?}")];
     for b in Backend::ALL {
         outputs.push(format!("{:?}", b.crypto_provider().prepare_cipher(&aes).unwrap()));
@@ -381,8 +380,8 @@ fn sm4_envelopes_open_where_supported_and_are_refused_by_name_elsewhere() {
         assert!(Backend::from_name("rustcrypto").is_none(), "rustcrypto decrypts SM4");
         return;
     };
-    let private = RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap();
-    let aes = AesKey::parse(AES_KEYS[0]).unwrap();
+    let private = RsaPrivateKey::parse(&demo("alipay_private_key.pem")).unwrap();
+    let aes = ContentKey::parse(AES_KEYS[0]).unwrap();
     let cipher = sm4_backend
         .alipay_side()
         .prepare_encryptor(ContentAlgorithm::Sm4Gcm, &aes)
@@ -489,7 +488,7 @@ fn sm2_envelopes_verify_where_supported_and_never_mix_with_rsa_keys() {
 #[test]
 fn a_signature_over_the_raw_escaped_text_verifies_through_the_fallback() {
     use base64::Engine as _;
-    let private = RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap();
+    let private = RsaPrivateKey::parse(&demo("alipay_private_key.pem")).unwrap();
     let signer = Backend::default().alipay_side().prepare_signer(&private).unwrap();
     let aes = demo("aes_key.txt");
     // Find a mobile whose ciphertext's base64 contains '/', so escaping changes the text.
@@ -571,7 +570,7 @@ fn pinned_sign_types_open_exactly_the_pinned_types() {
     let (rsa_case, rsa2_case) = (case("rsa_sha1_2048_ok"), case("rsa2_2048_aes128_ok"));
     assert_eq!(rsa_case["alipay_public_key"], rsa2_case["alipay_public_key"]);
     assert_eq!(rsa_case["aes_key"], rsa2_case["aes_key"]);
-    let public = RsaPublicKeyDer::parse(rsa_case["alipay_public_key"].as_str().unwrap()).unwrap();
+    let public = RsaPublicKey::parse(rsa_case["alipay_public_key"].as_str().unwrap()).unwrap();
     let aes = rsa_case["aes_key"].as_str().unwrap().to_owned();
     let (rsa, rsa2) = (
         rsa_case["envelope"].as_str().unwrap().to_owned(),

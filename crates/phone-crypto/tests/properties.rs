@@ -12,15 +12,15 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use common::*;
 use phone_core::{Charset, EncryptType, SignType};
-use phone_crypto::{AesKey, ContentAlgorithm, RsaPrivateKeyDer, seal_envelope};
+use phone_crypto::{ContentAlgorithm, ContentKey, RsaPrivateKey, seal_envelope};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
-static PRIVATE_KEYS: LazyLock<Vec<RsaPrivateKeyDer>> = LazyLock::new(|| {
+static PRIVATE_KEYS: LazyLock<Vec<RsaPrivateKey>> = LazyLock::new(|| {
     vec![
-        RsaPrivateKeyDer::parse(&key("rsa1024_pkcs1.pem")).unwrap(),
-        RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap(),
-        RsaPrivateKeyDer::parse(&key("rsa4096_pkcs8.pem")).unwrap(),
+        RsaPrivateKey::parse(&key("rsa1024_pkcs1.pem")).unwrap(),
+        RsaPrivateKey::parse(&demo("alipay_private_key.pem")).unwrap(),
+        RsaPrivateKey::parse(&key("rsa4096_pkcs8.pem")).unwrap(),
     ]
 });
 
@@ -125,7 +125,7 @@ for_each_backend! {
             prop_assume!(sealer.is_some());
             let sealer = sealer.unwrap();
             let signer = sealer.alipay_side().prepare_signer(private).unwrap();
-            let key = AesKey::from_bytes(&aes).unwrap();
+            let key = ContentKey::from_bytes(&aes).unwrap();
             let cipher = sealer.alipay_side().prepare_encryptor(ContentAlgorithm::AesCbc, &key).unwrap();
             let body = seal_envelope(&plaintext(&mobile, &extra), &*signer, encrypted.then_some(&*cipher), sign_type).unwrap();
             let keys = phone_crypto::AppKeys::builder().alipay_public_key_der(private.public_key().clone()).aes_key_raw(key.clone()).build(BACKEND);

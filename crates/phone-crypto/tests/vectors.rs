@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use common::*;
 use phone_core::EncryptType;
-use phone_crypto::{AesKey, AppKeys, Backend, ContentAlgorithm, decrypt};
+use phone_crypto::{AppKeys, Backend, ContentAlgorithm, ContentKey, decrypt_content};
 
 for_each_backend! {
     #[test]
@@ -89,7 +89,7 @@ for_each_backend! {
         let file = load_json("vectors/reference.json");
         let mut checked = 0;
         for v in file["content_vectors"].as_array().unwrap() {
-            let key = AesKey::parse(v["aes_key"].as_str().unwrap()).unwrap();
+            let key = ContentKey::parse(v["aes_key"].as_str().unwrap()).unwrap();
             let ct = STANDARD.decode(v["ciphertext"].as_str().unwrap()).unwrap();
             let plaintext = v["plaintext"].as_str().unwrap();
             let et = EncryptType::parse(v["encrypt_type"].as_str().unwrap()).unwrap();
@@ -97,7 +97,7 @@ for_each_backend! {
             let p = BACKEND.crypto_provider();
             if BACKEND.capabilities().decrypts(et) {
                 let cipher = p.prepare_content_key(algorithm, &key).unwrap();
-                let pt = decrypt(et, &*cipher, &ct).unwrap();
+                let pt = decrypt_content(et, &*cipher, &ct).unwrap();
                 assert_eq!(std::str::from_utf8(&pt).unwrap(), plaintext, "{}", v["name"]);
                 if et == EncryptType::Aes {
                     let enc = BACKEND.alipay_side().prepare_encryptor(algorithm, &key).unwrap();
@@ -127,7 +127,7 @@ fn extra_vectors_have_the_shapes_they_name() {
         let name = case["name"].as_str().unwrap();
         let env: serde_json::Value = serde_json::from_str(case["envelope"].as_str().unwrap()).unwrap();
         let posted = case["envelope"].as_str().unwrap();
-        let key = AesKey::parse(case["aes_key"].as_str().unwrap()).unwrap();
+        let key = ContentKey::parse(case["aes_key"].as_str().unwrap()).unwrap();
         let cipher = Backend::default()
             .crypto_provider()
             .prepare_content_key(ContentAlgorithm::AesCbc, &key)

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use phone_core::SignType;
-use phone_crypto::{AesKey, RsaPublicKeyDer};
+use phone_crypto::{ContentKey, RsaPublicKey};
 use serde_json::Value;
 
 /// Runs one RSA file; returns (valid verified, invalid rejected, acceptable seen).
@@ -15,7 +15,7 @@ fn run_rsa(backend: phone_crypto::Backend, file: &str) -> (usize, usize, usize) 
     let (mut valid, mut invalid, mut acceptable) = (0, 0, 0);
     let mut failures = Vec::new();
     for group in data["testGroups"].as_array().unwrap() {
-        let key = RsaPublicKeyDer::from_der(&hex(group["publicKeyDer"].as_str().unwrap())).unwrap();
+        let key = RsaPublicKey::from_der(&hex(group["publicKeyDer"].as_str().unwrap())).unwrap();
         let verifier = backend.crypto_provider().prepare_verifier(&key).unwrap();
         for t in group["tests"].as_array().unwrap() {
             let ok = verifier
@@ -66,7 +66,7 @@ for_each_backend! {
         let (mut valid, mut invalid) = (0, 0);
         for group in data["testGroups"].as_array().unwrap() {
             for t in group["tests"].as_array().unwrap() {
-                let key = AesKey::from_bytes(&hex(t["key"].as_str().unwrap())).unwrap();
+                let key = ContentKey::from_bytes(&hex(t["key"].as_str().unwrap())).unwrap();
                 let cipher = BACKEND.crypto_provider().prepare_cipher(&key).unwrap();
                 let iv: [u8; 16] = hex(t["iv"].as_str().unwrap()).try_into().unwrap();
                 let (msg, ct) = (hex(t["msg"].as_str().unwrap()), hex(t["ct"].as_str().unwrap()));
@@ -95,9 +95,9 @@ for_each_backend! {
 fn every_group_key_parses_from_every_encoding_wycheproof_gives() {
     let data = load_json("wycheproof/rsa_signature_2048_sha256_test.json");
     let g: &Value = &data["testGroups"][0];
-    let from_der = RsaPublicKeyDer::from_der(&hex(g["publicKeyDer"].as_str().unwrap())).unwrap();
-    let from_pem = RsaPublicKeyDer::parse(g["publicKeyPem"].as_str().unwrap()).unwrap();
-    let from_pkcs1 = RsaPublicKeyDer::from_der(&hex(g["publicKeyAsn"].as_str().unwrap())).unwrap();
+    let from_der = RsaPublicKey::from_der(&hex(g["publicKeyDer"].as_str().unwrap())).unwrap();
+    let from_pem = RsaPublicKey::parse(g["publicKeyPem"].as_str().unwrap()).unwrap();
+    let from_pkcs1 = RsaPublicKey::from_der(&hex(g["publicKeyAsn"].as_str().unwrap())).unwrap();
     assert_eq!(from_der.pkcs1_der(), from_pem.pkcs1_der());
     assert_eq!(from_der.pkcs1_der(), from_pkcs1.pkcs1_der());
     assert_eq!(from_der.to_spki_der(), hex(g["publicKeyDer"].as_str().unwrap()));

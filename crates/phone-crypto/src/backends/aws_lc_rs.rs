@@ -23,7 +23,7 @@ mod imp {
     use zeroize::Zeroizing;
 
     use crate::algorithms::SignAlgorithm;
-    use crate::keys::{AesKey, AlipayPublicKey};
+    use crate::keys::{AlipayPublicKey, ContentKey};
     use crate::parts::{
         CipherFactory, ContentCipher, SignatureVerifier, VerifierFactory, aes_len, not_this_algorithm, wrong_algorithm,
     };
@@ -83,7 +83,7 @@ mod imp {
         }
     }
 
-    fn algorithm(key: &AesKey) -> Result<&'static Algorithm, Error> {
+    fn algorithm(key: &ContentKey) -> Result<&'static Algorithm, Error> {
         Ok(match aes_len(key)? {
             16 => &AES_128,
             24 => &AES_192,
@@ -117,7 +117,7 @@ mod imp {
     }
 
     impl CipherFactory for AesCbcFactory {
-        fn prepare(&self, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
+        fn prepare(&self, key: &ContentKey) -> Result<Arc<dyn ContentCipher>, Error> {
             let unbound =
                 UnboundCipherKey::new(algorithm(key)?, key.as_bytes()).map_err(|e| rejected(KeyRole::Aes, e))?;
             let decrypt = DecryptingKey::cbc(unbound).map_err(|e| rejected(KeyRole::Aes, e))?;
@@ -140,7 +140,7 @@ mod imp {
             ContentEncryptor, EncryptorFactory, EnvelopeSigner, KeyGenerator, SignerFactory, check_bits,
             unsupported_signing,
         };
-        use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer};
+        use crate::keys::{ContentKey, RsaPrivateKey, RsaPublicKey};
 
         /// Prepares RSA private keys for AWS-LC's signers.
         #[derive(Debug)]
@@ -152,7 +152,7 @@ mod imp {
 
         struct AwsLcSigner {
             pair: RsaKeyPair,
-            public: RsaPublicKeyDer,
+            public: RsaPublicKey,
         }
 
         impl std::fmt::Debug for AwsLcSigner {
@@ -178,7 +178,7 @@ mod imp {
                 Ok(sig)
             }
 
-            fn public_key(&self) -> &RsaPublicKeyDer {
+            fn public_key(&self) -> &RsaPublicKey {
                 &self.public
             }
         }
@@ -209,7 +209,7 @@ mod imp {
         }
 
         impl SignerFactory for RsaSignerFactory {
-            fn prepare(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error> {
+            fn prepare(&self, key: &RsaPrivateKey) -> Result<Box<dyn EnvelopeSigner>, Error> {
                 let pair = RsaKeyPair::from_der(key.pkcs1_der()).map_err(|e| {
                     rejected(
                         KeyRole::RsaPrivate,
@@ -224,7 +224,7 @@ mod imp {
         }
 
         impl EncryptorFactory for AesCbcFactory {
-            fn prepare(&self, key: &AesKey) -> Result<Box<dyn ContentEncryptor>, Error> {
+            fn prepare(&self, key: &ContentKey) -> Result<Box<dyn ContentEncryptor>, Error> {
                 let unbound =
                     UnboundCipherKey::new(algorithm(key)?, key.as_bytes()).map_err(|e| rejected(KeyRole::Aes, e))?;
                 let key_obj = EncryptingKey::cbc(unbound).map_err(|e| rejected(KeyRole::Aes, e))?;
@@ -236,7 +236,7 @@ mod imp {
         }
 
         impl KeyGenerator for RsaKeyGenerator {
-            fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
+            fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKey, Error> {
                 use aws_lc_rs::encoding::AsDer;
                 check_bits(bits)?;
                 let size = match bits {
@@ -252,7 +252,7 @@ mod imp {
                 };
                 let pair = RsaKeyPair::generate(size).map_err(|e| rejected(KeyRole::RsaPrivate, e))?;
                 let der = pair.as_der().map_err(|e| rejected(KeyRole::RsaPrivate, e))?;
-                RsaPrivateKeyDer::from_der(der.as_ref())
+                RsaPrivateKey::from_der(der.as_ref())
             }
         }
     }

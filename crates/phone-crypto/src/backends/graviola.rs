@@ -117,7 +117,7 @@ mod imp {
 
         use super::{check_cpu, rejected};
         use crate::alipay_side::{EnvelopeSigner, KeyGenerator, SignerFactory, check_bits, unsupported_signing};
-        use crate::keys::{RsaPrivateKeyDer, RsaPublicKeyDer};
+        use crate::keys::{RsaPrivateKey, RsaPublicKey};
 
         /// Prepares RSA private keys for graviola's signers.
         #[derive(Debug)]
@@ -129,7 +129,7 @@ mod imp {
 
         struct GraviolaSigner {
             key: SigningKey,
-            public: RsaPublicKeyDer,
+            public: RsaPublicKey,
         }
 
         impl std::fmt::Debug for GraviolaSigner {
@@ -153,13 +153,13 @@ mod imp {
                 Ok(sig)
             }
 
-            fn public_key(&self) -> &RsaPublicKeyDer {
+            fn public_key(&self) -> &RsaPublicKey {
                 &self.public
             }
         }
 
         impl SignerFactory for GraviolaSignerFactory {
-            fn prepare(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error> {
+            fn prepare(&self, key: &RsaPrivateKey) -> Result<Box<dyn EnvelopeSigner>, Error> {
                 check_cpu(KeyRole::RsaPrivate)?;
                 let signing = SigningKey::from_pkcs1_der(key.pkcs1_der()).map_err(|e| {
                     rejected(
@@ -175,7 +175,7 @@ mod imp {
         }
 
         impl KeyGenerator for GraviolaKeyGenerator {
-            fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
+            fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKey, Error> {
                 check_bits(bits)?;
                 check_cpu(KeyRole::RsaPrivate)?;
                 let size = match bits {
@@ -195,7 +195,7 @@ mod imp {
                 let der = key
                     .to_pkcs1_der(&mut buf)
                     .map_err(|e| rejected(KeyRole::RsaPrivate, format!("{e:?}")))?;
-                RsaPrivateKeyDer::from_der(der)
+                RsaPrivateKey::from_der(der)
             }
         }
     }

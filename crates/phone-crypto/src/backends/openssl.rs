@@ -26,7 +26,7 @@ mod imp {
     use zeroize::Zeroizing;
 
     use crate::algorithms::SignAlgorithm;
-    use crate::keys::{AesKey, AlipayPublicKey};
+    use crate::keys::{AlipayPublicKey, ContentKey};
     use crate::parts::{
         CipherFactory, ContentCipher, SignatureVerifier, VerifierFactory, aes_len, not_this_algorithm, wrong_algorithm,
     };
@@ -154,7 +154,7 @@ mod imp {
     }
 
     impl CipherFactory for AesCbcFactory {
-        fn prepare(&self, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
+        fn prepare(&self, key: &ContentKey) -> Result<Arc<dyn ContentCipher>, Error> {
             let len = aes_len(key)?;
             let cipher = OpenSslCipher {
                 evp: evp(len),
@@ -182,7 +182,7 @@ mod imp {
         use crate::alipay_side::{
             ContentEncryptor, EncryptorFactory, EnvelopeSigner, KeyGenerator, SignerFactory, check_bits,
         };
-        use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer};
+        use crate::keys::{ContentKey, RsaPrivateKey, RsaPublicKey};
         use crate::parts::aes_len;
 
         /// Prepares RSA private keys for OpenSSL's signers.
@@ -195,7 +195,7 @@ mod imp {
 
         struct OpenSslSigner {
             key: PKey<Private>,
-            public: RsaPublicKeyDer,
+            public: RsaPublicKey,
         }
 
         impl std::fmt::Debug for OpenSslSigner {
@@ -213,7 +213,7 @@ mod imp {
                     .map_err(rejected(KeyRole::RsaPrivate))
             }
 
-            fn public_key(&self) -> &RsaPublicKeyDer {
+            fn public_key(&self) -> &RsaPublicKey {
                 &self.public
             }
         }
@@ -248,7 +248,7 @@ mod imp {
         }
 
         impl SignerFactory for RsaSignerFactory {
-            fn prepare(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error> {
+            fn prepare(&self, key: &RsaPrivateKey) -> Result<Box<dyn EnvelopeSigner>, Error> {
                 let rsa = Rsa::private_key_from_der(key.pkcs1_der()).map_err(rejected(KeyRole::RsaPrivate))?;
                 let pkey = PKey::from_rsa(rsa).map_err(rejected(KeyRole::RsaPrivate))?;
                 Ok(Box::new(OpenSslSigner {
@@ -259,7 +259,7 @@ mod imp {
         }
 
         impl EncryptorFactory for AesCbcFactory {
-            fn prepare(&self, key: &AesKey) -> Result<Box<dyn ContentEncryptor>, Error> {
+            fn prepare(&self, key: &ContentKey) -> Result<Box<dyn ContentEncryptor>, Error> {
                 let cipher = match aes_len(key)? {
                     16 => Cipher::aes_128_cbc(),
                     24 => Cipher::aes_192_cbc(),
@@ -273,7 +273,7 @@ mod imp {
         }
 
         impl KeyGenerator for RsaKeyGenerator {
-            fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
+            fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKey, Error> {
                 check_bits(bits)?;
                 let failed = rejected(KeyRole::RsaPrivate);
                 let der = Zeroizing::new(
@@ -282,7 +282,7 @@ mod imp {
                         .private_key_to_der()
                         .map_err(&failed)?,
                 );
-                RsaPrivateKeyDer::from_der(&der)
+                RsaPrivateKey::from_der(&der)
             }
         }
     }

@@ -79,14 +79,14 @@ mod imp {
         use ring::signature;
 
         use crate::alipay_side::{EnvelopeSigner, SignerFactory, unsupported_signing};
-        use crate::keys::{RsaPrivateKeyDer, RsaPublicKeyDer};
+        use crate::keys::{RsaPrivateKey, RsaPublicKey};
 
         #[derive(Debug)]
         pub(crate) struct RingSignerFactory;
 
         struct RingSigner {
             pair: signature::RsaKeyPair,
-            public: RsaPublicKeyDer,
+            public: RsaPublicKey,
         }
 
         impl std::fmt::Debug for RingSigner {
@@ -113,13 +113,13 @@ mod imp {
                 Ok(sig)
             }
 
-            fn public_key(&self) -> &RsaPublicKeyDer {
+            fn public_key(&self) -> &RsaPublicKey {
                 &self.public
             }
         }
 
         impl SignerFactory for RingSignerFactory {
-            fn prepare(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error> {
+            fn prepare(&self, key: &RsaPrivateKey) -> Result<Box<dyn EnvelopeSigner>, Error> {
                 let pair = signature::RsaKeyPair::from_der(key.pkcs1_der()).map_err(|e| {
                     Error::key(
                         KeyRole::RsaPrivate,

@@ -35,7 +35,7 @@ mod imp {
     use zeroize::Zeroizing;
 
     use crate::algorithms::SignAlgorithm;
-    use crate::keys::{AesKey, AlipayPublicKey};
+    use crate::keys::{AlipayPublicKey, ContentKey};
     use crate::parts::{
         CipherFactory, ContentCipher, SignatureVerifier, VerifierFactory, not_this_algorithm, wrong_algorithm,
     };
@@ -138,7 +138,7 @@ mod imp {
     }
 
     impl Sm4Cipher {
-        fn new(key: &AesKey) -> Result<Self, Error> {
+        fn new(key: &ContentKey) -> Result<Self, Error> {
             use aes_gcm::KeyInit;
             Sm4Gcm::new_from_slice(key.as_bytes())
                 .map(Self)
@@ -161,7 +161,7 @@ mod imp {
     }
 
     impl CipherFactory for Sm4Factory {
-        fn prepare(&self, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
+        fn prepare(&self, key: &ContentKey) -> Result<Arc<dyn ContentCipher>, Error> {
             Ok(Arc::new(Sm4Cipher::new(key)?))
         }
     }
@@ -178,7 +178,7 @@ mod imp {
             ContentEncryptor, EncryptorFactory, EnvelopeSigner, KeyGenerator, SignerFactory, check_bits,
             unsupported_signing,
         };
-        use crate::keys::{AesKey, RsaPrivateKeyDer, RsaPublicKeyDer};
+        use crate::keys::{ContentKey, RsaPrivateKey, RsaPublicKey};
 
         /// Prepares RSA private keys for `rsa`'s signers.
         #[derive(Debug)]
@@ -191,7 +191,7 @@ mod imp {
         struct RustCryptoSigner {
             sha1: SigningKey<sha1::Sha1>,
             sha256: SigningKey<sha2::Sha256>,
-            public: RsaPublicKeyDer,
+            public: RsaPublicKey,
         }
 
         impl std::fmt::Debug for RustCryptoSigner {
@@ -211,7 +211,7 @@ mod imp {
                     .map_err(|_| Error::key(KeyRole::RsaPrivate, KeyProblem::Rejected("rsa could not sign".into())))
             }
 
-            fn public_key(&self) -> &RsaPublicKeyDer {
+            fn public_key(&self) -> &RsaPublicKey {
                 &self.public
             }
         }
@@ -230,7 +230,7 @@ mod imp {
         }
 
         impl SignerFactory for RsaSignerFactory {
-            fn prepare(&self, key: &RsaPrivateKeyDer) -> Result<Box<dyn EnvelopeSigner>, Error> {
+            fn prepare(&self, key: &RsaPrivateKey) -> Result<Box<dyn EnvelopeSigner>, Error> {
                 let private = rsa::PrivateKey::from_pkcs1_der(key.pkcs1_der())
                     .map_err(|e| Error::key(KeyRole::RsaPrivate, KeyProblem::Rejected(format!("rsa: {e}"))))?;
                 Ok(Box::new(RustCryptoSigner {
@@ -242,20 +242,20 @@ mod imp {
         }
 
         impl EncryptorFactory for Sm4Factory {
-            fn prepare(&self, key: &AesKey) -> Result<Box<dyn ContentEncryptor>, Error> {
+            fn prepare(&self, key: &ContentKey) -> Result<Box<dyn ContentEncryptor>, Error> {
                 Ok(Box::new(Sm4Cipher::new(key)?))
             }
         }
 
         impl KeyGenerator for RsaKeyGenerator {
-            fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKeyDer, Error> {
+            fn generate_rsa_key(&self, bits: usize) -> Result<RsaPrivateKey, Error> {
                 use rsa::pkcs1::EncodeRsaPrivateKey;
                 check_bits(bits)?;
                 let failed = |why: String| Error::key(KeyRole::RsaPrivate, KeyProblem::Rejected(why));
                 let key =
                     rsa::PrivateKey::new(&mut getrandom::SysRng, bits).map_err(|e| failed(format!("rsa: {e}")))?;
                 let der = key.to_pkcs1_der().map_err(|e| failed(format!("rsa: {e}")))?;
-                RsaPrivateKeyDer::from_der(der.as_bytes())
+                RsaPrivateKey::from_der(der.as_bytes())
             }
         }
     }

@@ -8,7 +8,7 @@ use aes::cipher::{BlockModeDecrypt, InnerIvInit, KeyInit};
 use phone_core::{Error, KeyProblem, KeyRole};
 use zeroize::Zeroizing;
 
-use crate::keys::AesKey;
+use crate::keys::ContentKey;
 use crate::parts::{CipherFactory, ContentCipher};
 
 /// The AES-CBC factory of the ring, rustcrypto and graviola backends.
@@ -16,7 +16,7 @@ use crate::parts::{CipherFactory, ContentCipher};
 pub(crate) struct RustCryptoAesCbc;
 
 impl CipherFactory for RustCryptoAesCbc {
-    fn prepare(&self, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
+    fn prepare(&self, key: &ContentKey) -> Result<Arc<dyn ContentCipher>, Error> {
         Ok(Arc::new(RustCryptoCipher::new(key)?))
     }
 }
@@ -36,7 +36,7 @@ impl std::fmt::Debug for RustCryptoCipher {
 }
 
 impl RustCryptoCipher {
-    pub(crate) fn new(key: &AesKey) -> Result<Self, Error> {
+    pub(crate) fn new(key: &ContentKey) -> Result<Self, Error> {
         let bytes = key.as_bytes();
         let rejected = || Error::key(KeyRole::Aes, KeyProblem::AesKeyLength { len: bytes.len() });
         Ok(match bytes.len() {
@@ -102,7 +102,7 @@ impl crate::alipay_side::ContentEncryptor for RustCryptoCipher {
 
 #[cfg(feature = "alipay-side")]
 impl crate::alipay_side::EncryptorFactory for RustCryptoAesCbc {
-    fn prepare(&self, key: &AesKey) -> Result<Box<dyn crate::alipay_side::ContentEncryptor>, Error> {
+    fn prepare(&self, key: &ContentKey) -> Result<Box<dyn crate::alipay_side::ContentEncryptor>, Error> {
         Ok(Box::new(RustCryptoCipher::new(key)?))
     }
 }

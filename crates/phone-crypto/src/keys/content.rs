@@ -13,24 +13,24 @@ use super::{ROLE_AES, key_error};
 /// `Debug` shows only its length.
 ///
 /// ```
-/// use phone_crypto::AesKey;
-/// let key = AesKey::parse("aa4BtZ4tspm2wnXLb1ThQA==")?;
+/// use phone_crypto::ContentKey;
+/// let key = ContentKey::parse("aa4BtZ4tspm2wnXLb1ThQA==")?;
 /// assert_eq!(key.len(), 16);
-/// assert_eq!(format!("{key:?}"), "AesKey(128 bits, redacted)");
-/// let err = AesKey::parse("MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA").unwrap_err();
+/// assert_eq!(format!("{key:?}"), "ContentKey(128 bits, redacted)");
+/// let err = ContentKey::parse("MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA").unwrap_err();
 /// assert_eq!(err.kind(), "key_error");
 /// # Ok::<(), phone_core::Error>(())
 /// ```
 #[derive(Clone)]
-pub struct AesKey(Zeroizing<Vec<u8>>);
+pub struct ContentKey(Zeroizing<Vec<u8>>);
 
-impl fmt::Debug for AesKey {
+impl fmt::Debug for ContentKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "AesKey({} bits, redacted)", self.0.len() * 8)
+        write!(f, "ContentKey({} bits, redacted)", self.0.len() * 8)
     }
 }
 
-impl AesKey {
+impl ContentKey {
     /// Parses the console's base64 form.
     pub fn parse(text: &str) -> Result<Self, Error> {
         if text.contains("-----BEGIN") {
@@ -97,7 +97,7 @@ mod tests {
             ("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3", 24),
             ("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", 32),
         ] {
-            let key = AesKey::parse(text).unwrap();
+            let key = ContentKey::parse(text).unwrap();
             assert_eq!(
                 (key.len(), key.is_empty(), key.to_base64()),
                 (len, false, text.to_owned())

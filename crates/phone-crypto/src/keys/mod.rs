@@ -17,10 +17,23 @@ mod rsa_public;
 mod sm2_public;
 mod text;
 
-pub use content::AesKey;
-pub use rsa_private::RsaPrivateKeyDer;
-pub use rsa_public::{KeyFormat, RSA_BITS, RsaPublicKeyDer};
-pub use sm2_public::Sm2PublicKeyDer;
+pub use content::ContentKey;
+pub use rsa_private::RsaPrivateKey;
+pub use rsa_public::{KeyFormat, RSA_BITS, RsaPublicKey};
+pub use sm2_public::Sm2PublicKey;
+
+/// Renamed [`RsaPublicKey`]: it holds the modulus, exponent and pasted format, not only DER.
+#[deprecated(since = "0.3.0", note = "renamed `RsaPublicKey`")]
+pub type RsaPublicKeyDer = RsaPublicKey;
+/// Renamed [`RsaPrivateKey`], like [`RsaPublicKey`].
+#[deprecated(since = "0.3.0", note = "renamed `RsaPrivateKey`")]
+pub type RsaPrivateKeyDer = RsaPrivateKey;
+/// Renamed [`Sm2PublicKey`], like [`RsaPublicKey`].
+#[deprecated(since = "0.3.0", note = "renamed `Sm2PublicKey`")]
+pub type Sm2PublicKeyDer = Sm2PublicKey;
+/// Renamed [`ContentKey`]: the content key serves AES and SM4.
+#[deprecated(since = "0.3.0", note = "renamed `ContentKey`: it serves AES and SM4")]
+pub type AesKey = ContentKey;
 pub(crate) use text::find_pem;
 
 /// id-ecPublicKey: what an EC or SM2 key pasted where the RSA key belongs carries.
@@ -41,9 +54,9 @@ fn key_error(role: KeyRole, problem: KeyProblem) -> Error {
 #[non_exhaustive]
 pub enum AlipayPublicKey {
     /// For `RSA` and `RSA2`.
-    Rsa(RsaPublicKeyDer),
+    Rsa(RsaPublicKey),
     /// For `SM2`.
-    Sm2(Sm2PublicKeyDer),
+    Sm2(Sm2PublicKey),
 }
 
 impl AlipayPublicKey {
@@ -56,14 +69,14 @@ impl AlipayPublicKey {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn parse(text: &str) -> Result<Self, Error> {
-        match RsaPublicKeyDer::parse(text) {
+        match RsaPublicKey::parse(text) {
             Ok(k) => Ok(Self::Rsa(k)),
             Err(
                 e @ Error::KeyError {
                     problem: KeyProblem::WrongAlgorithm(_),
                     ..
                 },
-            ) => Sm2PublicKeyDer::parse(text).map(Self::Sm2).map_err(|_| e),
+            ) => Sm2PublicKey::parse(text).map(Self::Sm2).map_err(|_| e),
             Err(e) => Err(e),
         }
     }
@@ -98,11 +111,11 @@ mod tests {
 
     #[test]
     fn debug_shows_the_kind_of_key_and_never_its_bytes() {
-        let private = RsaPrivateKeyDer::parse(&demo("alipay_private_key.pem")).unwrap();
-        assert_eq!(format!("{private:?}"), "RsaPrivateKeyDer(RSA-2048, redacted)");
-        let public = RsaPublicKeyDer::parse(&demo("alipay_public_key.pem")).unwrap();
-        assert_eq!(format!("{public:?}"), "RsaPublicKeyDer(RSA-2048, Spki)");
-        let sm2 = Sm2PublicKeyDer::parse(&test_key("sm2_public.pem")).unwrap();
-        assert_eq!(format!("{sm2:?}"), "Sm2PublicKeyDer(sm2p256v1)");
+        let private = RsaPrivateKey::parse(&demo("alipay_private_key.pem")).unwrap();
+        assert_eq!(format!("{private:?}"), "RsaPrivateKey(RSA-2048, redacted)");
+        let public = RsaPublicKey::parse(&demo("alipay_public_key.pem")).unwrap();
+        assert_eq!(format!("{public:?}"), "RsaPublicKey(RSA-2048, Spki)");
+        let sm2 = Sm2PublicKey::parse(&test_key("sm2_public.pem")).unwrap();
+        assert_eq!(format!("{sm2:?}"), "Sm2PublicKey(sm2p256v1)");
     }
 }

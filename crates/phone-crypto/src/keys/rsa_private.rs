@@ -9,29 +9,29 @@ use phone_core::{Error, KeyProblem};
 use zeroize::Zeroizing;
 
 use super::text::decode_text;
-use super::{ROLE_PRIVATE, RsaPublicKeyDer, key_error};
+use super::{ROLE_PRIVATE, RsaPublicKey, key_error};
 
 /// An RSA private key (Alipay's side: building envelopes for tests and tools), as PKCS#1 DER.
 /// Zeroized on drop; `Debug` shows only its size.
 #[derive(Clone)]
-pub struct RsaPrivateKeyDer {
+pub struct RsaPrivateKey {
     pkcs1: Zeroizing<Vec<u8>>,
-    public: RsaPublicKeyDer,
+    public: RsaPublicKey,
 }
 
-impl fmt::Debug for RsaPrivateKeyDer {
+impl fmt::Debug for RsaPrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "RsaPrivateKeyDer(RSA-{}, redacted)", self.public.bits())
+        write!(f, "RsaPrivateKey(RSA-{}, redacted)", self.public.bits())
     }
 }
 
-impl RsaPrivateKeyDer {
+impl RsaPrivateKey {
     /// Parses PKCS#8 or PKCS#1 private key text (PEM or base64).
     ///
     /// ```
-    /// use phone_crypto::RsaPrivateKeyDer;
+    /// use phone_crypto::RsaPrivateKey;
     /// let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo/alipay_private_key.pem"))?;
-    /// let key = RsaPrivateKeyDer::parse(&pem)?;
+    /// let key = RsaPrivateKey::parse(&pem)?;
     /// assert_eq!(key.public_key().bits(), 2048);
     /// assert!(!format!("{key:?}").contains("MII"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -68,7 +68,7 @@ impl RsaPrivateKeyDer {
         if pkcs1::RsaPrivateKeyRef::from_der(der).is_ok() {
             return Self::from_pkcs1_der(der);
         }
-        if RsaPublicKeyDer::from_der(der).is_ok() {
+        if RsaPublicKey::from_der(der).is_ok() {
             return Err(key_error(ROLE_PRIVATE, KeyProblem::PublicKeyAsPrivate));
         }
         Err(key_error(
@@ -95,7 +95,7 @@ impl RsaPrivateKeyDer {
                 KeyProblem::Unparsable("the public part is unreadable".into()),
             )
         })?;
-        let public = RsaPublicKeyDer::from_pkcs1_der(&public_der).map_err(|e| match e {
+        let public = RsaPublicKey::from_pkcs1_der(&public_der).map_err(|e| match e {
             Error::KeyError { problem, .. } => key_error(ROLE_PRIVATE, problem),
             other => other,
         })?;
@@ -125,7 +125,7 @@ impl RsaPrivateKeyDer {
     }
 
     /// The key as a PKCS#8 (v1) document, zeroized on drop. Encoding it cannot fail, for the
-    /// reasons given at `RsaPublicKeyDer::spki`; so the infallible `to_pkcs8_*` methods fall back
+    /// reasons given at `RsaPublicKey::spki`; so the infallible `to_pkcs8_*` methods fall back
     /// to empty output rather than panic.
     fn pkcs8(&self) -> der::Result<SecretDocument> {
         SecretDocument::encode_msg(&pkcs8::PrivateKeyInfoRef::new(
@@ -135,7 +135,7 @@ impl RsaPrivateKeyDer {
     }
 
     /// The matching public key.
-    pub fn public_key(&self) -> &RsaPublicKeyDer {
+    pub fn public_key(&self) -> &RsaPublicKey {
         &self.public
     }
 }
@@ -148,7 +148,7 @@ mod tests {
     #[test]
     fn encodings_reproduce_the_files_openssl_wrote() {
         let private_pem = demo("alipay_private_key.pem");
-        let private = RsaPrivateKeyDer::parse(&private_pem).unwrap();
+        let private = RsaPrivateKey::parse(&private_pem).unwrap();
         assert_eq!(*private.to_pkcs8_pem(), private_pem);
         let pkcs8_der = private.to_pkcs8_der();
         let info = pkcs8::PrivateKeyInfoRef::from_der(&pkcs8_der).unwrap();
@@ -156,12 +156,12 @@ mod tests {
         assert_eq!(info.private_key.as_bytes(), private.pkcs1_der());
 
         let public_pem = demo("alipay_public_key.pem");
-        let public = RsaPublicKeyDer::parse(&public_pem).unwrap();
+        let public = RsaPublicKey::parse(&public_pem).unwrap();
         assert_eq!(public.to_spki_pem(), public_pem);
         assert_eq!(public.pkcs1_der(), private.public_key().pkcs1_der());
         let der = public.to_spki_der();
         assert_eq!(
-            RsaPublicKeyDer::from_spki_der(&der).unwrap().pkcs1_der(),
+            RsaPublicKey::from_spki_der(&der).unwrap().pkcs1_der(),
             public.pkcs1_der()
         );
     }
@@ -172,14 +172,14 @@ mod tests {
         for label in ["PUBLIC KEY", "RSA PUBLIC KEY", "CERTIFICATE"] {
             assert!(
                 matches!(
-                    problem(RsaPrivateKeyDer::parse(&block(label))),
+                    problem(RsaPrivateKey::parse(&block(label))),
                     KeyProblem::PublicKeyAsPrivate
                 ),
                 "{label}"
             );
         }
         for label in ["EC PARAMETERS", "X509 CRL"] {
-            let p = problem(RsaPrivateKeyDer::parse(&block(label)));
+            let p = problem(RsaPrivateKey::parse(&block(label)));
             assert!(
                 matches!(&p, KeyProblem::Unparsable(w) if w == &format!("a PEM block of type {label:?}")),
                 "{label}: {p:?}"

@@ -34,14 +34,14 @@ pub enum KeyFormat {
 /// An RSA public key, parsed and checked once: its PKCS#1 DER plus modulus and exponent.
 ///
 /// ```
-/// use phone_crypto::RsaPublicKeyDer;
+/// use phone_crypto::RsaPublicKey;
 /// let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo/alipay_public_key.txt"))?;
-/// let key = RsaPublicKeyDer::parse(&text)?;
+/// let key = RsaPublicKey::parse(&text)?;
 /// assert_eq!(key.bits(), 2048);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, PartialEq, Eq)]
-pub struct RsaPublicKeyDer {
+pub struct RsaPublicKey {
     pkcs1: Vec<u8>,
     modulus: Vec<u8>,
     exponent: Vec<u8>,
@@ -50,10 +50,10 @@ pub struct RsaPublicKeyDer {
     pem: bool,
 }
 
-impl fmt::Debug for RsaPublicKeyDer {
+impl fmt::Debug for RsaPublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Public, but still configuration: show what it is, not its bytes.
-        write!(f, "RsaPublicKeyDer(RSA-{}, {:?})", self.bits, self.format)
+        write!(f, "RsaPublicKey(RSA-{}, {:?})", self.bits, self.format)
     }
 }
 
@@ -69,7 +69,7 @@ fn strip_zeros(bytes: &[u8]) -> Vec<u8> {
     bytes[start..].to_vec()
 }
 
-impl RsaPublicKeyDer {
+impl RsaPublicKey {
     /// Parses public key text in any accepted format.
     pub fn parse(text: &str) -> Result<Self, Error> {
         let (label, der) = decode_text(text, ROLE_PUBLIC)?;
@@ -265,13 +265,13 @@ mod tests {
 
     #[test]
     fn a_non_rsa_key_names_its_algorithm() {
-        let ec = problem(RsaPublicKeyDer::parse(&test_key("ec_p256_public.pem")));
+        let ec = problem(RsaPublicKey::parse(&test_key("ec_p256_public.pem")));
         assert!(
             matches!(&ec, KeyProblem::WrongAlgorithm(w) if w.starts_with("an EC (or SM2) public key")),
             "{ec:?}"
         );
         // Ed25519, made with `openssl genpkey -algorithm ed25519`.
-        let ed = problem(RsaPublicKeyDer::parse(
+        let ed = problem(RsaPublicKey::parse(
             "MCowBQYDK2VwAyEA9J/ZIbM13oZg8jFvOqpzsQiC0iLolnM5/ru+uySb7lw=",
         ));
         assert!(
@@ -296,14 +296,14 @@ mod tests {
         even[255] = 0x02;
         let invalid = |m: &[u8], e: &[u8]| {
             matches!(
-                problem(RsaPublicKeyDer::from_pkcs1_der(&encode(m, e))),
+                problem(RsaPublicKey::from_pkcs1_der(&encode(m, e))),
                 KeyProblem::Unparsable(w) if w == "the modulus or exponent is invalid"
             )
         };
-        let key = RsaPublicKeyDer::from_pkcs1_der(&encode(&odd, &[1, 0, 1])).unwrap();
+        let key = RsaPublicKey::from_pkcs1_der(&encode(&odd, &[1, 0, 1])).unwrap();
         assert_eq!((key.bits, key.exponent.as_slice()), (2048, &[1u8, 0, 1][..]));
         // Eight exponent bytes are the most a backend takes; nine are refused.
-        assert!(RsaPublicKeyDer::from_pkcs1_der(&encode(&odd, &[0x7f; 8])).is_ok());
+        assert!(RsaPublicKey::from_pkcs1_der(&encode(&odd, &[0x7f; 8])).is_ok());
         assert!(invalid(&odd, &[0x7f; 9]));
         assert!(invalid(&odd, &[0]));
         assert!(invalid(&even, &[1, 0, 1]));

@@ -17,22 +17,22 @@ use super::{OID_EC, OID_SM2, ROLE_PUBLIC, key_error};
 ///
 /// ```
 /// let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/sm2_public.pem"))?;
-/// let key = phone_crypto::Sm2PublicKeyDer::parse(&pem)?;
+/// let key = phone_crypto::Sm2PublicKey::parse(&pem)?;
 /// assert_eq!(key.point().len(), 65);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, PartialEq, Eq)]
-pub struct Sm2PublicKeyDer {
+pub struct Sm2PublicKey {
     point: Vec<u8>,
 }
 
-impl fmt::Debug for Sm2PublicKeyDer {
+impl fmt::Debug for Sm2PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Sm2PublicKeyDer(sm2p256v1)")
+        f.write_str("Sm2PublicKey(sm2p256v1)")
     }
 }
 
-impl Sm2PublicKeyDer {
+impl Sm2PublicKey {
     /// Parses SM2 public key text (PEM, base64 SPKI, or a certificate).
     pub fn parse(text: &str) -> Result<Self, Error> {
         let (label, der) = decode_text(text, ROLE_PUBLIC)?;
@@ -106,19 +106,19 @@ mod tests {
 
     #[test]
     fn sm2_keys_come_from_their_oid_a_certificate_and_never_a_private_key() {
-        let public = Sm2PublicKeyDer::parse(&test_key("sm2_public.pem")).unwrap();
+        let public = Sm2PublicKey::parse(&test_key("sm2_public.pem")).unwrap();
         // The same key in a certificate (`openssl req -x509 -sm3`, see tests/keys/README.md).
-        assert_eq!(Sm2PublicKeyDer::parse(&test_key("sm2_cert.pem")).unwrap(), public);
+        assert_eq!(Sm2PublicKey::parse(&test_key("sm2_cert.pem")).unwrap(), public);
         // Named by the SM2 algorithm OID itself rather than id-ecPublicKey with the SM2 curve.
         let direct = spki_der(OID_SM2, None, public.point());
-        assert_eq!(Sm2PublicKeyDer::from_spki_der(&direct).unwrap(), public);
+        assert_eq!(Sm2PublicKey::from_spki_der(&direct).unwrap(), public);
         // An EC key on another curve is not SM2, nor is an EC key without a curve.
-        let p256 = problem(Sm2PublicKeyDer::parse(&test_key("ec_p256_public.pem")));
+        let p256 = problem(Sm2PublicKey::parse(&test_key("ec_p256_public.pem")));
         assert!(matches!(&p256, KeyProblem::WrongAlgorithm(_)), "{p256:?}");
         let no_curve = spki_der(OID_EC, None, public.point());
-        assert!(Sm2PublicKeyDer::from_spki_der(&no_curve).is_err());
+        assert!(Sm2PublicKey::from_spki_der(&no_curve).is_err());
         assert!(matches!(
-            problem(Sm2PublicKeyDer::parse(&test_key("sm2_private.pem"))),
+            problem(Sm2PublicKey::parse(&test_key("sm2_private.pem"))),
             KeyProblem::PrivateKeyAsPublic
         ));
     }

@@ -150,7 +150,7 @@ pub(super) fn looks_like_private_der(der: &[u8]) -> bool {
 mod tests {
     use super::*;
     use crate::keys::testing::{demo, test_key};
-    use crate::keys::{RsaPublicKeyDer, Sm2PublicKeyDer};
+    use crate::keys::{RsaPublicKey, Sm2PublicKey};
 
     #[test]
     fn find_pem_returns_exactly_the_text_after_the_block() {
@@ -176,14 +176,14 @@ mod tests {
         // A whole public key with its `=` lost still parses.
         let pem = test_key("sm2_public.pem");
         assert!(pem.contains("=\n"), "the fixture should end in padding");
-        let want = Sm2PublicKeyDer::parse(&pem).unwrap();
-        assert_eq!(Sm2PublicKeyDer::parse(&pem.replace('=', "")).unwrap(), want);
+        let want = Sm2PublicKey::parse(&pem).unwrap();
+        assert_eq!(Sm2PublicKey::parse(&pem.replace('=', "")).unwrap(), want);
     }
 
     #[test]
     fn pasted_pem_is_made_strict_before_pem_rfc7468_reads_it() {
         let pem = demo("alipay_public_key.pem");
-        let want = RsaPublicKeyDer::parse(&pem).unwrap();
+        let want = RsaPublicKey::parse(&pem).unwrap();
         let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
         let wrap = |width: usize, eol: &str| -> String {
             body.as_bytes()
@@ -210,13 +210,13 @@ mod tests {
             format!("-----BEGIN PUBLIC KEY-----\nProc-Type: 4,ENCRYPTED\n\n{body}\n-----END PUBLIC KEY-----"),
             format!("the key:\n-----BEGIN PUBLIC KEY-----\n{body}\n-----END PUBLIC KEY-----\nthanks"),
         ] {
-            let got = RsaPublicKeyDer::parse(&pasted).unwrap_or_else(|e| panic!("{pasted:?}: {e}"));
+            let got = RsaPublicKey::parse(&pasted).unwrap_or_else(|e| panic!("{pasted:?}: {e}"));
             assert_eq!(got.pkcs1_der(), want.pkcs1_der(), "{pasted:?}");
         }
         // An empty block is still judged by its label.
         let empty = "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----";
         assert!(matches!(
-            RsaPublicKeyDer::parse(empty),
+            RsaPublicKey::parse(empty),
             Err(Error::KeyError {
                 problem: KeyProblem::PrivateKeyAsPublic,
                 ..
@@ -228,7 +228,7 @@ mod tests {
             format!("-----BEGIN PUBLIC KEY-----\n{body}\n-----END PRIVATE KEY-----"),
         ] {
             assert!(matches!(
-                RsaPublicKeyDer::parse(&broken),
+                RsaPublicKey::parse(&broken),
                 Err(Error::KeyError {
                     problem: KeyProblem::Unparsable(_),
                     ..

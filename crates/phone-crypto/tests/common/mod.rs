@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use phone_core::Error;
 use phone_crypto::{
-    AesKey, AlipayPublicKey, AppKeys, Backend, CipherFactory, ContentAlgorithm, ContentCipher, ContentEncryptor,
+    AlipayPublicKey, AppKeys, Backend, CipherFactory, ContentAlgorithm, ContentCipher, ContentEncryptor, ContentKey,
     CryptoProvider, KeyPool, SignatureVerifier, VerifierFactory,
 };
 use serde_json::{Value, json};
@@ -288,7 +288,7 @@ impl VerifierFactory for CountingVerifierFactory {
 }
 
 impl CipherFactory for CountingCipherFactory {
-    fn prepare(&self, key: &AesKey) -> Result<Arc<dyn ContentCipher>, Error> {
+    fn prepare(&self, key: &ContentKey) -> Result<Arc<dyn ContentCipher>, Error> {
         self.counts.prepared_ciphers.fetch_add(1, Ordering::SeqCst);
         Ok(Arc::new(CountingCipher {
             inner: self.inner.prepare(key)?,
@@ -350,6 +350,6 @@ pub fn counting_demo_keys(backend: Backend) -> (AppKeys, Arc<Counts>) {
 pub fn encryptor(backend: Backend, key: &str) -> Box<dyn ContentEncryptor> {
     backend
         .alipay_side()
-        .prepare_encryptor(ContentAlgorithm::AesCbc, &AesKey::parse(key).unwrap())
+        .prepare_encryptor(ContentAlgorithm::AesCbc, &ContentKey::parse(key).unwrap())
         .unwrap()
 }
