@@ -665,3 +665,68 @@ fn pinned_sign_types_open_exactly_the_pinned_types() {
         assert!(open.accepts(SignType::Sm2));
     }
 }
+
+/// A provider assembled from two backends' parts: AWS-LC's RSA and AES-CBC with RustCrypto's
+/// SM4-GCM. Its capabilities are the union of the parts it holds, each part keeps naming the
+/// backend it came from, and it opens envelopes and decrypts SM4 as either backend would.
+#[cfg(all(feature = "aws-lc-rs", feature = "rustcrypto"))]
+#[test]
+fn a_provider_assembled_from_two_backends_parts_does_what_its_parts_do() {
+    use phone_core::EncryptType;
+    use phone_crypto::{CryptoProvider, KeyPool, SignAlgorithm, decrypt_content};
+
+    let sm4 = Backend::RustCrypto
+        .crypto_provider()
+        .cipher_part(ContentAlgorithm::Sm4Gcm)
+        .unwrap()
+        .clone();
+    let mixed = CryptoProvider::clone(&Backend::AwsLc.crypto_provider())
+        .with_cipher_part(sm4)
+        .named("aws-lc-rs+sm4");
+    let caps = mixed.capabilities();
+    assert!(caps.decrypts(EncryptType::Sm4) && caps.decrypts(EncryptType::Aes));
+    assert!(caps.verifies(SignType::Rsa2) && !caps.verifies(SignType::Sm2));
+    assert!(!Backend::AwsLc.capabilities().decrypts(EncryptType::Sm4));
+    assert_eq!(mixed.verifier_part(SignAlgorithm::Rsa).unwrap().backend, "aws-lc-rs");
+    assert_eq!(
+        mixed.cipher_part(ContentAlgorithm::Sm4Gcm).unwrap().backend,
+        "rustcrypto"
+    );
+    assert_eq!(
+        mixed.cipher_part(ContentAlgorithm::AesCbc).unwrap().backend,
+        "aws-lc-rs"
+    );
+
+    // The SM4 reference vector decrypts through the borrowed part.
+    let file = load_json("vectors/reference.json");
+    let v = file["content_vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["encrypt_type"] == "SM4")
+        .unwrap();
+    let key = ContentKey::parse(v["aes_key"].as_str().unwrap()).unwrap();
+    let ct = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        v["ciphertext"].as_str().unwrap(),
+    )
+    .unwrap();
+    let cipher = mixed.prepare_content_key(ContentAlgorithm::Sm4Gcm, &key).unwrap();
+    let pt = decrypt_content(EncryptType::Sm4, &*cipher, &ct).unwrap();
+    assert_eq!(std::str::from_utf8(&pt).unwrap(), v["plaintext"].as_str().unwrap());
+
+    // And the demo envelope opens on keys prepared through it.
+    let pool = KeyPool::with_provider(std::sync::Arc::new(mixed));
+    let keys = AppKeys::builder()
+        .alipay_public_key(&demo("alipay_public_key.txt"))
+        .unwrap()
+        .aes_key(&demo("aes_key.txt"))
+        .unwrap()
+        .build_in(&pool)
+        .unwrap();
+    assert_eq!(keys.backend(), "aws-lc-rs+sm4");
+    assert_eq!(
+        keys.open(&demo("envelope.json")).unwrap().response.phone.reveal(),
+        "13800138000"
+    );
+}

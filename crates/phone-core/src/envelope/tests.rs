@@ -310,9 +310,8 @@ fn both_entry_points_take_exactly_the_limit_and_refuse_one_byte_more() {
 
 #[test]
 fn accessors_report_what_was_posted() {
-    let env =
-        parse(r#"{"response":"QUJD","sign":"c2ln","sign_type":"RSA","encrypt_type":"AES_V2","charset":"GBK"}"#)
-            .unwrap();
+    let env = parse(r#"{"response":"QUJD","sign":"c2ln","sign_type":"RSA","encrypt_type":"AES_V2","charset":"GBK"}"#)
+        .unwrap();
     assert!(env.is_encrypted());
     assert!(env.is_signed());
     assert_eq!(
@@ -384,8 +383,7 @@ fn the_ciphertext_limit_is_exact_in_decoded_bytes() {
 
 #[test]
 fn every_field_of_a_canonical_envelope_is_read() {
-    let canonical =
-        r#"{"response":"QUJD","sign":"c2ln","sign_type":"RSA","encrypt_type":"AES_V2","charset":"GBK"}"#;
+    let canonical = r#"{"response":"QUJD","sign":"c2ln","sign_type":"RSA","encrypt_type":"AES_V2","charset":"GBK"}"#;
     let env = parse(canonical).unwrap();
     assert_eq!(
         view(&env),
