@@ -81,8 +81,23 @@ enum Fetch {
     Forced,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Policy {
+/// How a key cache keeps answers: the one policy of [`CachingKeys`] and of
+/// [`PhoneClientBuilder::cache`](crate::PhoneClientBuilder::cache), which puts the cache in
+/// front of any provider the way the AWS SDK puts its identity cache in front of a credentials
+/// provider. The defaults are [`CachingKeys`]': `ttl` 5 minutes, refresh 10 s (minus up to 5 s
+/// of jitter) before expiry, a load timeout of 5 s, expired keys served for up to an hour
+/// while the store fails, 100,000 app ids.
+///
+/// ```
+/// use std::time::Duration;
+/// use phone_client::{EnvKeys, KeyCache, PhoneClient};
+/// let policy = KeyCache::default().ttl(Duration::from_secs(60)).load_timeout(Duration::from_secs(2));
+/// assert_eq!(policy.get_ttl(), Duration::from_secs(60));
+/// let client = PhoneClient::builder().keys(EnvKeys::new()).cache(policy).build()?;
+/// # Ok::<(), phone_client::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyCache {
     ttl: Duration,
     refresh_before: Duration,
     refresh_jitter: Duration,
@@ -90,6 +105,75 @@ struct Policy {
     max_stale: Duration,
     capacity: u64,
 }
+
+impl Default for KeyCache {
+    fn default() -> Self {
+        Self {
+            ttl: Duration::from_secs(300),
+            refresh_before: Duration::from_secs(10),
+            refresh_jitter: Duration::from_secs(5),
+            load_timeout: Duration::from_secs(5),
+            max_stale: Duration::from_secs(3600),
+            capacity: DEFAULT_CAPACITY,
+        }
+    }
+}
+
+impl KeyCache {
+    /// How long an answer is used.
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    /// How long before expiry the background refresh starts.
+    pub fn refresh_before(mut self, lead: Duration) -> Self {
+        self.refresh_before = lead;
+        self
+    }
+
+    /// The largest random amount the refresh moves earlier, per entry.
+    pub fn refresh_jitter(mut self, jitter: Duration) -> Self {
+        self.refresh_jitter = jitter;
+        self
+    }
+
+    /// The longest a load may take.
+    pub fn load_timeout(mut self, timeout: Duration) -> Self {
+        self.load_timeout = timeout;
+        self
+    }
+
+    /// How long past expiry keys are still served while the store fails.
+    pub fn max_stale(mut self, max_stale: Duration) -> Self {
+        self.max_stale = max_stale;
+        self
+    }
+
+    /// How many app ids are kept (answers "not mine" included).
+    pub fn capacity(mut self, apps: u64) -> Self {
+        self.capacity = apps;
+        self
+    }
+
+    /// The time-to-live set.
+    pub fn get_ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// The load timeout set.
+    pub fn get_load_timeout(&self) -> Duration {
+        self.load_timeout
+    }
+
+    /// The capacity set.
+    pub fn get_capacity(&self) -> u64 {
+        self.capacity
+    }
+}
+
+/// The policy as the cache reads it.
+type Policy = KeyCache;
 
 #[derive(Debug, Default)]
 struct Slot {
@@ -115,14 +199,18 @@ impl CachingKeys {
 
     /// Wraps a shared provider.
     pub fn from_shared(inner: SharedKeyProvider) -> Self {
-        let policy = Policy {
-            ttl: Duration::from_secs(300),
-            refresh_before: Duration::from_secs(10),
-            refresh_jitter: Duration::from_secs(5),
-            load_timeout: Duration::from_secs(5),
-            max_stale: Duration::from_secs(3600),
-            capacity: DEFAULT_CAPACITY,
-        };
+        Self::with_policy(inner, KeyCache::default())
+    }
+
+    /// Wraps a shared provider with `policy`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use phone_client::{CachingKeys, EnvKeys, KeyCache};
+    /// let cached = CachingKeys::with_policy(Arc::new(EnvKeys::new()), KeyCache::default().capacity(10_000));
+    /// assert_eq!(cached.policy().get_capacity(), 10_000);
+    /// ```
+    pub fn with_policy(inner: SharedKeyProvider, policy: KeyCache) -> Self {
         let slots = policy.storage();
         Self {
             inner,
@@ -177,6 +265,11 @@ impl CachingKeys {
     pub fn capacity(mut self, apps: u64) -> Self {
         self.policy.capacity = apps;
         self.new_storage()
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> KeyCache {
+        self.policy
     }
 
     /// How many app ids are cached now (after pending maintenance).

@@ -105,6 +105,7 @@ pub struct PhoneClientBuilder {
     reload_cooldown: Duration,
     capacity: u64,
     idle_expiry: Duration,
+    cache: Option<crate::cache::KeyCache>,
     #[cfg(feature = "metrics")]
     metrics_app_id_label: bool,
 }
@@ -119,6 +120,7 @@ impl Default for PhoneClientBuilder {
             reload_cooldown: Duration::from_secs(30),
             capacity: DEFAULT_CAPACITY,
             idle_expiry: DEFAULT_IDLE_EXPIRY,
+            cache: None,
             #[cfg(feature = "metrics")]
             metrics_app_id_label: false,
         }
@@ -178,6 +180,26 @@ impl PhoneClientBuilder {
         self
     }
 
+    /// Puts a key cache with `policy` in front of the provider, whatever provider it is (a
+    /// remote store of your own, a chain): one load per app shared by concurrent callers, a
+    /// load timeout, refresh ahead of expiry, expired keys served while the store fails, a
+    /// bounded number of app ids. Off by default: the built-in in-memory providers need none,
+    /// and `PgKeys` keeps its own (its change notifications drop its entries).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use phone_client::{KeyCache, PhoneClient, StaticKeys};
+    /// let client = PhoneClient::builder()
+    ///     .keys(StaticKeys::new())
+    ///     .cache(KeyCache::default().ttl(Duration::from_secs(60)))
+    ///     .build()?;
+    /// # Ok::<(), phone_client::Error>(())
+    /// ```
+    pub fn cache(mut self, policy: crate::cache::KeyCache) -> Self {
+        self.cache = Some(policy);
+        self
+    }
+
     /// How long prepared keys no request used are kept (default one hour).
     pub fn idle_expiry(mut self, idle: Duration) -> Self {
         self.idle_expiry = idle;
@@ -211,6 +233,10 @@ impl PhoneClientBuilder {
                 "no key provider was configured (PhoneClientBuilder::keys)",
             ))
         })?;
+        let provider: SharedKeyProvider = match self.cache {
+            Some(policy) => Arc::new(crate::cache::CachingKeys::with_policy(provider, policy)),
+            None => provider,
+        };
         Ok(PhoneClient {
             inner: Arc::new(Inner {
                 provider,

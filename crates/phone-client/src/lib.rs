@@ -48,7 +48,7 @@ mod pg_keys;
 mod provider;
 mod provider_error;
 
-pub use cache::CachingKeys;
+pub use cache::{CachingKeys, KeyCache};
 pub use client::{ClientStats, DEFAULT_CAPACITY, DEFAULT_IDLE_EXPIRY, OpenDataKind, PhoneClient, PhoneClientBuilder};
 pub use env_keys::{ENV_PREFIXES, EnvKeys};
 pub use file_keys::{FileKeys, is_shared};

@@ -247,6 +247,29 @@ fn counting(delay: Duration) -> Arc<Counting> {
 }
 
 #[tokio::test(start_paused = true)]
+async fn the_clients_cache_is_in_front_of_any_provider() {
+    let source = counting(Duration::from_millis(10));
+    let client = PhoneClient::builder()
+        .shared_keys(source.clone())
+        .cache(KeyCache::default().ttl(Duration::from_secs(60)))
+        .build()
+        .unwrap();
+    for _ in 0..5 {
+        assert!(client.decrypt_phone("app", &demo("envelope.json")).await.is_ok());
+    }
+    assert_eq!(source.loads.load(Ordering::SeqCst), 1);
+    tokio::time::advance(Duration::from_secs(61)).await;
+    assert!(client.decrypt_phone("app", &demo("envelope.json")).await.is_ok());
+    assert_eq!(source.loads.load(Ordering::SeqCst), 2);
+    // Without one, every request asks the provider.
+    let uncached = PhoneClient::builder().shared_keys(source.clone()).build().unwrap();
+    for _ in 0..3 {
+        assert!(uncached.decrypt_phone("app", &demo("envelope.json")).await.is_ok());
+    }
+    assert_eq!(source.loads.load(Ordering::SeqCst), 5);
+}
+
+#[tokio::test(start_paused = true)]
 async fn caching_shares_one_load_refreshes_ahead_and_times_out() {
     let source = counting(Duration::from_millis(100));
     let cache = CachingKeys::from_shared(source.clone())
