@@ -161,9 +161,7 @@ impl From<ProviderError> for Error {
                 KeyProblem::ProviderFailed(format!("the key store gave no answer within {after:?}")),
                 None,
             ),
-            // phone-core has no problem of its own for a misconfigured provider yet: Unparsable
-            // gives the 500 and the `invalid` class; the message says what to fix.
-            ProviderError::InvalidConfiguration { message, source } => key(KeyProblem::Unparsable(message), source),
+            ProviderError::InvalidConfiguration { message, source } => key(KeyProblem::Misconfigured(message), source),
             ProviderError::InvalidKeys(e) => e,
         }
     }
@@ -211,6 +209,19 @@ mod tests {
         assert!(slow.to_string().contains("1.5s"), "{slow}");
         let wrong: Error = ProviderError::invalid_configuration("no key provider was configured").into();
         assert_eq!((wrong.kind(), wrong.http_status()), ("key_error", 500));
+        // Its own problem and hint: the operator's configuration, not a pasted key.
+        assert!(
+            matches!(
+                &wrong,
+                Error::KeyError {
+                    problem: KeyProblem::Misconfigured(_),
+                    ..
+                }
+            ),
+            "{wrong:?}"
+        );
+        assert!(wrong.hint().unwrap().contains("configuration"), "{wrong}");
+        assert!(!wrong.hint().unwrap().contains("paste"), "{wrong}");
         let key = Error::key(KeyRole::Aes, KeyProblem::AesKeyLength { len: 7 });
         let bad: Error = ProviderError::InvalidKeys(key.clone()).into();
         assert_eq!(bad.to_string(), key.to_string());

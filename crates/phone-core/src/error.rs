@@ -170,6 +170,9 @@ pub enum KeyProblem {
     UnknownApp(String),
     /// A key provider failed or timed out (a server-side problem, not the payload's).
     ProviderFailed(String),
+    /// A key provider is configured wrongly (no provider, a keyring file that does not parse,
+    /// a setting out of range): the operator's to fix, not the key text's.
+    Misconfigured(String),
 }
 
 /// An Alipay business error found in the decrypted plaintext (`code` other than `10000`).
@@ -320,6 +323,7 @@ impl fmt::Display for KeyProblem {
             Self::Rejected(why) => write!(f, "the crypto backend rejected it ({why})"),
             Self::UnknownApp(app) => write!(f, "no keys are configured for app {app:?}"),
             Self::ProviderFailed(why) => write!(f, "the key provider failed: {why}"),
+            Self::Misconfigured(why) => write!(f, "the key provider is misconfigured: {why}"),
         }
     }
 }

@@ -150,6 +150,10 @@ impl KeyProblem {
                 "the key store is unreachable or slow; the request can be retried",
                 "密钥存储连不上或响应太慢；这个请求可以稍后重试",
             ),
+            Self::Misconfigured(_) => (
+                "fix the key provider's configuration as the message says (the keyring file, the database URL, the provider given to the client); retrying will not help",
+                "按错误信息修正密钥提供方的配置（keyring 文件、数据库连接串、传给客户端的 provider）；重试不会有用",
+            ),
         };
         pick(lang, en, zh)
     }
