@@ -9,10 +9,13 @@ use moka::sync::Cache;
 use phone_core::AppId;
 use tokio::time::Instant;
 
-use crate::client::DEFAULT_CAPACITY;
 use crate::material::AppKeyMaterial;
 use crate::provider::{KeyProvider, SharedKeyProvider};
 use crate::provider_error::ProviderError;
+
+/// The default number of apps whose prepared keys, cached material and reload cooldowns are
+/// kept (defined with the cache, which the client uses, so that neither imports the other).
+pub const DEFAULT_CAPACITY: u64 = 100_000;
 
 /// Caches another provider's answers per app id, in a bounded cache.
 ///

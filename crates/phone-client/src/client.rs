@@ -17,8 +17,7 @@ use crate::material::AppKeyMaterial;
 use crate::provider::{KeyProvider, SharedKeyProvider};
 use crate::provider_error::ProviderError;
 
-/// The default number of apps whose prepared keys (and reload cooldowns) are kept.
-pub const DEFAULT_CAPACITY: u64 = 100_000;
+pub use crate::cache::DEFAULT_CAPACITY;
 
 /// The default time after which an app's prepared keys that no request used are dropped.
 pub const DEFAULT_IDLE_EXPIRY: Duration = Duration::from_secs(3600);
