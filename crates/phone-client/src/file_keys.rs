@@ -58,6 +58,7 @@ struct Snapshot {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Keyring {
+    // Bounded by the file's own tables, which the operator writes; requests never add one.
     #[serde(default)]
     apps: HashMap<String, AppEntry>,
 }

@@ -15,13 +15,7 @@ use phone_crypto::{
     SignatureVerifier, VerifierFactory,
 };
 mod common;
-use common::demo;
-
-/// An app id of the tests (they are all valid ones).
-#[allow(dead_code)]
-fn aid(text: &str) -> phone_client::AppId {
-    phone_client::AppId::parse(text).unwrap()
-}
+use common::{aid, demo};
 
 /// A factory that counts every key it prepares, wrapping the default backend's part.
 #[derive(Debug)]

@@ -11,18 +11,12 @@ use std::time::Duration;
 mod common;
 
 use async_trait::async_trait;
-use common::demo;
+use common::{aid, demo};
 use metrics_util::MetricKind;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use phone_client::metrics::*;
 use phone_client::{AppId, AppKeyMaterial, CachingKeys, KeyProvider, PhoneClient, ProviderError, StaticKeys};
 use phone_core::Error;
-
-/// An app id of the tests (they are all valid ones).
-#[allow(dead_code)]
-fn aid(text: &str) -> phone_client::AppId {
-    phone_client::AppId::parse(text).unwrap()
-}
 
 const APP: &str = "2021001234567890";
 

@@ -18,13 +18,7 @@ use phone_core::{Error, KeyProblem, KeyRole, SignType};
 use phone_crypto::{Backend, ContentKey, RsaPrivateKey, seal_envelope, success_plaintext};
 use tokio_postgres::{Client, NoTls};
 mod common;
-use common::{demo, key};
-
-/// An app id of the tests (they are all valid ones).
-#[allow(dead_code)]
-fn aid(text: &str) -> phone_client::AppId {
-    phone_client::AppId::parse(text).unwrap()
-}
+use common::{aid, demo, key};
 
 const NEEDS_PG: &str = "needs PostgreSQL: scripts/with-postgres.sh cargo test -p phone-client --features postgres --test postgres -- --include-ignored";
 

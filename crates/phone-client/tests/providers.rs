@@ -10,13 +10,7 @@ use phone_client::*;
 use phone_core::{Error, SignType};
 use phone_crypto::{ContentKey, RsaPrivateKey, seal_envelope, success_plaintext};
 mod common;
-use common::{demo, key};
-
-/// An app id of the tests (they are all valid ones).
-#[allow(dead_code)]
-fn aid(text: &str) -> phone_client::AppId {
-    phone_client::AppId::parse(text).unwrap()
-}
+use common::{aid, demo, key};
 
 const OTHER_AES: &str = "MDEyMzQ1Njc4OWFiY2RlZg==";
 

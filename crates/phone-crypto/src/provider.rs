@@ -70,6 +70,8 @@ pub struct CryptoProvider {
     name: &'static str,
     verifiers: Vec<VerifierPart>,
     ciphers: Vec<CipherPart>,
+    /// Derived from the parts whenever they change: every `AppKeys` built reads it.
+    capabilities: Capabilities,
     #[cfg(feature = "alipay-side")]
     pub(crate) alipay: crate::alipay_side::AlipayParts,
 }
@@ -92,6 +94,7 @@ impl CryptoProvider {
             name,
             verifiers: Vec::new(),
             ciphers: Vec::new(),
+            capabilities: Capabilities::new(&[], &[], 0),
             #[cfg(feature = "alipay-side")]
             alipay: Default::default(),
         }
@@ -107,14 +110,14 @@ impl CryptoProvider {
     pub fn with_verifier_part(mut self, part: VerifierPart) -> Self {
         self.verifiers.retain(|p| p.algorithm != part.algorithm);
         self.verifiers.push(part);
-        self
+        self.derive_capabilities()
     }
 
     /// Adds a cipher part, replacing one of the same algorithm.
     pub fn with_cipher_part(mut self, part: CipherPart) -> Self {
         self.ciphers.retain(|p| p.algorithm != part.algorithm);
         self.ciphers.push(part);
-        self
+        self.derive_capabilities()
     }
 
     /// The provider's name (`ring`, `openssl`, ... for the built-in ones).
@@ -154,6 +157,10 @@ impl CryptoProvider {
 
     /// What this provider verifies and decrypts: derived from its parts.
     pub fn capabilities(&self) -> Capabilities {
+        self.capabilities
+    }
+
+    fn derive_capabilities(mut self) -> Self {
         let verify: Vec<SignType> = self
             .verifiers
             .iter()
@@ -161,6 +168,7 @@ impl CryptoProvider {
             .collect();
         let decrypt: Vec<ContentAlgorithm> = self.ciphers.iter().map(|p| p.algorithm).collect();
         let min_rsa_bits = self.verifier_part(SignAlgorithm::Rsa).map_or(0, |p| p.min_bits);
-        Capabilities::new(&verify, &decrypt, min_rsa_bits)
+        self.capabilities = Capabilities::new(&verify, &decrypt, min_rsa_bits);
+        self
     }
 }

@@ -16,6 +16,11 @@ fn read(rel: &str) -> String {
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
+/// An app id of the tests (they are all valid ones).
+pub fn aid(text: &str) -> phone_client::AppId {
+    phone_client::AppId::parse(text).unwrap()
+}
+
 /// A file of the demo key set and envelope (`tests/data/demo/`, a copy of `examples/data/`).
 pub fn demo(file: &str) -> String {
     read(&format!("demo/{file}"))
