@@ -9,17 +9,20 @@ use moka::sync::Cache;
 use phone_core::AppId;
 use tokio::time::Instant;
 
+use crate::cache_policy::{Forget, KeyCache, KeyChanges};
 use crate::material::AppKeyMaterial;
 use crate::provider::{KeyProvider, SharedKeyProvider};
 use crate::provider_error::ProviderError;
 
-/// The default number of apps whose prepared keys, cached material and reload cooldowns are
-/// kept (defined with the cache, which the client uses, so that neither imports the other).
-pub const DEFAULT_CAPACITY: u64 = 100_000;
-
-/// Caches another provider's answers per app id, in a bounded cache.
+/// Caches another provider's answers per app id, in a bounded cache: the one key cache of the
+/// SDK, which [`PhoneClient`](crate::PhoneClient) puts in front of every provider that asks
+/// for one ([`KeyProvider::cache_policy`]), as the AWS SDK puts its identity cache in front of
+/// credential providers. Providers are plain loaders; build one of these yourself only to
+/// call a provider outside a client or to share one cache between clients.
 ///
-/// - answers (including "not mine") live for `ttl` (default 5 minutes);
+/// - answers (including "not mine", and a store's answer that an app's keys are invalid)
+///   live for `ttl` (default 5 minutes), or until the provider says the app changed
+///   ([`KeyProvider::subscribe`]: PostgreSQL's NOTIFY, say);
 /// - from `refresh_before` (default 10 s, minus a random jitter of up to `refresh_jitter`,
 ///   default 5 s, so that replicas do not all reload at once) before expiry, one background
 ///   refresh runs while callers keep getting the current keys;
@@ -49,7 +52,8 @@ pub const DEFAULT_CAPACITY: u64 = 100_000;
 pub struct CachingKeys {
     inner: SharedKeyProvider,
     policy: Policy,
-    slots: Cache<AppId, Arc<Slot>>,
+    /// In an `Arc` of its own so that the provider's change handle can hold it weakly.
+    slots: Arc<Slots>,
     /// Takes the entries this cache still holds off the gauge when its last clone goes.
     #[cfg(feature = "metrics")]
     entries: Arc<EntriesGauge>,
@@ -84,99 +88,23 @@ enum Fetch {
     Forced,
 }
 
-/// How a key cache keeps answers: the one policy of [`CachingKeys`] and of
-/// [`PhoneClientBuilder::cache`](crate::PhoneClientBuilder::cache), which puts the cache in
-/// front of any provider the way the AWS SDK puts its identity cache in front of a credentials
-/// provider. The defaults are [`CachingKeys`]': `ttl` 5 minutes, refresh 10 s (minus up to 5 s
-/// of jitter) before expiry, a load timeout of 5 s, expired keys served for up to an hour
-/// while the store fails, 100,000 app ids.
-///
-/// ```
-/// use std::time::Duration;
-/// use phone_client::{EnvKeys, KeyCache, PhoneClient};
-/// let policy = KeyCache::default().ttl(Duration::from_secs(60)).load_timeout(Duration::from_secs(2));
-/// assert_eq!(policy.get_ttl(), Duration::from_secs(60));
-/// let client = PhoneClient::builder().keys(EnvKeys::new()).cache(policy).build()?;
-/// # Ok::<(), phone_client::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeyCache {
-    ttl: Duration,
-    refresh_before: Duration,
-    refresh_jitter: Duration,
-    load_timeout: Duration,
-    max_stale: Duration,
-    capacity: u64,
-}
-
-impl Default for KeyCache {
-    fn default() -> Self {
-        Self {
-            ttl: Duration::from_secs(300),
-            refresh_before: Duration::from_secs(10),
-            refresh_jitter: Duration::from_secs(5),
-            load_timeout: Duration::from_secs(5),
-            max_stale: Duration::from_secs(3600),
-            capacity: DEFAULT_CAPACITY,
-        }
-    }
-}
-
-impl KeyCache {
-    /// How long an answer is used.
-    pub fn ttl(mut self, ttl: Duration) -> Self {
-        self.ttl = ttl;
-        self
-    }
-
-    /// How long before expiry the background refresh starts.
-    pub fn refresh_before(mut self, lead: Duration) -> Self {
-        self.refresh_before = lead;
-        self
-    }
-
-    /// The largest random amount the refresh moves earlier, per entry.
-    pub fn refresh_jitter(mut self, jitter: Duration) -> Self {
-        self.refresh_jitter = jitter;
-        self
-    }
-
-    /// The longest a load may take.
-    pub fn load_timeout(mut self, timeout: Duration) -> Self {
-        self.load_timeout = timeout;
-        self
-    }
-
-    /// How long past expiry keys are still served while the store fails.
-    pub fn max_stale(mut self, max_stale: Duration) -> Self {
-        self.max_stale = max_stale;
-        self
-    }
-
-    /// How many app ids are kept (answers "not mine" included).
-    pub fn capacity(mut self, apps: u64) -> Self {
-        self.capacity = apps;
-        self
-    }
-
-    /// The time-to-live set.
-    pub fn get_ttl(&self) -> Duration {
-        self.ttl
-    }
-
-    /// The load timeout set.
-    pub fn get_load_timeout(&self) -> Duration {
-        self.load_timeout
-    }
-
-    /// The capacity set.
-    pub fn get_capacity(&self) -> u64 {
-        self.capacity
-    }
-}
-
 /// The policy as the cache reads it.
 type Policy = KeyCache;
+
+/// The bounded map of app id to slot.
+#[derive(Debug)]
+struct Slots(Cache<AppId, Arc<Slot>>);
+
+impl Forget for Slots {
+    fn forget(&self, app_id: &str) {
+        // A text that is no app id has no entry.
+        self.0.invalidate(app_id);
+    }
+
+    fn forget_all(&self) {
+        self.0.invalidate_all();
+    }
+}
 
 #[derive(Debug, Default)]
 struct Slot {
@@ -185,9 +113,13 @@ struct Slot {
     refreshing: AtomicBool,
 }
 
+/// An answer: material, "not mine", or the store's word that the app's keys are invalid
+/// (kept like an answer, so a broken row is not queried per request).
+type Answer = Result<Option<Arc<AppKeyMaterial>>, ProviderError>;
+
 #[derive(Debug, Clone)]
 struct Cached {
-    value: Option<Arc<AppKeyMaterial>>,
+    value: Answer,
     expires: Instant,
     refresh_at: Instant,
     /// When the answer really expired, while it is being served stale.
@@ -195,14 +127,16 @@ struct Cached {
 }
 
 impl CachingKeys {
-    /// Wraps `inner` with the default policy.
+    /// Wraps `inner` with the policy it asks for ([`KeyProvider::cache_policy`]; the default
+    /// policy if it asks for none).
     pub fn new(inner: impl KeyProvider + 'static) -> Self {
         Self::from_shared(Arc::new(inner))
     }
 
-    /// Wraps a shared provider.
+    /// Wraps a shared provider, with the policy it asks for.
     pub fn from_shared(inner: SharedKeyProvider) -> Self {
-        Self::with_policy(inner, KeyCache::default())
+        let policy = inner.cache_policy().unwrap_or_default();
+        Self::with_policy(inner, policy)
     }
 
     /// Wraps a shared provider with `policy`.
@@ -214,23 +148,33 @@ impl CachingKeys {
     /// assert_eq!(cached.policy().get_capacity(), 10_000);
     /// ```
     pub fn with_policy(inner: SharedKeyProvider, policy: KeyCache) -> Self {
-        let slots = policy.storage();
-        Self {
+        let slots = Arc::new(Slots(policy.storage()));
+        let this = Self {
             inner,
             #[cfg(feature = "metrics")]
-            entries: Arc::new(EntriesGauge(slots.clone())),
+            entries: Arc::new(EntriesGauge(slots.0.clone())),
             slots,
             policy,
-        }
+        };
+        this.subscribe_to_inner();
+        this
     }
 
-    /// A new, empty map of slots for a changed policy (builder time: nothing is cached yet).
+    /// Asks the provider to report changes to this cache's slots.
+    fn subscribe_to_inner(&self) {
+        let forget: Arc<dyn Forget> = self.slots.clone();
+        self.inner.subscribe(KeyChanges::new(Arc::downgrade(&forget)));
+    }
+
+    /// A new, empty map of slots for a changed policy (builder time: nothing is cached yet);
+    /// the provider's handle to the old map dies with it.
     fn new_storage(mut self) -> Self {
-        self.slots = self.policy.storage();
+        self.slots = Arc::new(Slots(self.policy.storage()));
         #[cfg(feature = "metrics")]
         {
-            self.entries = Arc::new(EntriesGauge(self.slots.clone()));
+            self.entries = Arc::new(EntriesGauge(self.slots.0.clone()));
         }
+        self.subscribe_to_inner();
         self
     }
 
@@ -277,8 +221,8 @@ impl CachingKeys {
 
     /// How many app ids are cached now (after pending maintenance).
     pub fn entry_count(&self) -> u64 {
-        self.slots.run_pending_tasks();
-        self.slots.entry_count()
+        self.slots.0.run_pending_tasks();
+        self.slots.0.entry_count()
     }
 
     /// Forgets `app_id`'s answer: the next request loads it again (a store that is told of a
@@ -290,17 +234,16 @@ impl CachingKeys {
     /// cached.invalidate("2021001234567890");
     /// ```
     pub fn invalidate(&self, app_id: &str) {
-        // A text that is no app id has no entry.
-        self.slots.invalidate(app_id);
+        self.slots.forget(app_id);
     }
 
     /// Forgets every answer (e.g. after notifications may have been missed).
     pub fn invalidate_all(&self) {
-        self.slots.invalidate_all();
+        self.slots.forget_all();
     }
 
     fn slot(&self, app_id: &AppId) -> Arc<Slot> {
-        self.slots.get_with_by_ref(app_id, || {
+        self.slots.0.get_with_by_ref(app_id, || {
             // Runs once per inserted entry; the eviction listener takes each one off again.
             #[cfg(feature = "metrics")]
             crate::metrics::cache_entries(1.0);
@@ -313,12 +256,7 @@ impl CachingKeys {
         (Instant::now() < cur.expires).then_some(cur)
     }
 
-    async fn fetch(
-        &self,
-        app_id: &AppId,
-        slot: &Slot,
-        why: Fetch,
-    ) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
+    async fn fetch(&self, app_id: &AppId, slot: &Slot, why: Fetch) -> Answer {
         #[cfg(feature = "metrics")]
         match why {
             Fetch::Miss => {} // counted by the caller, which may not need to fetch after all
@@ -337,25 +275,16 @@ impl CachingKeys {
         };
         match result {
             Ok(value) => {
-                let now = Instant::now();
-                let expires = now + self.policy.ttl;
-                let jitter = self.policy.refresh_jitter.mul_f64(fastrand::f64());
-                let lead = (self.policy.refresh_before + jitter).min(self.policy.ttl);
-                *slot.current.write().unwrap_or_else(|p| p.into_inner()) = Some(Cached {
-                    value: value.clone(),
-                    expires,
-                    refresh_at: expires - lead,
-                    stale_since: None,
-                });
+                self.keep(slot, Ok(value.clone()));
                 Ok(value)
             }
             // Every failure, as before typed errors: a store that answers "broken" for a while
-            // is served through like one that does not answer.
+            // is served through like one that does not answer, while there are good keys.
             Err(e) => {
                 let mut current = slot.current.write().unwrap_or_else(|p| p.into_inner());
                 let now = Instant::now();
                 match current.as_mut() {
-                    Some(s) if now < s.stale_since.unwrap_or(s.expires) + self.policy.max_stale => {
+                    Some(s) if s.value.is_ok() && now < s.stale_since.unwrap_or(s.expires) + self.policy.max_stale => {
                         tracing::warn!(app_id = app_id.as_str(), error = %e, "key store failed; serving the expired keys");
                         // The stale answer counts as fresh until the next retry: the callers
                         // queued behind this load do not each wait for the store in turn.
@@ -368,12 +297,32 @@ impl CachingKeys {
                         if why != Fetch::Refresh {
                             crate::metrics::cache(crate::metrics::CacheEvent::Stale);
                         }
-                        Ok(s.value.clone())
+                        s.value.clone()
+                    }
+                    // The store's answer about the app's keys, not an outage: kept like an
+                    // answer until the row changes (the provider says so) or `ttl` passes.
+                    _ if matches!(e, ProviderError::InvalidKeys(_)) => {
+                        drop(current);
+                        self.keep(slot, Err(e.clone()));
+                        Err(e)
                     }
                     _ => Err(e),
                 }
             }
         }
+    }
+
+    /// Stores `value` as the slot's answer for `ttl`, with its refresh time.
+    fn keep(&self, slot: &Slot, value: Answer) {
+        let expires = Instant::now() + self.policy.ttl;
+        let jitter = self.policy.refresh_jitter.mul_f64(fastrand::f64());
+        let lead = (self.policy.refresh_before + jitter).min(self.policy.ttl);
+        *slot.current.write().unwrap_or_else(|p| p.into_inner()) = Some(Cached {
+            value,
+            expires,
+            refresh_at: expires - lead,
+            stale_since: None,
+        });
     }
 
     fn spawn_refresh(&self, app_id: &AppId, slot: Arc<Slot>) {
@@ -428,7 +377,7 @@ impl KeyProvider for CachingKeys {
             } else {
                 crate::metrics::CacheEvent::Hit
             });
-            return Ok(cur.value);
+            return cur.value;
         }
         #[cfg(feature = "metrics")]
         crate::metrics::cache(crate::metrics::CacheEvent::Miss);
@@ -439,7 +388,7 @@ impl KeyProvider for CachingKeys {
             if cur.stale_since.is_some() {
                 crate::metrics::cache(crate::metrics::CacheEvent::Stale);
             }
-            return Ok(cur.value);
+            return cur.value;
         }
         self.fetch(app_id, &slot, Fetch::Miss).await
     }
@@ -448,5 +397,15 @@ impl KeyProvider for CachingKeys {
         let slot = self.slot(app_id);
         let _guard = slot.loading.lock().await;
         self.fetch(app_id, &slot, Fetch::Forced).await
+    }
+
+    /// None: this is the cache (a client given one adds no second).
+    fn cache_policy(&self) -> Option<KeyCache> {
+        None
+    }
+
+    /// Passed on: a cache in front of this one is told too.
+    fn subscribe(&self, changes: KeyChanges) {
+        self.inner.subscribe(changes);
     }
 }

@@ -17,7 +17,7 @@ use crate::material::AppKeyMaterial;
 use crate::provider::{KeyProvider, SharedKeyProvider};
 use crate::provider_error::ProviderError;
 
-pub use crate::cache::DEFAULT_CAPACITY;
+pub use crate::cache_policy::DEFAULT_CAPACITY;
 
 /// The default time after which an app's prepared keys that no request used are dropped.
 pub const DEFAULT_IDLE_EXPIRY: Duration = Duration::from_secs(3600);
@@ -104,9 +104,18 @@ pub struct PhoneClientBuilder {
     reload_cooldown: Duration,
     capacity: u64,
     idle_expiry: Duration,
-    cache: Option<crate::cache::KeyCache>,
+    cache: CacheChoice,
     #[cfg(feature = "metrics")]
     metrics_app_id_label: bool,
+}
+
+/// Which key cache the builder puts in front of the provider.
+#[derive(Debug, Clone, Copy)]
+enum CacheChoice {
+    /// The one the provider asks for ([`KeyProvider::cache_policy`]).
+    AsAsked,
+    Policy(crate::cache_policy::KeyCache),
+    Off,
 }
 
 impl Default for PhoneClientBuilder {
@@ -119,7 +128,7 @@ impl Default for PhoneClientBuilder {
             reload_cooldown: Duration::from_secs(30),
             capacity: DEFAULT_CAPACITY,
             idle_expiry: DEFAULT_IDLE_EXPIRY,
-            cache: None,
+            cache: CacheChoice::AsAsked,
             #[cfg(feature = "metrics")]
             metrics_app_id_label: false,
         }
@@ -179,11 +188,16 @@ impl PhoneClientBuilder {
         self
     }
 
-    /// Puts a key cache with `policy` in front of the provider, whatever provider it is (a
-    /// remote store of your own, a chain): one load per app shared by concurrent callers, a
-    /// load timeout, refresh ahead of expiry, expired keys served while the store fails, a
-    /// bounded number of app ids. Off by default: the built-in in-memory providers need none,
-    /// and `PgKeys` keeps its own (its change notifications drop its entries).
+    /// Puts the key cache in front of the provider with `policy`, whatever provider it is (a
+    /// remote store of your own, a chain, one that asked for no cache): one load per app
+    /// shared by concurrent callers, a load timeout, refresh ahead of expiry, expired keys
+    /// served while the store fails, a bounded number of app ids, entries dropped when the
+    /// provider reports a change ([`KeyProvider::subscribe`]).
+    ///
+    /// Without this call the client caches as the provider asks
+    /// ([`KeyProvider::cache_policy`]): `PgKeys` with the ttl, staleness and capacity set on
+    /// its builder, a provider of your own with [`KeyCache::default`](crate::KeyCache), the
+    /// in-memory providers (`StaticKeys`, `EnvKeys`, `FileKeys`) not at all.
     ///
     /// ```
     /// use std::time::Duration;
@@ -194,8 +208,21 @@ impl PhoneClientBuilder {
     ///     .build()?;
     /// # Ok::<(), phone_client::Error>(())
     /// ```
-    pub fn cache(mut self, policy: crate::cache::KeyCache) -> Self {
-        self.cache = Some(policy);
+    pub fn cache(mut self, policy: crate::cache_policy::KeyCache) -> Self {
+        self.cache = CacheChoice::Policy(policy);
+        self
+    }
+
+    /// No key cache, whatever the provider asks: every request asks the provider (for a
+    /// provider that caches in its own way).
+    ///
+    /// ```
+    /// use phone_client::{PhoneClient, StaticKeys};
+    /// let client = PhoneClient::builder().keys(StaticKeys::new()).no_cache().build()?;
+    /// # Ok::<(), phone_client::Error>(())
+    /// ```
+    pub fn no_cache(mut self) -> Self {
+        self.cache = CacheChoice::Off;
         self
     }
 
@@ -232,7 +259,12 @@ impl PhoneClientBuilder {
                 "no key provider was configured (PhoneClientBuilder::keys)",
             ))
         })?;
-        let provider: SharedKeyProvider = match self.cache {
+        let policy = match self.cache {
+            CacheChoice::AsAsked => provider.cache_policy(),
+            CacheChoice::Policy(policy) => Some(policy),
+            CacheChoice::Off => None,
+        };
+        let provider: SharedKeyProvider = match policy {
             Some(policy) => Arc::new(crate::cache::CachingKeys::with_policy(provider, policy)),
             None => provider,
         };

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use moka::sync::Cache;
 use phone_core::{AppId, Error};
 
-use crate::client::DEFAULT_CAPACITY;
+use crate::cache_policy::DEFAULT_CAPACITY;
 use crate::material::AppKeyMaterial;
 use crate::provider::KeyProvider;
 use crate::provider_error::ProviderError;
@@ -176,5 +176,9 @@ impl KeyProvider for EnvKeys {
         let material = Arc::new(self.material(&defaults).map_err(ProviderError::InvalidKeys)?);
         *cached = Some((defaults, material.clone()));
         Ok(Some(material))
+    }
+    /// None: variables are read in memory, and text already parsed is not parsed again.
+    fn cache_policy(&self) -> Option<crate::cache_policy::KeyCache> {
+        None
     }
 }

@@ -262,4 +262,8 @@ impl KeyProvider for FileKeys {
     async fn reload(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
         self.get(app_id, true).await
     }
+    /// None: the keyring is in memory, read again when the file changes.
+    fn cache_policy(&self) -> Option<crate::cache_policy::KeyCache> {
+        None
+    }
 }

@@ -36,6 +36,7 @@
 pub mod axum;
 
 mod cache;
+mod cache_policy;
 mod client;
 mod env_keys;
 mod file_keys;
@@ -48,7 +49,8 @@ mod pg_keys;
 mod provider;
 mod provider_error;
 
-pub use cache::{CachingKeys, KeyCache};
+pub use cache::CachingKeys;
+pub use cache_policy::{KeyCache, KeyChanges, KeySubscribers};
 pub use client::{ClientStats, DEFAULT_CAPACITY, DEFAULT_IDLE_EXPIRY, OpenDataKind, PhoneClient, PhoneClientBuilder};
 pub use env_keys::{ENV_PREFIXES, EnvKeys};
 pub use file_keys::{FileKeys, is_shared};

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use phone_core::AppId;
 
+use crate::cache_policy::{KeyCache, KeyChanges};
 use crate::material::AppKeyMaterial;
 use crate::provider_error::ProviderError;
 
@@ -36,8 +37,15 @@ use crate::provider_error::ProviderError;
 /// }
 /// ```
 ///
-/// Return the same `Arc` while the material is unchanged: the client prepares backend keys
-/// only when it sees a new one, so a payload never triggers key parsing.
+/// A provider is a plain loader: the client puts its one key cache ([`CachingKeys`](crate::CachingKeys)
+///: ttl, refresh ahead, stale keys while the store fails, bounded) in
+/// front of it, with the policy [`KeyProvider::cache_policy`] asks for (by default
+/// [`KeyCache::default`]; a provider that answers from memory asks for none). A provider that
+/// learns of changes tells the cache through [`KeyProvider::subscribe`].
+///
+/// Return the same `Arc` while the material is unchanged where that is cheap: the client
+/// prepares backend keys only for material whose fingerprint it has not seen, so a payload
+/// never triggers backend key preparation either way.
 #[async_trait]
 pub trait KeyProvider: Send + Sync + std::fmt::Debug {
     /// The material for `app_id`, or `None` when this provider does not know the app.
@@ -47,6 +55,22 @@ pub trait KeyProvider: Send + Sync + std::fmt::Debug {
     /// with cached keys, in case the keys were rotated.
     async fn reload(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
         self.load(app_id).await
+    }
+
+    /// How a client should cache this provider's answers when its builder does not say
+    /// ([`PhoneClientBuilder::cache`](crate::PhoneClientBuilder::cache) and
+    /// [`no_cache`](crate::PhoneClientBuilder::no_cache) override it). By default the
+    /// default [`KeyCache`]: a provider of your own usually asks a remote store. Return `None`
+    /// for one that answers from memory: a cache would only add memory per app id asked about.
+    fn cache_policy(&self) -> Option<KeyCache> {
+        Some(KeyCache::default())
+    }
+
+    /// Called by each cache put in front of this provider, with the handle to tell when an
+    /// app's keys change (keep it in a [`KeySubscribers`](crate::KeySubscribers)). By default
+    /// the provider reports nothing and cached answers live for their `ttl`.
+    fn subscribe(&self, changes: KeyChanges) {
+        let _ = changes;
     }
 }
 
@@ -92,6 +116,11 @@ impl KeyProvider for StaticKeys {
     async fn load(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
         Ok(self.apps.get(app_id.as_str()).or(self.any.as_ref()).cloned())
     }
+
+    /// None: the keys are in memory already.
+    fn cache_policy(&self) -> Option<KeyCache> {
+        None
+    }
 }
 
 /// Tries providers in order: the first that knows the app wins; a real error stops the chain.
@@ -133,6 +162,19 @@ impl KeyProvider for ChainKeys {
             }
         }
         Ok(None)
+    }
+
+    /// The first member's that asks for a cache: a chain with a remote store in it is cached
+    /// as that store asks (the in-memory members' answers are cheap to keep too).
+    fn cache_policy(&self) -> Option<KeyCache> {
+        self.providers.iter().find_map(|p| p.cache_policy())
+    }
+
+    /// Every member reports to the cache.
+    fn subscribe(&self, changes: KeyChanges) {
+        for p in &self.providers {
+            p.subscribe(changes.clone());
+        }
     }
 }
 

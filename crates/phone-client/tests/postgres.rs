@@ -13,7 +13,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use phone_client::{AppId, AppKeyMaterial, KeyProvider, PgKeys, PhoneClient};
+use phone_client::{AppId, AppKeyMaterial, CachingKeys, KeyProvider, PgKeys, PhoneClient, ProviderError};
 use phone_core::{Error, KeyProblem, KeyRole, SignType};
 use phone_crypto::{Backend, ContentKey, RsaPrivateKey, seal_envelope, success_plaintext};
 use tokio_postgres::{Client, NoTls};
@@ -232,6 +232,39 @@ async fn put(db: &Client, app_id: &str, public_keys: &[&str], aes_keys: &[&str],
     .unwrap();
 }
 
+/// A `PgKeys` behind the cache a client puts in front of it (the provider itself is a plain
+/// loader): what these tests load through, so that they see what a service sees.
+#[derive(Clone)]
+struct Cached {
+    pg: PgKeys,
+    cache: CachingKeys,
+}
+
+impl std::fmt::Debug for Cached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.pg.fmt(f)
+    }
+}
+
+impl std::ops::Deref for Cached {
+    type Target = PgKeys;
+    fn deref(&self) -> &PgKeys {
+        &self.pg
+    }
+}
+
+impl Cached {
+    async fn load(&self, app_id: &AppId) -> Result<Option<std::sync::Arc<AppKeyMaterial>>, ProviderError> {
+        self.cache.load(app_id).await
+    }
+}
+
+/// The cache with the policy the provider asks for, subscribed to its changes.
+fn cached(pg: PgKeys) -> Cached {
+    let cache = CachingKeys::new(pg.clone());
+    Cached { pg, cache }
+}
+
 fn client(keys: &PgKeys) -> PhoneClient {
     PhoneClient::builder().keys(keys.clone()).build().unwrap()
 }
@@ -270,11 +303,13 @@ fn is_store_down(e: &Error) -> bool {
 #[tokio::test]
 async fn debug_and_errors_never_show_the_password_and_implausible_ids_are_not_queried() {
     // Port 1 on loopback: nothing listens, so any query fails at once.
-    let keys = PgKeys::builder("postgres://alipay:hunter2@127.0.0.1:1/keys")
-        .unwrap()
-        .query_timeout(Duration::from_secs(2))
-        .build()
-        .unwrap();
+    let keys = cached(
+        PgKeys::builder("postgres://alipay:hunter2@127.0.0.1:1/keys")
+            .unwrap()
+            .query_timeout(Duration::from_secs(2))
+            .build()
+            .unwrap(),
+    );
     let shown = format!("{keys:?}");
     assert!(!shown.contains("hunter2"), "{shown}");
     assert!(shown.contains("postgres://alipay:***@127.0.0.1:1/keys"), "{shown}");
@@ -313,7 +348,7 @@ async fn migration_applies_twice_and_matches_the_files() {
     let (url, db) = fresh_database("pg_migrate").await;
     // Once more through the library, once more as psql would (the file as it is).
     PgKeys::migrate_with(&db).await.unwrap();
-    let keys = PgKeys::connect(&url).unwrap();
+    let keys = cached(PgKeys::connect(&url).unwrap());
     keys.migrate().await.unwrap();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -492,7 +527,7 @@ async fn keys_in_the_table_open_envelopes_with_rotation_and_isv_mode() {
     // An ISV's merchant: its own AES key, verified with the ISV app's Alipay public keys.
     put(&db, "2021000000000003", &[], &[OLD_AES], Some("2021000000000002")).await;
 
-    let keys = PgKeys::connect(&url).unwrap();
+    let keys = cached(PgKeys::connect(&url).unwrap());
     keys.ready().await.unwrap();
     let client = client(&keys);
     assert_eq!(
@@ -546,11 +581,23 @@ async fn keys_in_the_table_open_envelopes_with_rotation_and_isv_mode() {
     let a = keys.load(&aid("2021000000000001")).await.unwrap().unwrap();
     let b = keys.load(&aid("2021000000000001")).await.unwrap().unwrap();
     assert!(std::sync::Arc::ptr_eq(&a, &b));
+    // The provider itself is a plain loader: each load is a query and new material; the
+    // cache it asks for is the builder's default policy.
+    let (c, d) = (
+        keys.pg.load(&aid("2021000000000001")).await.unwrap().unwrap(),
+        keys.pg.load(&aid("2021000000000001")).await.unwrap().unwrap(),
+    );
+    assert!(!std::sync::Arc::ptr_eq(&c, &d));
+    assert_eq!(c.fingerprint(), a.fingerprint());
+    assert_eq!(
+        keys.pg.cache_policy(),
+        Some(phone_client::KeyCache::default().load_timeout(Duration::from_secs(4)))
+    );
 }
 
 /// Rotates app `app_id` from the demo keys to `new` by an UPDATE and waits until `keys` serve
 /// the new material; returns how long that took.
-async fn rotate_and_wait(db: &Client, keys: &[&PgKeys], app_id: &str, new: &Signer, within: Duration) -> Duration {
+async fn rotate_and_wait(db: &Client, keys: &[&Cached], app_id: &str, new: &Signer, within: Duration) -> Duration {
     // The new keys first, the demo keys (what the row held) still listed after them.
     let rotated = AppKeyMaterial::new()
         .with_alipay_public_key(&new.public())
@@ -594,14 +641,16 @@ async fn a_rotation_by_update_reaches_every_replica_through_notify() {
     )
     .await;
     // Two replicas; the periodic check is out of the picture (an hour), the TTL too.
-    let replicas: Vec<PgKeys> = (0..2)
+    let replicas: Vec<Cached> = (0..2)
         .map(|_| {
-            PgKeys::builder(&url)
-                .unwrap()
-                .check_interval(Duration::from_secs(3600))
-                .ttl(Duration::from_secs(3600))
-                .build()
-                .unwrap()
+            cached(
+                PgKeys::builder(&url)
+                    .unwrap()
+                    .check_interval(Duration::from_secs(3600))
+                    .ttl(Duration::from_secs(3600))
+                    .build()
+                    .unwrap(),
+            )
         })
         .collect();
     for r in &replicas {
@@ -613,6 +662,14 @@ async fn a_rotation_by_update_reaches_every_replica_through_notify() {
             "13800138000"
         );
     }
+    // A client's own cache, built as a service builds it, is told by the same notifications.
+    let service = client(&replicas[0]);
+    let before = service
+        .provider()
+        .load(&aid("2021000000000001"))
+        .await
+        .unwrap()
+        .unwrap();
     let new = Signer::from_pem(&key("rsa4096_pkcs8.pem"));
     let took = rotate_and_wait(
         &db,
@@ -623,6 +680,16 @@ async fn a_rotation_by_update_reaches_every_replica_through_notify() {
     )
     .await;
     eprintln!("rotation through NOTIFY reached both replicas in {took:?}");
+    eventually("the client's cache is told", Duration::from_secs(5), || async {
+        let now = service
+            .provider()
+            .load(&aid("2021000000000001"))
+            .await
+            .unwrap()
+            .unwrap();
+        now.fingerprint() != before.fingerprint()
+    })
+    .await;
     for r in &replicas {
         let c = client(r);
         // The new key, and the old one (still listed second) both open envelopes.
@@ -677,13 +744,15 @@ async fn without_listen_the_periodic_check_picks_up_changes() {
         None,
     )
     .await;
-    let keys = PgKeys::builder(&url)
-        .unwrap()
-        .listen(false)
-        .check_interval(Duration::from_millis(300))
-        .ttl(Duration::from_secs(3600))
-        .build()
-        .unwrap();
+    let keys = cached(
+        PgKeys::builder(&url)
+            .unwrap()
+            .listen(false)
+            .check_interval(Duration::from_millis(300))
+            .ttl(Duration::from_secs(3600))
+            .build()
+            .unwrap(),
+    );
     let c = client(&keys);
     assert_eq!(
         mobile(&c, "2021000000000001", &demo("envelope.json")).await.unwrap(),
@@ -733,7 +802,7 @@ async fn a_malformed_key_is_that_apps_key_error_and_others_are_unaffected() {
     put(&db, "bad_public", &[&public, "not a key at all"], &[OLD_AES], None).await;
     put(&db, "bad_aes", &[&public], &["c2hvcnQ="], None).await;
     put(&db, "private_as_public", &[&private], &[OLD_AES], None).await;
-    let keys = PgKeys::connect(&url).unwrap();
+    let keys = cached(PgKeys::connect(&url).unwrap());
     let c = client(&keys);
 
     let e = mobile(&c, "bad_public", &demo("envelope.json")).await.unwrap_err();
@@ -837,12 +906,14 @@ async fn the_database_stopped_mid_run_then_restarted() {
     .await;
     put(&db, "2021000000000002", &[&other.public()], &[OLD_AES], None).await;
     drop(db);
-    let keys = PgKeys::builder(&url)
-        .unwrap()
-        .check_interval(Duration::from_secs(3600))
-        .query_timeout(Duration::from_secs(1))
-        .build()
-        .unwrap();
+    let keys = cached(
+        PgKeys::builder(&url)
+            .unwrap()
+            .check_interval(Duration::from_secs(3600))
+            .query_timeout(Duration::from_secs(1))
+            .build()
+            .unwrap(),
+    );
     let c = client(&keys);
     eventually("listening", Duration::from_secs(10), || async { keys.is_listening() }).await;
     assert_eq!(
@@ -924,7 +995,7 @@ async fn a_failed_migration_is_rolled_back_and_loads_keep_working() {
     )
     .await
     .unwrap();
-    let keys = PgKeys::connect(&reader).unwrap();
+    let keys = cached(PgKeys::connect(&reader).unwrap());
     // The load connection is up before the migration is tried.
     keys.ready().await.unwrap();
     let e = keys.migrate().await.unwrap_err();
@@ -970,7 +1041,7 @@ fn causes(e: &Error) -> String {
 
 /// The error a load of a new app id gets, with the checks every store error passes: 503, a
 /// message without the driver's words (those stay in the source), and `ready()` agrees.
-async fn store_failure(keys: &PgKeys, driver_words: &str) -> String {
+async fn store_failure(keys: &Cached, driver_words: &str) -> String {
     let e = Error::from(keys.load(&aid("2021000000000001")).await.unwrap_err());
     assert!(
         matches!(
@@ -1005,7 +1076,7 @@ async fn setup_problems_say_what_to_fix_without_the_drivers_words() {
 
     // No table: apply the migration.
     let (url, db) = empty_database("pg_setup_none").await;
-    let keys = PgKeys::connect(&url).unwrap();
+    let keys = cached(PgKeys::connect(&url).unwrap());
     let shown = store_failure(&keys, "relation \"alipay_phone_keys\" does not exist").await;
     assert!(
         shown.contains(setup) && shown.contains("apply the migration"),
@@ -1021,7 +1092,7 @@ async fn setup_problems_say_what_to_fix_without_the_drivers_words() {
     )
     .await
     .unwrap();
-    let keys = PgKeys::connect(&url).unwrap();
+    let keys = cached(PgKeys::connect(&url).unwrap());
     let e = Error::from(keys.load(&aid("2021000000000001")).await.unwrap_err());
     let shown = e.to_string();
     assert!(
@@ -1034,7 +1105,7 @@ async fn setup_problems_say_what_to_fix_without_the_drivers_words() {
     // No SELECT right: grant it.
     let (url, db) = fresh_database("pg_setup_grant").await;
     let stranger = as_role(&db, &url, "alipay_phone_stranger").await;
-    let keys = PgKeys::connect(&stranger).unwrap();
+    let keys = cached(PgKeys::connect(&stranger).unwrap());
     let shown = store_failure(&keys, "permission denied for table alipay_phone_keys").await;
     assert!(
         shown.contains(setup) && shown.contains("GRANT SELECT ON alipay_phone_keys"),
@@ -1047,7 +1118,7 @@ async fn setup_problems_say_what_to_fix_without_the_drivers_words() {
 
     // No such database: the URL.
     let missing = format!("{}/pg_setup_no_such_database", url.rsplit_once('/').unwrap().0);
-    let keys = PgKeys::connect(&missing).unwrap();
+    let keys = cached(PgKeys::connect(&missing).unwrap());
     let shown = store_failure(&keys, "\"pg_setup_no_such_database\" does not exist").await;
     assert!(shown.contains(setup) && shown.contains("database URL"), "{shown}");
 }
@@ -1062,13 +1133,15 @@ async fn a_load_that_overlaps_another_apps_change_still_records_what_it_read() {
     }
     // Connection 0 is the watcher's (it connects at build), 1 the loads'.
     let proxy = Proxy::start(1).await;
-    let keys = PgKeys::builder(&proxy.url(&url))
-        .unwrap()
-        .check_interval(Duration::from_millis(300))
-        .ttl(Duration::from_secs(3600))
-        .query_timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
+    let keys = cached(
+        PgKeys::builder(&proxy.url(&url))
+            .unwrap()
+            .check_interval(Duration::from_millis(300))
+            .ttl(Duration::from_secs(3600))
+            .query_timeout(Duration::from_secs(10))
+            .build()
+            .unwrap(),
+    );
     eventually("listening", Duration::from_secs(10), || async { keys.is_listening() }).await;
     keys.load(&aid("2021000000000002")).await.unwrap().unwrap();
 
@@ -1121,13 +1194,15 @@ async fn a_load_in_flight_during_a_check_is_compared_by_the_next_check() {
     )
     .await;
     let proxy = Proxy::start(1).await;
-    let keys = PgKeys::builder(&proxy.url(&url))
-        .unwrap()
-        .check_interval(Duration::from_millis(200))
-        .ttl(Duration::from_secs(3600))
-        .query_timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
+    let keys = cached(
+        PgKeys::builder(&proxy.url(&url))
+            .unwrap()
+            .check_interval(Duration::from_millis(200))
+            .ttl(Duration::from_secs(3600))
+            .query_timeout(Duration::from_secs(10))
+            .build()
+            .unwrap(),
+    );
     eventually("listening", Duration::from_secs(10), || async { keys.is_listening() }).await;
     keys.ready().await.unwrap();
 
@@ -1175,12 +1250,14 @@ async fn truncate_drops_every_cached_app_through_notify() {
         put(&db, app, &[&demo("alipay_public_key.txt")], &[OLD_AES], None).await;
     }
     // No periodic check, no TTL: only the notification can tell.
-    let keys = PgKeys::builder(&url)
-        .unwrap()
-        .check_interval(Duration::from_secs(3600))
-        .ttl(Duration::from_secs(3600))
-        .build()
-        .unwrap();
+    let keys = cached(
+        PgKeys::builder(&url)
+            .unwrap()
+            .check_interval(Duration::from_secs(3600))
+            .ttl(Duration::from_secs(3600))
+            .build()
+            .unwrap(),
+    );
     eventually("listening", Duration::from_secs(10), || async { keys.is_listening() }).await;
     for app in ["2021000000000001", "2021000000000002"] {
         assert!(keys.load(&aid(app)).await.unwrap().is_some());
@@ -1203,13 +1280,15 @@ async fn the_periodic_check_asks_about_cached_apps_in_chunks() {
     db.batch_execute("INSERT INTO alipay_phone_keys (app_id) SELECT 'app' || i FROM generate_series(1, 4000) i")
         .await
         .unwrap();
-    let keys = PgKeys::builder(&url)
-        .unwrap()
-        .listen(false)
-        .check_interval(Duration::from_millis(300))
-        .ttl(Duration::from_secs(3600))
-        .build()
-        .unwrap();
+    let keys = cached(
+        PgKeys::builder(&url)
+            .unwrap()
+            .listen(false)
+            .check_interval(Duration::from_millis(300))
+            .ttl(Duration::from_secs(3600))
+            .build()
+            .unwrap(),
+    );
     let start = Instant::now();
     let mut loads = tokio::task::JoinSet::new();
     for worker in 0..8 {
@@ -1267,11 +1346,13 @@ async fn a_silent_database_costs_one_query_timeout_then_fails_fast() {
         }
     });
     let timeout = Duration::from_millis(400);
-    let keys = PgKeys::builder(&format!("postgres://postgres@127.0.0.1:{port}/keys"))
-        .unwrap()
-        .query_timeout(timeout)
-        .build()
-        .unwrap();
+    let keys = cached(
+        PgKeys::builder(&format!("postgres://postgres@127.0.0.1:{port}/keys"))
+            .unwrap()
+            .query_timeout(timeout)
+            .build()
+            .unwrap(),
+    );
     // Concurrent loads: each bounded by the query timeout, waiting for the connect included.
     let start = Instant::now();
     let mut loads = tokio::task::JoinSet::new();
@@ -1310,14 +1391,16 @@ async fn a_silent_database_costs_one_query_timeout_then_fails_fast() {
     )
     .await;
     let proxy = Proxy::start(usize::MAX).await;
-    let keys = PgKeys::builder(&proxy.url(&url))
-        .unwrap()
-        .query_timeout(timeout)
-        .build()
-        .unwrap();
+    let keys = cached(
+        PgKeys::builder(&proxy.url(&url))
+            .unwrap()
+            .query_timeout(timeout)
+            .build()
+            .unwrap(),
+    );
     keys.ready().await.unwrap();
     proxy.freeze();
-    let timed = |keys: PgKeys, app: &'static str| async move {
+    let timed = |keys: Cached, app: &'static str| async move {
         let start = Instant::now();
         let r = keys.load(&aid(app)).await;
         (start.elapsed(), r)
@@ -1348,7 +1431,7 @@ async fn a_silent_database_costs_one_query_timeout_then_fails_fast() {
         None,
     )
     .await;
-    let keys = PgKeys::builder(&url).unwrap().query_timeout(timeout).build().unwrap();
+    let keys = cached(PgKeys::builder(&url).unwrap().query_timeout(timeout).build().unwrap());
     keys.ready().await.unwrap();
     db.batch_execute("BEGIN; LOCK TABLE alipay_phone_keys IN ACCESS EXCLUSIVE MODE")
         .await
@@ -1409,11 +1492,13 @@ async fn a_made_up_app_id_costs_one_round_trip_even_across_a_schema_change() {
     drop(db);
     let before = settled_transactions(name).await;
 
-    let keys = PgKeys::builder(&url)
-        .unwrap()
-        .check_interval(Duration::from_secs(3600))
-        .build()
-        .unwrap();
+    let keys = cached(
+        PgKeys::builder(&url)
+            .unwrap()
+            .check_interval(Duration::from_secs(3600))
+            .build()
+            .unwrap(),
+    );
     let made_up = |i: usize| format!("2099{i:012}");
     // At once on a cold provider: they wait for one connect and one prepare, not one each.
     let mut loads = tokio::task::JoinSet::new();

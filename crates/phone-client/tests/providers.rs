@@ -256,11 +256,33 @@ async fn the_clients_cache_is_in_front_of_any_provider() {
     assert!(client.decrypt_phone("app", &demo("envelope.json")).await.is_ok());
     assert_eq!(source.loads.load(Ordering::SeqCst), 2);
     // Without one, every request asks the provider.
-    let uncached = PhoneClient::builder().shared_keys(source.clone()).build().unwrap();
+    let uncached = PhoneClient::builder()
+        .shared_keys(source.clone())
+        .no_cache()
+        .build()
+        .unwrap();
     for _ in 0..3 {
         assert!(uncached.decrypt_phone("app", &demo("envelope.json")).await.is_ok());
     }
     assert_eq!(source.loads.load(Ordering::SeqCst), 5);
+    // A provider of one's own asks for the default cache, and gets it without a word.
+    let by_default = PhoneClient::builder().shared_keys(source.clone()).build().unwrap();
+    for _ in 0..3 {
+        assert!(by_default.decrypt_phone("app", &demo("envelope.json")).await.is_ok());
+    }
+    assert_eq!(source.loads.load(Ordering::SeqCst), 6);
+    // The in-memory providers ask for none: the client's provider is theirs, not a cache.
+    let env = PhoneClient::builder()
+        .keys(EnvKeys::from_vars([("ALIPAY_AES_KEY", "aa4BtZ4tspm2wnXLb1ThQA==")]))
+        .build()
+        .unwrap();
+    assert!(
+        format!("{:?}", env.provider()).starts_with("EnvKeys"),
+        "{:?}",
+        env.provider()
+    );
+    let static_keys = PhoneClient::builder().keys(StaticKeys::new()).build().unwrap();
+    assert!(format!("{:?}", static_keys.provider()).starts_with("StaticKeys"));
 }
 
 #[tokio::test(start_paused = true)]
@@ -485,4 +507,120 @@ async fn provider_failures_keep_apart_unknown_misconfigured_and_unavailable() {
     assert_eq!((e.kind(), e.http_status()), ("key_error", 500), "{e}");
     assert!(!e.to_string().contains("c2VjcmV0"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A store that reports its changes (as PostgreSQL's NOTIFY does), answers per app from a map
+/// it can edit, and counts loads.
+#[derive(Debug, Default)]
+struct Reporting {
+    loads: AtomicUsize,
+    rows: std::sync::Mutex<std::collections::HashMap<String, Result<Arc<AppKeyMaterial>, Error>>>,
+    subscribers: KeySubscribers,
+}
+
+impl Reporting {
+    fn set(&self, app: &str, row: Result<AppKeyMaterial, Error>) {
+        self.rows.lock().unwrap().insert(app.into(), row.map(Arc::new));
+    }
+}
+
+#[async_trait]
+impl KeyProvider for Reporting {
+    async fn load(&self, app: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
+        self.loads.fetch_add(1, Ordering::SeqCst);
+        match self.rows.lock().unwrap().get(app.as_str()) {
+            None => Ok(None),
+            Some(Ok(m)) => Ok(Some(m.clone())),
+            Some(Err(e)) => Err(ProviderError::InvalidKeys(e.clone())),
+        }
+    }
+
+    fn subscribe(&self, changes: KeyChanges) {
+        self.subscribers.add(changes);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_provider_that_reports_changes_drops_them_from_the_clients_cache_at_once() {
+    let store = Arc::new(Reporting::default());
+    store.set("a", Ok(demo_material()));
+    // Through a chain, as `serve` builds it: the chain passes the subscription on.
+    let chain = ChainKeys::first_try(StaticKeys::new()).or_else(SharedProvider(store.clone()));
+    let client = PhoneClient::builder()
+        .keys(chain)
+        .cache(KeyCache::default().ttl(Duration::from_secs(3600)))
+        .build()
+        .unwrap();
+    assert_eq!(store.subscribers.len(), 1, "the client's cache subscribed");
+    let body = demo("envelope.json");
+    for _ in 0..3 {
+        assert!(client.decrypt_phone("a", &body).await.is_ok());
+    }
+    assert_eq!(store.loads.load(Ordering::SeqCst), 1);
+
+    // The row breaks: nothing changes until the store says so, then the next request sees it.
+    let bad_aes = AppKeyMaterial::new().with_aes_key("c2VjcmV0").unwrap_err();
+    store.set("a", Err(bad_aes));
+    assert!(client.decrypt_phone("a", &body).await.is_ok(), "cached for the ttl");
+    store.subscribers.app_changed("a");
+    let e = client.decrypt_phone("a", &body).await.unwrap_err();
+    assert_eq!(e.kind(), "key_error");
+    assert_eq!(store.loads.load(Ordering::SeqCst), 2);
+    // A broken row is an answer: kept, not asked for per request.
+    for _ in 0..5 {
+        assert_eq!(client.decrypt_phone("a", &body).await.unwrap_err().kind(), "key_error");
+    }
+    assert_eq!(store.loads.load(Ordering::SeqCst), 2);
+
+    // Fixed, and every app said changed (notifications were missed): loaded again.
+    store.set("a", Ok(demo_material()));
+    store.subscribers.all_changed();
+    assert!(client.decrypt_phone("a", &body).await.is_ok());
+    assert_eq!(store.loads.load(Ordering::SeqCst), 3);
+
+    // A dropped client's cache is no longer told, nor held.
+    drop(client);
+    assert_eq!(store.subscribers.len(), 0);
+    store.subscribers.app_changed("a");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_broken_rows_error_is_kept_until_its_ttl_but_good_stale_keys_win_over_it() {
+    let store = Arc::new(Reporting::default());
+    store.set("a", Ok(demo_material()));
+    let cache = CachingKeys::from_shared(store.clone())
+        .ttl(Duration::from_secs(60))
+        .refresh_before(Duration::ZERO)
+        .refresh_jitter(Duration::ZERO);
+    assert!(cache.load(&aid("a")).await.unwrap().is_some());
+    // A bad edit after good keys: the good keys are served stale rather than the error.
+    let bad_aes = AppKeyMaterial::new().with_aes_key("c2VjcmV0").unwrap_err();
+    store.set("a", Err(bad_aes.clone()));
+    tokio::time::advance(Duration::from_secs(61)).await;
+    assert!(cache.load(&aid("a")).await.unwrap().is_some());
+    // An app whose first answer is broken keeps that answer for the ttl, then asks again.
+    store.set("b", Err(bad_aes));
+    let loads = store.loads.load(Ordering::SeqCst);
+    assert!(cache.load(&aid("b")).await.is_err());
+    assert!(cache.load(&aid("b")).await.is_err());
+    assert_eq!(store.loads.load(Ordering::SeqCst), loads + 1);
+    store.set("b", Ok(demo_material()));
+    tokio::time::advance(Duration::from_secs(61)).await;
+    assert!(cache.load(&aid("b")).await.unwrap().is_some());
+    assert_eq!(store.loads.load(Ordering::SeqCst), loads + 2);
+}
+
+/// An `Arc`'d provider as a provider of its own, for a chain that takes values.
+#[derive(Debug)]
+struct SharedProvider(Arc<Reporting>);
+
+#[async_trait]
+impl KeyProvider for SharedProvider {
+    async fn load(&self, app: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
+        self.0.load(app).await
+    }
+
+    fn subscribe(&self, changes: KeyChanges) {
+        self.0.subscribe(changes);
+    }
 }

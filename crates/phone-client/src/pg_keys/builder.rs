@@ -1,8 +1,8 @@
-//! `PgKeysBuilder`: the options, and starting the provider (loader, cache and watcher).
+//! `PgKeysBuilder`: the options, and starting the provider (loader and watcher).
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use moka::sync::Cache;
@@ -11,8 +11,7 @@ use tokio_postgres::config::SslMode;
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::{Config, NoTls, Socket};
 
-use crate::cache::CachingKeys;
-use crate::client::DEFAULT_CAPACITY;
+use crate::cache_policy::{DEFAULT_CAPACITY, KeyCache, KeySubscribers};
 
 use super::*;
 
@@ -132,21 +131,24 @@ impl PgKeysBuilder {
         self
     }
 
-    /// How long an app's keys are used before they are loaded again even without a change
-    /// (default 5 minutes; changes are pushed, so this is a last resort).
+    /// How long the cache in front of it uses an app's keys before they are loaded again
+    /// even without a change (default 5 minutes; changes are pushed, so this is a last
+    /// resort). These three are the provider's [`KeyProvider::cache_policy`](crate::KeyProvider::cache_policy)
+    ///: what the client's cache keeps unless its builder sets
+    /// a policy of its own.
     pub fn ttl(mut self, ttl: Duration) -> Self {
         self.ttl = Some(ttl);
         self
     }
 
-    /// How long past `ttl` cached keys are still served while the database is down (default
-    /// 1 hour).
+    /// How long past `ttl` the cache in front of it still serves keys while the database is
+    /// down (default 1 hour).
     pub fn max_stale(mut self, max_stale: Duration) -> Self {
         self.max_stale = Some(max_stale);
         self
     }
 
-    /// How many app ids are cached (default 100,000).
+    /// How many app ids the cache in front of it keeps (default 100,000).
     pub fn capacity(mut self, apps: u64) -> Self {
         self.capacity = apps;
         self
@@ -165,7 +167,16 @@ impl PgKeysBuilder {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(self.query_timeout);
         }
-        let idle = self.ttl.unwrap_or(Duration::from_secs(300)) + self.max_stale.unwrap_or(Duration::from_secs(3600));
+        let mut policy = KeyCache::default()
+            .capacity(self.capacity)
+            // The loader's own timeout says more; the cache's is a backstop.
+            .load_timeout(self.query_timeout + Duration::from_secs(1));
+        if let Some(ttl) = self.ttl {
+            policy = policy.ttl(ttl);
+        }
+        if let Some(max_stale) = self.max_stale {
+            policy = policy.max_stale(max_stale);
+        }
         let core = Arc::new(Core {
             db: Db {
                 config,
@@ -176,38 +187,27 @@ impl PgKeysBuilder {
                 logged: Default::default(),
             },
             summary: self.summary,
-            stamps: Cache::builder().max_capacity(self.capacity).time_to_idle(idle).build(),
-            broken: Cache::builder()
+            subscribers: KeySubscribers::default(),
+            policy,
+            stamps: Cache::builder()
                 .max_capacity(self.capacity)
-                .time_to_live(self.ttl.unwrap_or(Duration::from_secs(300)))
+                .time_to_idle(policy.get_ttl() + policy.get_max_stale())
                 .build(),
-            generation: AtomicU64::new(0),
             dirty: Default::default(),
         });
-        let mut cache = CachingKeys::new(Loader(core.clone()))
-            .capacity(self.capacity)
-            // The loader's own timeout says more; this one is a backstop.
-            .load_timeout(self.query_timeout + Duration::from_secs(1));
-        if let Some(ttl) = self.ttl {
-            cache = cache.ttl(ttl);
-        }
-        if let Some(max_stale) = self.max_stale {
-            cache = cache.max_stale(max_stale);
-        }
         let watch = Arc::new(WatchState {
             listening: AtomicBool::new(false),
             task: std::sync::Mutex::new(None),
         });
         let watcher = Watcher {
             core: core.clone(),
-            cache: cache.clone(),
             watch: Arc::downgrade(&watch),
             listen: self.listen,
             every: self.check_interval,
         };
         let task = runtime.spawn(watcher.run());
         *watch.task.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
-        Ok(PgKeys { core, cache, watch })
+        Ok(PgKeys { core, watch })
     }
 }
 

@@ -1,6 +1,6 @@
 //! The background task: LISTEN for the trigger's notifications and the periodic check of the
 //! table's fingerprint (the fallback for missed notifications), on a connection of its own;
-//! both drop the cached answers of the apps whose row changed.
+//! both tell the caches in front of the provider which apps' rows changed.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,8 +10,6 @@ use std::time::{Duration, SystemTime};
 use phone_core::{Error, KeyProblem, KeyRole};
 use tokio::time::Instant;
 use tokio_postgres::Client;
-
-use crate::cache::CachingKeys;
 
 use super::*;
 
@@ -47,7 +45,6 @@ impl Drop for WatchState {
 /// The background task: LISTEN and the periodic check on a connection of its own.
 pub(super) struct Watcher {
     pub(super) core: Arc<Core>,
-    pub(super) cache: CachingKeys,
     pub(super) watch: std::sync::Weak<WatchState>,
     pub(super) listen: bool,
     pub(super) every: Duration,
@@ -124,13 +121,13 @@ impl Watcher {
                     Some(app_id) => {
                         if conn.overflowed.swap(false, Ordering::AcqRel) {
                             tracing::info!("many key changes at once; reloading every app");
-                            PgKeys::invalidate_all(&self.core, &self.cache);
+                            PgKeys::invalidate_all(&self.core);
                         } else if app_id == ALL_APPS {
                             tracing::info!("table alipay_phone_keys truncated; reloading every app");
-                            PgKeys::invalidate_all(&self.core, &self.cache);
+                            PgKeys::invalidate_all(&self.core);
                         } else {
                             tracing::debug!(app_id = %app_id, "key change notified");
-                            PgKeys::invalidate(&self.core, &self.cache, &app_id);
+                            PgKeys::invalidate(&self.core, &app_id);
                         }
                     }
                     None => return Error::key(
@@ -185,7 +182,7 @@ impl Watcher {
                     continue;
                 };
                 if table.get(app_id.as_str()).copied() != stamp {
-                    PgKeys::invalidate(&self.core, &self.cache, app_id);
+                    PgKeys::invalidate(&self.core, app_id);
                     changed += 1;
                 }
             }

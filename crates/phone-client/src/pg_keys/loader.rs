@@ -1,19 +1,15 @@
-//! The loader behind the cache: one query per app id, the row turned into material, and what
-//! the periodic check needs to know about each load (the `updated_at` it read).
+//! The loader: one query per app id, the row turned into material, and what the periodic
+//! check needs to know about each load (the `updated_at` it read).
 
 use std::collections::HashSet;
-use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
-use async_trait::async_trait;
 use moka::sync::Cache;
 use phone_core::{AppId, Error};
 
+use crate::cache_policy::{KeyCache, KeySubscribers};
 use crate::material::AppKeyMaterial;
-use crate::provider::KeyProvider;
-use crate::provider_error::ProviderError;
 
 use super::*;
 
@@ -21,18 +17,19 @@ use super::*;
 /// rather than remembering which.
 pub(super) const DIRTY_MAX: usize = 10_000;
 
-/// What the loader and the watcher share. Holds no cache of material itself: that is the
-/// [`CachingKeys`], which holds the loader (so the loader cannot hold it back).
+/// What the loader and the watcher share. Holds no material: answers are kept by the cache in
+/// front of the provider (the client's), which the watcher tells of changes.
 pub(super) struct Core {
     pub(super) db: Db,
     pub(super) summary: String,
-    /// Each cached app's `updated_at` as loaded (`None`: no row), for the periodic check.
+    /// The caches in front of this provider, told of every change.
+    pub(super) subscribers: KeySubscribers,
+    /// What those caches are asked to keep.
+    pub(super) policy: KeyCache,
+    /// Each loaded app's `updated_at` as its load read it (`None`: no row), for the periodic
+    /// check: not an answer (no material, never served), the version each cached answer came
+    /// from, so the check can tell which apps changed. As bounded as the cache it follows.
     pub(super) stamps: Cache<String, Option<SystemTime>>,
-    /// Rows whose keys do not parse: their error, so a broken app is not queried per request.
-    pub(super) broken: Cache<String, Error>,
-    /// Bumped by every invalidation: a load that overlapped one does not record its error in
-    /// `broken` (the row it read may be fixed already). Its stamp is always recorded.
-    pub(super) generation: AtomicU64,
     /// The apps whose stamp was recorded since the periodic check last took this: it compares
     /// them even when the table's fingerprint did not move (a load may have read the row
     /// before a change the check saw without a stamp to compare).
@@ -85,32 +82,11 @@ pub(super) fn material(
         .map_err(|e| located(e, app_id))
 }
 
-/// The raw loader the [`CachingKeys`] wraps: one query per call.
-pub(super) struct Loader(pub(super) Arc<Core>);
-
-impl fmt::Debug for Loader {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PgKeys loader")
-    }
-}
-
-#[async_trait]
-impl KeyProvider for Loader {
-    async fn load(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
-        // The store's failures (connecting, a query, a timeout, a setup problem: 503 until
-        // fixed, see `store_error`) are ProviderFailed, so Unavailable; others are the row's keys.
-        self.load_row(app_id).await.map_err(ProviderError::from)
-    }
-}
-
-impl Loader {
+impl Core {
+    /// One query: the app's material, `None` for no row, or the row's keys' error.
     pub(super) async fn load_row(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, Error> {
         let app_id = app_id.as_str();
-        let core = &self.0;
-        if let Some(e) = core.broken.get(app_id) {
-            return Err(e);
-        }
-        let generation = core.generation.load(Ordering::Acquire);
+        let core = self;
         let row = core
             .db
             .run(core.db.timeout, |live| async move {
@@ -137,13 +113,7 @@ impl Loader {
             verify_with.as_deref(),
         );
         core.record(app_id, Some(updated_at));
-        // A broken row is not queried again until it changes: unless it changed (or anything
-        // did) while this query ran, since the error would then outlive the fix.
-        if let Err(e) = &result
-            && core.generation.load(Ordering::Acquire) == generation
-        {
-            core.broken.insert(app_id.to_owned(), e.clone());
-        }
+        // A broken row is kept as the cache's answer (`InvalidKeys`) until it changes.
         result.map(|m| Some(Arc::new(m)))
     }
 }

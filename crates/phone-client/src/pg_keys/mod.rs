@@ -19,7 +19,7 @@ use async_trait::async_trait;
 use phone_core::{AppId, Error, KeyProblem, KeyRole};
 use tokio_postgres::Config;
 
-use crate::cache::CachingKeys;
+use crate::cache_policy::{KeyCache, KeyChanges};
 use crate::material::AppKeyMaterial;
 use crate::provider::KeyProvider;
 use crate::provider_error::ProviderError;
@@ -59,13 +59,17 @@ const READY_SQL: &str = "SELECT 1 FROM alipay_phone_keys LIMIT 1";
 /// every key of a row is used (rotation: the first is current, the others still verify or
 /// decrypt). NULL or blank array elements are skipped.
 ///
-/// - Loads are on demand, one indexed query per app id, behind a bounded [`CachingKeys`]
-///   (`ttl` 5 minutes, `max_stale` 1 hour, 100,000 app ids by default): steady-state requests
-///   never touch the database. A load is one round trip, an app id nobody knows included: the
-///   query is prepared once per connection (again after a schema change that invalidates it).
+/// - It is a plain loader: one indexed query per [`load`](KeyProvider::load). The client
+///   puts its key cache in front of it ([`KeyProvider::cache_policy`]: `ttl` 5 minutes,
+///   `max_stale` 1 hour, 100,000 app ids by default, set on the builder), so steady-state
+///   requests never touch the database; a [`CachingKeys`](crate::CachingKeys) of your own
+///   does the same outside a client. A load is one round trip, an app id nobody knows
+///   included: the query is prepared once per connection (again after a schema change that
+///   invalidates it).
 /// - Changes reach every replica within a second: a background task LISTENs on channel
 ///   `alipay_phone_keys`, which the trigger notifies with the app id (with `*` after a
-///   `TRUNCATE`: every app), and drops that app's cached answer. As a fallback it compares a
+///   `TRUNCATE`: every app), and tells the caches in front of it ([`KeyProvider::subscribe`])
+///   to drop that app's answer. As a fallback it compares a
 ///   one-row fingerprint of the table every `check_interval` (10 s by default) and, when it
 ///   moved, asks for the `updated_at` of the cached apps (1,000 ids per query, never the whole
 ///   table) and drops those whose `updated_at` differs from what their load read (or whose
@@ -107,7 +111,6 @@ const READY_SQL: &str = "SELECT 1 FROM alipay_phone_keys LIMIT 1";
 #[derive(Clone)]
 pub struct PgKeys {
     core: Arc<Core>,
-    cache: CachingKeys,
     watch: Arc<WatchState>,
 }
 
@@ -160,29 +163,32 @@ impl PgKeys {
         self.watch.listening.load(Ordering::Acquire)
     }
 
-    /// Drops `app_id`'s cached answer everywhere in this provider.
-    fn invalidate(core: &Core, cache: &CachingKeys, app_id: &str) {
-        core.generation.fetch_add(1, Ordering::AcqRel);
-        cache.invalidate(app_id);
+    /// Tells the caches that `app_id` changed, and forgets what its load read.
+    fn invalidate(core: &Core, app_id: &str) {
+        core.subscribers.app_changed(app_id);
         core.stamps.invalidate(app_id);
-        core.broken.invalidate(app_id);
     }
 
-    fn invalidate_all(core: &Core, cache: &CachingKeys) {
-        core.generation.fetch_add(1, Ordering::AcqRel);
-        cache.invalidate_all();
+    fn invalidate_all(core: &Core) {
+        core.subscribers.all_changed();
         core.stamps.invalidate_all();
-        core.broken.invalidate_all();
     }
 }
 
 #[async_trait]
 impl KeyProvider for PgKeys {
     async fn load(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
-        self.cache.load(app_id).await
+        // The store's failures (connecting, a query, a timeout, a setup problem: 503 until
+        // fixed, see `store_error`) are ProviderFailed, so Unavailable; others are the row's keys.
+        self.core.load_row(app_id).await.map_err(ProviderError::from)
     }
 
-    async fn reload(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
-        self.cache.reload(app_id).await
+    /// The policy set on the builder: changes are pushed, so the ttl is a last resort.
+    fn cache_policy(&self) -> Option<KeyCache> {
+        Some(self.core.policy)
+    }
+
+    fn subscribe(&self, changes: KeyChanges) {
+        self.core.subscribers.add(changes);
     }
 }
