@@ -1,5 +1,5 @@
 //! A custom key provider standing in for a remote secret store (Vault, KMS, a config service),
-//! with artificial latency, behind `CachingKeys` so that only the first request waits.
+//! with artificial latency, behind the client's key cache so that only the first request waits.
 //!
 //! `cargo run --example remote_provider` from the workspace root.
 
@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use phone_client::{AppId, AppKeyMaterial, CachingKeys, KeyProvider, PhoneClient, ProviderError};
+use phone_client::{AppId, AppKeyMaterial, KeyCache, KeyProvider, PhoneClient, ProviderError};
 
 /// Pretends to fetch keys over the network: 50 ms per call, and only one app is known.
 #[derive(Debug, Default)]
@@ -34,10 +34,15 @@ impl KeyProvider for RemoteSecretStore {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = Arc::new(RemoteSecretStore::default());
-    let cached = CachingKeys::from_shared(store.clone())
-        .ttl(Duration::from_secs(300))
-        .load_timeout(Duration::from_secs(2));
-    let client = PhoneClient::builder().keys(cached).build()?;
+    // A provider of one's own is cached by the client by default; the policy can be set here.
+    let client = PhoneClient::builder()
+        .shared_keys(store.clone())
+        .cache(
+            KeyCache::default()
+                .ttl(Duration::from_secs(300))
+                .load_timeout(Duration::from_secs(2)),
+        )
+        .build()?;
     let body = include_str!("data/envelope.json");
 
     for i in 1..=3 {

@@ -37,6 +37,7 @@ pub mod axum;
 
 mod cache;
 mod cache_policy;
+mod chain;
 mod client;
 mod env_keys;
 mod file_keys;
@@ -61,6 +62,7 @@ pub use pg_keys::{PgKeys, PgKeysBuilder};
 pub use phone_crypto::{KeyMaterial, KeyText, KeyTextError};
 // What a service names, so that it depends on this crate alone; the rest is one path away
 // through the re-exported crates.
+pub use chain::ChainKeys;
 pub use phone_core::{
     AlipayError, AppId, CountDate, Error, ErrorKind, InvalidAppId, KeyProblem, KeyRole, Lang, Mistake, OpenData,
     ParseOptions, PhoneNumber, PhoneResponse, RunData, Shape, SignType, StepCount,
@@ -70,7 +72,7 @@ pub use phone_crypto::{AesKey, RsaPublicKeyDer};
 pub use phone_crypto::{
     AlipayPublicKey, Backend, ContentKey, CryptoProvider, KeyFingerprint, KeyPool, Opened, RsaPublicKey,
 };
-pub use provider::{ChainKeys, KeyProvider, SharedKeyProvider, StaticKeys, loggable_app_id};
+pub use provider::{KeyProvider, SharedKeyProvider, StaticKeys, loggable_app_id};
 pub use provider_error::{ProviderError, ProviderSource};
 pub use {phone_core, phone_crypto};
 

@@ -1,4 +1,4 @@
-//! The key-provider trait and the providers that need no I/O: static maps and chains.
+//! The key-provider trait and the provider that needs no I/O: static maps.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -120,61 +120,6 @@ impl KeyProvider for StaticKeys {
     /// None: the keys are in memory already.
     fn cache_policy(&self) -> Option<KeyCache> {
         None
-    }
-}
-
-/// Tries providers in order: the first that knows the app wins; a real error stops the chain.
-#[derive(Debug, Default, Clone)]
-pub struct ChainKeys {
-    providers: Vec<SharedKeyProvider>,
-}
-
-impl ChainKeys {
-    /// Starts a chain with its first provider.
-    pub fn first_try(provider: impl KeyProvider + 'static) -> Self {
-        Self {
-            providers: vec![Arc::new(provider)],
-        }
-    }
-
-    /// Adds the next provider.
-    pub fn or_else(mut self, provider: impl KeyProvider + 'static) -> Self {
-        self.providers.push(Arc::new(provider));
-        self
-    }
-}
-
-#[async_trait]
-impl KeyProvider for ChainKeys {
-    async fn load(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
-        for p in &self.providers {
-            if let Some(m) = p.load(app_id).await? {
-                return Ok(Some(m));
-            }
-        }
-        Ok(None)
-    }
-
-    async fn reload(&self, app_id: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
-        for p in &self.providers {
-            if let Some(m) = p.reload(app_id).await? {
-                return Ok(Some(m));
-            }
-        }
-        Ok(None)
-    }
-
-    /// The first member's that asks for a cache: a chain with a remote store in it is cached
-    /// as that store asks (the in-memory members' answers are cheap to keep too).
-    fn cache_policy(&self) -> Option<KeyCache> {
-        self.providers.iter().find_map(|p| p.cache_policy())
-    }
-
-    /// Every member reports to the cache.
-    fn subscribe(&self, changes: KeyChanges) {
-        for p in &self.providers {
-            p.subscribe(changes.clone());
-        }
     }
 }
 

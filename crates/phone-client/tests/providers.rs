@@ -544,14 +544,12 @@ impl KeyProvider for Reporting {
 async fn a_provider_that_reports_changes_drops_them_from_the_clients_cache_at_once() {
     let store = Arc::new(Reporting::default());
     store.set("a", Ok(demo_material()));
-    // Through a chain, as `serve` builds it: the chain passes the subscription on.
-    let chain = ChainKeys::first_try(StaticKeys::new()).or_else(SharedProvider(store.clone()));
-    let client = PhoneClient::builder()
-        .keys(chain)
-        .cache(KeyCache::default().ttl(Duration::from_secs(3600)))
-        .build()
-        .unwrap();
-    assert_eq!(store.subscribers.len(), 1, "the client's cache subscribed");
+    // Through a chain, as `serve` builds it: the store, which asks for a cache, gets one in
+    // the chain (subscribed to its changes); the in-memory member none; the client none more.
+    let chain = ChainKeys::first_try(StaticKeys::new()).or_else_shared(store.clone());
+    assert!(chain.cache_policy().is_none());
+    let client = PhoneClient::builder().keys(chain).build().unwrap();
+    assert_eq!(store.subscribers.len(), 1, "one cache, subscribed");
     let body = demo("envelope.json");
     for _ in 0..3 {
         assert!(client.decrypt_phone("a", &body).await.is_ok());
@@ -608,19 +606,4 @@ async fn a_broken_rows_error_is_kept_until_its_ttl_but_good_stale_keys_win_over_
     tokio::time::advance(Duration::from_secs(61)).await;
     assert!(cache.load(&aid("b")).await.unwrap().is_some());
     assert_eq!(store.loads.load(Ordering::SeqCst), loads + 2);
-}
-
-/// An `Arc`'d provider as a provider of its own, for a chain that takes values.
-#[derive(Debug)]
-struct SharedProvider(Arc<Reporting>);
-
-#[async_trait]
-impl KeyProvider for SharedProvider {
-    async fn load(&self, app: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
-        self.0.load(app).await
-    }
-
-    fn subscribe(&self, changes: KeyChanges) {
-        self.0.subscribe(changes);
-    }
 }
