@@ -4,12 +4,14 @@
 //! `cargo run --release --example isv_scale -- N BACKEND` prints one line with
 //! `prepared_bytes_per_app` (RSS growth while the client prepares and caches the merchants'
 //! keys, divided by N) and `aes_only_bytes_per_app` (the same for N AES keys prepared alone on
-//! that backend). Each measurement runs in a fresh child process, so neither reuses memory the
+//! that backend), and `cached_bytes_per_app`: the client run again with the key cache in
+//! front of the provider, as a store-backed ISV runs (`PgKeys`, or a provider of your own ask
+//! for it). Each measurement runs in a fresh child process, so neither reuses memory the
 //! other freed. Linux only (reads `/proc/self/statm`).
 
 use std::io::{BufRead, Write};
 
-use phone_client::{AppKeyMaterial, PhoneClient, StaticKeys};
+use phone_client::{AppKeyMaterial, KeyCache, PhoneClient, StaticKeys};
 use phone_crypto::{Backend, ContentAlgorithm, ContentKey, RsaPrivateKey, seal_envelope, success_plaintext};
 
 fn rss_bytes() -> Result<u64, Box<dyn std::error::Error>> {
@@ -115,8 +117,8 @@ fn aes_only(backend: Backend, path: &str) -> Result<f64, Box<dyn std::error::Err
     Ok((after.saturating_sub(before)) as f64 / keys.len() as f64)
 }
 
-/// Child: N merchants opened through the client.
-fn client(backend: Backend, path: &str) -> Result<f64, Box<dyn std::error::Error>> {
+/// Child: N merchants opened through the client (behind the key cache when `cached`).
+fn client(backend: Backend, path: &str, cached: bool) -> Result<f64, Box<dyn std::error::Error>> {
     let envelopes = read_envelopes(path)?;
     let isv_public = isv_private()?.public_key().clone();
     let mut keys = StaticKeys::new().app("isv", AppKeyMaterial::new().with_rsa_public_key(isv_public));
@@ -126,7 +128,11 @@ fn client(backend: Backend, path: &str) -> Result<f64, Box<dyn std::error::Error
             AppKeyMaterial::new().with_aes_key(aes)?.verify_with("isv"),
         );
     }
-    let client = PhoneClient::builder().keys(keys).backend(backend).build()?;
+    let mut builder = PhoneClient::builder().keys(keys).backend(backend);
+    if cached {
+        builder = builder.cache(KeyCache::default());
+    }
+    let client = builder.build()?;
     let rt = tokio::runtime::Builder::new_current_thread().build()?;
     let ids: Vec<String> = (0..envelopes.len()).map(|i| format!("m{i}")).collect();
     let before = rss_bytes()?;
@@ -150,7 +156,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let backend: Backend = args[3].parse()?;
         let per_app = match args[2].as_str() {
             "aes-only" => aes_only(backend, &args[4])?,
-            _ => client(backend, &args[4])?,
+            "cached" => client(backend, &args[4], true)?,
+            _ => client(backend, &args[4], false)?,
         };
         println!("{per_app:.0}");
         return Ok(());
@@ -171,10 +178,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let prepared = run("client");
     let aes_only = run("aes-only");
+    let cached = run("cached");
     let _ = std::fs::remove_file(&path);
-    let (prepared, aes_only) = (prepared?, aes_only?);
+    let (prepared, aes_only, cached) = (prepared?, aes_only?, cached?);
     println!(
-        "backend={} n={n} prepared_bytes_per_app={prepared:.0} aes_only_bytes_per_app={aes_only:.0} overhead_bytes_per_app={:.0}",
+        "backend={} n={n} prepared_bytes_per_app={prepared:.0} aes_only_bytes_per_app={aes_only:.0} overhead_bytes_per_app={:.0} cached_bytes_per_app={cached:.0}",
         backend.name(),
         prepared - aes_only
     );

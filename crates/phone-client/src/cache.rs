@@ -128,7 +128,8 @@ struct Cached {
 
 impl CachingKeys {
     /// Wraps `inner` with the policy it asks for ([`KeyProvider::cache_policy`]; the default
-    /// policy if it asks for none).
+    /// policy if it asks for none: you asked for a cache, so one that answers from memory, or
+    /// a chain whose members have their own, gets the default).
     pub fn new(inner: impl KeyProvider + 'static) -> Self {
         Self::from_shared(Arc::new(inner))
     }

@@ -196,8 +196,11 @@ impl PhoneClientBuilder {
     ///
     /// Without this call the client caches as the provider asks
     /// ([`KeyProvider::cache_policy`]): `PgKeys` with the ttl, staleness and capacity set on
-    /// its builder, a provider of your own with [`KeyCache::default`](crate::KeyCache), the
-    /// in-memory providers (`StaticKeys`, `EnvKeys`, `FileKeys`) not at all.
+    /// its builder, a provider of your own with [`KeyCache::default`](crate::KeyCache::default), the
+    /// in-memory providers (`StaticKeys`, `EnvKeys`, `FileKeys`) not at all, a
+    /// [`ChainKeys`](crate::ChainKeys) not at all either (it caches each member as that member
+    /// asks). Given a chain, this cache comes on top of its members' caches and `policy` does
+    /// not reach them: for a chain, set the policy on its members (e.g. `PgKeysBuilder::ttl`).
     ///
     /// ```
     /// use std::time::Duration;
@@ -213,8 +216,9 @@ impl PhoneClientBuilder {
         self
     }
 
-    /// No key cache, whatever the provider asks: every request asks the provider (for a
-    /// provider that caches in its own way).
+    /// No key cache in front of the provider, whatever it asks: every request asks the
+    /// provider (for a provider that caches in its own way). A [`ChainKeys`](crate::ChainKeys)
+    /// keeps the caches it put in front of its members (they are part of the chain).
     ///
     /// ```
     /// use phone_client::{PhoneClient, StaticKeys};

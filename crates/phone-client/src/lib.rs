@@ -8,7 +8,8 @@
 //!
 //! - providers: [`StaticKeys`], [`EnvKeys`], [`FileKeys`] (a TOML keyring picked up without a
 //!   restart), `PgKeys` (feature `postgres`: a PostgreSQL table, changes through
-//!   `LISTEN`/`NOTIFY`), [`ChainKeys`], and [`CachingKeys`] for slow or remote stores;
+//!   `LISTEN`/`NOTIFY`), [`ChainKeys`]: plain loaders, with the one key cache ([`CachingKeys`],
+//!   policy [`KeyCache`]) put in front of each provider that asks for one, and told of changes;
 //! - multi-app: keys are isolated per app id; ISV/template mode verifies with another app's
 //!   Alipay public key ([`AppKeyMaterial::verify_with`]);
 //! - rotation: several keys of each kind; the result says which matched; a failed signature

@@ -37,11 +37,16 @@ use crate::provider_error::ProviderError;
 /// }
 /// ```
 ///
-/// A provider is a plain loader: the client puts its one key cache ([`CachingKeys`](crate::CachingKeys)
-///: ttl, refresh ahead, stale keys while the store fails, bounded) in
-/// front of it, with the policy [`KeyProvider::cache_policy`] asks for (by default
+/// A provider is a plain loader: the client puts its one key cache
+/// ([`CachingKeys`](crate::CachingKeys): ttl, refresh ahead, stale keys while the store fails,
+/// bounded) in front of it, with the policy [`KeyProvider::cache_policy`] asks for (by default
 /// [`KeyCache::default`]; a provider that answers from memory asks for none). A provider that
 /// learns of changes tells the cache through [`KeyProvider::subscribe`].
+///
+/// A provider that delegates to another (a wrapper that adds logging, say) forwards
+/// [`cache_policy`](KeyProvider::cache_policy) and [`subscribe`](KeyProvider::subscribe) too:
+/// the defaults would ask for the default cache and drop the inner provider's change
+/// reports (a wrapped `PgKeys`' notifications would then never reach the client's cache).
 ///
 /// Return the same `Arc` while the material is unchanged where that is cheap: the client
 /// prepares backend keys only for material whose fingerprint it has not seen, so a payload

@@ -1540,3 +1540,32 @@ async fn a_made_up_app_id_costs_one_round_trip_even_across_a_schema_change() {
         "{N} made-up app ids cost {spent} transactions: more than one round trip each"
     );
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres.sh cargo test ... -- --include-ignored"]
+async fn two_caches_on_one_provider_both_see_a_change_whose_notification_was_missed() {
+    let _server = SERVER.read().await;
+    let (url, db) = fresh_database("pg_two_caches").await;
+    put(&db, "2021000000000001", &[], &[OLD_AES], None).await;
+    // No LISTEN, no periodic check within the test, an hour's ttl: only the loads can tell.
+    let pg = PgKeys::builder(&url)
+        .unwrap()
+        .listen(false)
+        .check_interval(Duration::from_secs(3600))
+        .ttl(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    let (a, b) = (CachingKeys::new(pg.clone()), CachingKeys::new(pg.clone()));
+    let old = a.load(&aid("2021000000000001")).await.unwrap().unwrap();
+    update_unnotified(&db, "2021000000000001", &[NEW_AES]).await;
+    // The second cache's first load reads the new row: one stamp per app could not keep both,
+    // so the first cache is told there and then.
+    let new = b.load(&aid("2021000000000001")).await.unwrap().unwrap();
+    assert_ne!(new.fingerprint(), old.fingerprint());
+    let again = a.load(&aid("2021000000000001")).await.unwrap().unwrap();
+    assert_eq!(
+        again.fingerprint(),
+        new.fingerprint(),
+        "the first cache no longer serves the old row"
+    );
+}

@@ -516,6 +516,8 @@ struct Reporting {
     loads: AtomicUsize,
     rows: std::sync::Mutex<std::collections::HashMap<String, Result<Arc<AppKeyMaterial>, Error>>>,
     subscribers: KeySubscribers,
+    /// How long a load takes after it read the row (the answer is on its way back).
+    delay: Duration,
 }
 
 impl Reporting {
@@ -528,10 +530,12 @@ impl Reporting {
 impl KeyProvider for Reporting {
     async fn load(&self, app: &AppId) -> Result<Option<Arc<AppKeyMaterial>>, ProviderError> {
         self.loads.fetch_add(1, Ordering::SeqCst);
-        match self.rows.lock().unwrap().get(app.as_str()) {
+        let row = self.rows.lock().unwrap().get(app.as_str()).cloned();
+        tokio::time::sleep(self.delay).await;
+        match row {
             None => Ok(None),
-            Some(Ok(m)) => Ok(Some(m.clone())),
-            Some(Err(e)) => Err(ProviderError::InvalidKeys(e.clone())),
+            Some(Ok(m)) => Ok(Some(m)),
+            Some(Err(e)) => Err(ProviderError::InvalidKeys(e)),
         }
     }
 
@@ -606,4 +610,33 @@ async fn a_broken_rows_error_is_kept_until_its_ttl_but_good_stale_keys_win_over_
     tokio::time::advance(Duration::from_secs(61)).await;
     assert!(cache.load(&aid("b")).await.unwrap().is_some());
     assert_eq!(store.loads.load(Ordering::SeqCst), loads + 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_load_in_flight_when_its_app_changes_is_not_kept_and_setters_keep_the_subscription() {
+    let store = Arc::new(Reporting {
+        delay: Duration::from_secs(1),
+        ..Reporting::default()
+    });
+    store.set("a", Ok(demo_material()));
+    // The builder-style setters make a new map: the subscription follows it.
+    let cache = CachingKeys::from_shared(store.clone())
+        .ttl(Duration::from_secs(3600))
+        .capacity(10)
+        .max_stale(Duration::from_secs(60));
+    assert_eq!(store.subscribers.len(), 1, "only the live map is told");
+    let old = demo_material().fingerprint();
+    let in_flight = tokio::spawn({
+        let cache = cache.clone();
+        async move { cache.load(&aid("a")).await }
+    });
+    tokio::time::sleep(Duration::from_millis(10)).await; // the load has read the old row
+    store.set("a", Ok(AppKeyMaterial::new().with_aes_key(OTHER_AES).unwrap()));
+    store.subscribers.app_changed("a");
+    let first = in_flight.await.unwrap().unwrap().unwrap();
+    assert_eq!(first.fingerprint(), old, "its caller gets what it read");
+    // What it read before the change is not what the cache now answers.
+    let next = cache.load(&aid("a")).await.unwrap().unwrap();
+    assert_ne!(next.fingerprint(), old);
+    assert_eq!(store.loads.load(Ordering::SeqCst), 2);
 }

@@ -133,9 +133,11 @@ impl PgKeysBuilder {
 
     /// How long the cache in front of it uses an app's keys before they are loaded again
     /// even without a change (default 5 minutes; changes are pushed, so this is a last
-    /// resort). These three are the provider's [`KeyProvider::cache_policy`](crate::KeyProvider::cache_policy)
-    ///: what the client's cache keeps unless its builder sets
-    /// a policy of its own.
+    /// resort). These three are the provider's
+    /// [`KeyProvider::cache_policy`](crate::KeyProvider::cache_policy): what the client's cache
+    /// keeps unless its builder sets a policy of its own. They also size the record of what
+    /// each load read, which the periodic check compares: a client cache set to keep more app
+    /// ids, or longer than `ttl + max_stale`, relies on NOTIFY alone for the apps past them.
     pub fn ttl(mut self, ttl: Duration) -> Self {
         self.ttl = Some(ttl);
         self

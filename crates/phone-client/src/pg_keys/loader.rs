@@ -47,7 +47,16 @@ impl Core {
     /// Records the `updated_at` a load read (`None`: no row), for the periodic check. Always:
     /// a value older than the row's is harmless (the next check sees the difference and the
     /// app is loaded again), while a missing one would hide the app from the check.
+    ///
+    /// One stamp per app, however many caches are in front (two clients on one provider):
+    /// a load that reads another version than the recorded one means some cache may hold the
+    /// older, so every cache is told at once rather than left to a check that would now
+    /// compare the newer stamp only. In the common single cache that costs one extra load per
+    /// change whose notification was missed.
     pub(super) fn record(&self, app_id: &str, stamp: Option<SystemTime>) {
+        if self.stamps.get(app_id).is_some_and(|seen| seen != stamp) {
+            self.subscribers.app_changed(app_id);
+        }
         self.stamps.insert(app_id.to_owned(), stamp);
         let mut dirty = self.dirty.lock().unwrap_or_else(|p| p.into_inner());
         if dirty.all {

@@ -163,15 +163,17 @@ impl PgKeys {
         self.watch.listening.load(Ordering::Acquire)
     }
 
-    /// Tells the caches that `app_id` changed, and forgets what its load read.
+    /// Forgets what `app_id`'s load read, then tells the caches it changed: in this order, so
+    /// that the stamp a load records right after the caches forget is kept (the other order
+    /// could drop it and hide the app from the periodic check until its ttl).
     fn invalidate(core: &Core, app_id: &str) {
-        core.subscribers.app_changed(app_id);
         core.stamps.invalidate(app_id);
+        core.subscribers.app_changed(app_id);
     }
 
     fn invalidate_all(core: &Core) {
-        core.subscribers.all_changed();
         core.stamps.invalidate_all();
+        core.subscribers.all_changed();
     }
 }
 
